@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <string.h>
+
+#include "table.h"
+
+static double jnum(json_t *o, const char *path)
+{
+	char buf[256], *save, *tok;
+	json_t *j = o;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (tok = strtok_r(buf, ".", &save); tok && j; tok = strtok_r(NULL, ".", &save))
+		j = json_object_get(j, tok);
+	return j ? json_number_value(j) : 0.0;
+}
+
+static const char *jstr(json_t *o, const char *k1, const char *k2)
+{
+	json_t *j = json_object_get(o, k1);
+
+	if (k2)
+		j = json_object_get(j, k2);
+	return json_string_value(j) ? json_string_value(j) : "-";
+}
+
+void table_header(FILE *f)
+{
+	fprintf(f, "%-4s %-7s %-7s %-10s %5s %5s %10s %10s %7s %9s %9s %9s %7s %7s %s\n", "case",
+		"dp", "topo", "pattern", "size", "burst", "tx_pps", "rx_pps", "loss%", "rx_Gb/s",
+		"rtt_p50", "rtt_p99", "tx_sys", "rx_sys", "status");
+	fflush(f);
+}
+
+void table_row(FILE *f, json_t *r)
+{
+	json_t *p = json_object_get(r, "params");
+	int pp = !strcmp(jstr(r, "params", "pattern"), "pingpong");
+	const char *st = jstr(r, "status", NULL);
+	char p50[16] = "-", p99[16] = "-";
+
+	if (pp && json_object_get(r, "rtt_ns")) {
+		snprintf(p50, sizeof(p50), "%.1fus", jnum(r, "rtt_ns.p50") / 1000.0);
+		snprintf(p99, sizeof(p99), "%.1fus", jnum(r, "rtt_ns.p99") / 1000.0);
+	}
+	if (strcmp(st, "ok") || !json_object_get(r, "throughput")) {
+		fprintf(f, "%-4d %-7s %-7s %-10s %5d %5d %10s %10s %7s %9s %9s %9s %7s %7s %s\n",
+			(int)jnum(r, "case"), jstr(p, "datapath", NULL), jstr(p, "topology", NULL),
+			jstr(p, "pattern", NULL), (int)jnum(p, "size"), (int)jnum(p, "burst"), "-",
+			"-", "-", "-", "-", "-", "-", "-", st);
+		return;
+	}
+	fprintf(f, "%-4d %-7s %-7s %-10s %5d %5d %10.0f %10.0f %7.2f %9.3f %9s %9s %7.3f %7.3f %s\n",
+		(int)jnum(r, "case"), jstr(p, "datapath", NULL), jstr(p, "topology", NULL),
+		jstr(p, "pattern", NULL), (int)jnum(p, "size"), (int)jnum(p, "burst"),
+		jnum(r, "throughput.tx_pps"), jnum(r, "throughput.rx_pps"),
+		jnum(r, "throughput.loss_pct"), jnum(r, "throughput.rx_gbps_l1"), p50, p99,
+		jnum(r, "endpoints.a.tx_syscalls_per_pkt"),
+		jnum(r, pp ? "endpoints.b.rx_syscalls_per_pkt" : "endpoints.b.rx_syscalls_per_pkt"),
+		st);
+}
+
+void table_footer(FILE *f, json_t *results)
+{
+	(void)results;
+	fprintf(f, "(pps over the measurement window; rx_Gb/s includes the 20 B L1 overhead; "
+		   "tx_sys/rx_sys = system calls per packet on the sender/client and the "
+		   "receiver/server)\n");
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The text table: one row per case result (result.json objects). */
+#ifndef BL_TABLE_H
+#define BL_TABLE_H
+
+#include <stdio.h>
+#include <jansson.h>
+
+void table_header(FILE *f);
+void table_row(FILE *f, json_t *res);
+void table_footer(FILE *f, json_t *results);
+
+#endif

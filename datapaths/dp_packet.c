@@ -1,0 +1,537 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * packet: AF_PACKET raw socket bound to the endpoint's interface, whole
+ * Ethernet frames in and out, qdisc bypassed.
+ *
+ * TX ring (packet_tx=ring): a mmap'ed TPACKET_V3 ring of fixed 2048-byte
+ * slots. alloc_tx hands out free slots for the engine to fill in place,
+ * tx_burst flips them to SEND_REQUEST and kicks the kernel with one sendto
+ * per burst. The kernel walks the ring from its own head, so slots are handed
+ * out and submitted strictly in ring order.
+ * TX sendto (packet_tx=sendto): one sendto per frame from private buffers.
+ *
+ * RX ring (packet_rx=ring): TPACKET_V3 block ring. rx_burst walks the
+ * packets of ready blocks without a system call; a block goes back to the
+ * kernel once it has been walked and every frame taken from it released.
+ * RX recv (packet_rx=recv): one recvfrom per frame.
+ */
+/*
+ * dp.h first: shm.h's enum names PACKET_TX_RING/PACKET_RX_RING (mode 0) are
+ * also socket option macros in linux/if_packet.h. Included after the enum,
+ * the macros win, so below those two names mean the socket options and the
+ * modes are tested through PACKET_TX_SENDTO/PACKET_RX_RECV.
+ */
+#include "dp.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#define PK_FRAME 2048u               /* slot size of both rings, and copy buffers */
+#define PK_RX_BLOCK (1u << 20)       /* RX block: 1 MiB */
+#define PK_RX_TOV_MS 1u              /* retire a partly filled RX block after 1 ms */
+#define PK_RX_MAX_BLOCKS 1024u
+#define PK_TX_BLOCK (64u << 10)      /* TX block: 32 slots, small enough to be contiguous */
+#define PK_TX_DATA TPACKET_ALIGN(sizeof(struct tpacket3_hdr)) /* frame offset in a TX slot */
+#define PK_DEF_FRAMES 4096u
+#define PK_POLL_MS 50
+
+struct pk_priv {
+	int fd;
+	uint8_t *map; /* RX ring, then TX ring, one mapping */
+	size_t map_len;
+	int blocking;
+
+	/* TX ring */
+	uint8_t *tx_ring;
+	unsigned int tx_frames;
+	unsigned int tx_head; /* oldest slot not yet submitted: next to hand out */
+
+	/* RX ring */
+	uint8_t *rx_ring;
+	unsigned int rx_blocks;
+	unsigned int rx_cur;            /* block being walked, or next to look at */
+	int rx_open;                    /* rx_cur is being walked */
+	unsigned int rx_left;           /* packets of rx_cur not yet handed out */
+	struct tpacket3_hdr *rx_pkt;    /* next packet of rx_cur */
+	uint32_t rx_refs[PK_RX_MAX_BLOCKS]; /* frames handed out, not released */
+
+	uint8_t txbuf[DP_MAX_BURST][PK_FRAME];
+	uint8_t rxbuf[DP_MAX_BURST][PK_FRAME];
+};
+
+static inline uint32_t load_acq(const volatile uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static inline void store_rel(volatile uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+static inline struct tpacket3_hdr *tx_slot(struct pk_priv *p, unsigned int i)
+{
+	/* PK_TX_BLOCK is a multiple of PK_FRAME: slots are contiguous in the map. */
+	return (struct tpacket3_hdr *)(p->tx_ring + (size_t)i * PK_FRAME);
+}
+
+static inline struct tpacket_block_desc *rx_block(struct pk_priv *p, unsigned int b)
+{
+	return (struct tpacket_block_desc *)(p->rx_ring + (size_t)b * PK_RX_BLOCK);
+}
+
+static int pk_probe(void)
+{
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return errno == EPERM || errno == EACCES || errno == EAFNOSUPPORT ? -EOPNOTSUPP
+										 : -errno;
+	close(fd);
+	return 0;
+}
+
+/* setsockopt with the failure written to errmsg; 0 or -errno. */
+static int pk_setopt(struct dp_ctx *ctx, int fd, int level, int name, const void *val,
+		     socklen_t len, const char *what)
+{
+	int err;
+
+	if (!setsockopt(fd, level, name, val, len))
+		return 0;
+	err = -errno;
+	snprintf(ctx->shm->errmsg, sizeof(ctx->shm->errmsg), "setsockopt %s: %s", what,
+		 strerror(-err));
+	return err;
+}
+
+/* Accept IPv4/UDP, unfragmented or first fragment, to our port; drop the rest. */
+static int pk_attach_filter(struct dp_ctx *ctx, int fd, uint16_t port)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 0, 8),
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 23),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 0, 6),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 20),
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, 4, 0),
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 14),
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 16),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, port, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = { .len = sizeof(code) / sizeof(code[0]), .filter = code };
+
+	return pk_setopt(ctx, fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog),
+			 "SO_ATTACH_FILTER");
+}
+
+static int pk_open(struct dp_ctx *ctx)
+{
+	const struct ep_config *cfg = ctx->cfg;
+	struct pk_priv *p = ctx->priv;
+	char *msg = ctx->shm->errmsg;
+	size_t mlen = sizeof(ctx->shm->errmsg);
+	int tx = cfg->role != EP_ROLE_RECV, rx = cfg->role != EP_ROLE_SEND;
+	int tx_ring = tx && cfg->packet_tx != PACKET_TX_SENDTO;
+	int rx_ring = rx && cfg->packet_rx != PACKET_RX_RECV;
+	unsigned int frames = cfg->ring_frames ? cfg->ring_frames : PK_DEF_FRAMES;
+	struct tpacket_req3 rxr = { 0 }, txr = { 0 };
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	char rxinfo[64] = "none", txinfo[48] = "none";
+	int one = 1, ver = TPACKET_V3, fd, err;
+
+	p->fd = -1;
+	p->map = MAP_FAILED;
+	p->blocking = !!cfg->blocking;
+
+	/* Protocol 0: nothing is queued to the socket until bind(). */
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		snprintf(msg, mlen, "AF_PACKET socket: %s", strerror(-err));
+		return err;
+	}
+	err = pk_setopt(ctx, fd, SOL_PACKET, PACKET_VERSION, &ver, sizeof(ver),
+			"PACKET_VERSION");
+	if (err)
+		goto close_fd;
+	/* Hand frames straight to the driver: the point of this datapath. */
+	err = pk_setopt(ctx, fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one),
+			"PACKET_QDISC_BYPASS");
+	if (err)
+		goto close_fd;
+	if (cfg->sndbuf) {
+		err = pk_setopt(ctx, fd, SOL_SOCKET, SO_SNDBUFFORCE, &cfg->sndbuf,
+				sizeof(cfg->sndbuf), "SO_SNDBUFFORCE");
+		if (err)
+			goto close_fd;
+	}
+	if (rx) {
+		err = pk_setopt(ctx, fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one),
+				"PACKET_IGNORE_OUTGOING");
+		if (err)
+			goto close_fd;
+		if (cfg->rcvbuf) {
+			err = pk_setopt(ctx, fd, SOL_SOCKET, SO_RCVBUFFORCE, &cfg->rcvbuf,
+					sizeof(cfg->rcvbuf), "SO_RCVBUFFORCE");
+			if (err)
+				goto close_fd;
+		}
+		err = pk_attach_filter(ctx, fd, cfg->sport);
+		if (err)
+			goto close_fd;
+	}
+	if (rx && !rx_ring && cfg->blocking) {
+		struct timeval tv = { 0, PK_POLL_MS * 1000 };
+
+		err = pk_setopt(ctx, fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv), "SO_RCVTIMEO");
+		if (err)
+			goto close_fd;
+	}
+	if (tx_ring) {
+		/* Frames the kernel cannot parse are skipped, not left to jam the TX
+		 * ring. Like PACKET_VERSION, only accepted before any ring exists. */
+		err = pk_setopt(ctx, fd, SOL_PACKET, PACKET_LOSS, &one, sizeof(one), "PACKET_LOSS");
+		if (err)
+			goto close_fd;
+	}
+	if (rx_ring) {
+		unsigned int per_block = PK_RX_BLOCK / PK_FRAME;
+		unsigned int nb = (frames + per_block - 1) / per_block;
+
+		/* Two blocks at least: the kernel fills one while we read the other. */
+		if (nb < 2)
+			nb = 2;
+		if (nb > PK_RX_MAX_BLOCKS)
+			nb = PK_RX_MAX_BLOCKS;
+		rxr.tp_block_size = PK_RX_BLOCK;
+		rxr.tp_block_nr = nb;
+		rxr.tp_frame_size = PK_FRAME;
+		rxr.tp_frame_nr = nb * per_block;
+		rxr.tp_retire_blk_tov = PK_RX_TOV_MS;
+		err = pk_setopt(ctx, fd, SOL_PACKET, PACKET_RX_RING, &rxr, sizeof(rxr),
+				"PACKET_RX_RING");
+		if (err)
+			goto close_fd;
+		p->rx_blocks = nb;
+		snprintf(rxinfo, sizeof(rxinfo), "ring(tpacket_v3 blocks=%ux%uKiB tov=%ums)", nb,
+			 PK_RX_BLOCK >> 10, PK_RX_TOV_MS);
+	} else if (rx) {
+		snprintf(rxinfo, sizeof(rxinfo), "recvfrom/frame");
+	}
+	if (tx_ring) {
+		unsigned int per_block = PK_TX_BLOCK / PK_FRAME;
+		unsigned int nb = (frames + per_block - 1) / per_block;
+
+		txr.tp_block_size = PK_TX_BLOCK;
+		txr.tp_block_nr = nb;
+		txr.tp_frame_size = PK_FRAME;
+		txr.tp_frame_nr = nb * per_block;
+		err = pk_setopt(ctx, fd, SOL_PACKET, PACKET_TX_RING, &txr, sizeof(txr),
+				"PACKET_TX_RING");
+		if (err)
+			goto close_fd;
+		p->tx_frames = txr.tp_frame_nr;
+		snprintf(txinfo, sizeof(txinfo), "ring(tpacket_v3 %ux%u)", p->tx_frames, PK_FRAME);
+	} else if (tx) {
+		snprintf(txinfo, sizeof(txinfo), "sendto/frame");
+	}
+	if (rx_ring || tx_ring) {
+		/* One mapping: the RX ring first, then the TX ring. */
+		size_t rx_len = (size_t)rxr.tp_block_size * rxr.tp_block_nr;
+		size_t tx_len = (size_t)txr.tp_block_size * txr.tp_block_nr;
+
+		p->map_len = rx_len + tx_len;
+		p->map = mmap(NULL, p->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p->map == MAP_FAILED) {
+			err = -errno;
+			snprintf(msg, mlen, "mmap packet rings (%zu bytes): %s", p->map_len,
+				 strerror(-err));
+			goto close_fd;
+		}
+		p->rx_ring = rx_ring ? p->map : NULL;
+		p->tx_ring = tx_ring ? p->map + rx_len : NULL;
+	}
+	/* Send-only endpoints bind protocol 0: they receive nothing at all. */
+	sll.sll_protocol = rx ? htons(ETH_P_ALL) : 0;
+	sll.sll_ifindex = ctx->ifindex;
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		err = -errno;
+		snprintf(msg, mlen, "bind AF_PACKET to %s: %s", cfg->ifname, strerror(-err));
+		goto unmap_rings;
+	}
+	p->fd = fd;
+	snprintf(ctx->shm->dp_info, sizeof(ctx->shm->dp_info),
+		 "tx=%s rx=%s qdisc_bypass=on%s", txinfo, rxinfo,
+		 rx ? " bpf=ipv4/udp dport only" : "");
+	return 0;
+
+unmap_rings:
+	if (p->map != MAP_FAILED)
+		munmap(p->map, p->map_len);
+	p->map = MAP_FAILED;
+	p->rx_ring = NULL;
+	p->tx_ring = NULL;
+close_fd:
+	close(fd);
+	return err;
+}
+
+static void pk_close(struct dp_ctx *ctx)
+{
+	struct pk_priv *p = ctx->priv;
+
+	if (p->fd < 0)
+		return;
+	/* Push out whatever is still queued in the TX ring; bounded by SO_SNDTIMEO. */
+	if (p->tx_ring) {
+		struct timeval tv = { 0, 100000 };
+
+		setsockopt(p->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		sendto(p->fd, NULL, 0, 0, NULL, 0);
+	}
+	if (p->map != MAP_FAILED)
+		munmap(p->map, p->map_len);
+	p->map = MAP_FAILED;
+	close(p->fd);
+	p->fd = -1;
+}
+
+/* Ask the kernel to transmit every SEND_REQUEST slot from its head on. */
+static inline int pk_kick(struct dp_ctx *ctx, struct pk_priv *p)
+{
+	ctx->st->tx_syscalls++;
+	if (sendto(p->fd, NULL, 0, p->blocking ? 0 : MSG_DONTWAIT, NULL, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+static int pk_alloc_tx(struct dp_ctx *ctx, struct pkt_buf *bufs, int n)
+{
+	struct pk_priv *p = ctx->priv;
+	unsigned int idx = p->tx_head;
+	int i;
+
+	if (!p->tx_ring) {
+		if (n > DP_MAX_BURST)
+			n = DP_MAX_BURST;
+		for (i = 0; i < n; i++) {
+			bufs[i].data = p->txbuf[i];
+			bufs[i].len = 0;
+			bufs[i].priv = 0;
+		}
+		return n;
+	}
+	for (i = 0; i < n; i++) {
+		struct tpacket3_hdr *h = tx_slot(p, idx);
+		uint32_t st = load_acq(&h->tp_status);
+
+		/*
+		 * AVAILABLE: free. WRONG_FORMAT (only without PACKET_LOSS): the kernel
+		 * gave up on it and its head still points here, so reusing the slot
+		 * restarts the ring. SEND_REQUEST/SENDING: still the kernel's.
+		 */
+		if (st != TP_STATUS_AVAILABLE && !(st & TP_STATUS_WRONG_FORMAT))
+			break;
+		bufs[i].data = (uint8_t *)h + PK_TX_DATA;
+		bufs[i].len = 0;
+		bufs[i].priv = idx;
+		if (++idx == p->tx_frames)
+			idx = 0;
+	}
+	/*
+	 * Full ring whose oldest slot the kernel has not even started (the last
+	 * kick stopped on a full device queue or socket buffer): kick again, or
+	 * nothing would ever drain it. SENDING slots complete on their own.
+	 */
+	if (i == 0 && n > 0 && load_acq(&tx_slot(p, idx)->tp_status) == TP_STATUS_SEND_REQUEST) {
+		int err = pk_kick(ctx, p);
+
+		if (err && err != -EAGAIN && err != -ENOBUFS && err != -EINTR)
+			return err;
+	}
+	return i;
+}
+
+static int pk_tx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int n)
+{
+	struct pk_priv *p = ctx->priv;
+	int flags = p->blocking ? 0 : MSG_DONTWAIT;
+	int i, err;
+
+	if (!p->tx_ring) {
+		for (i = 0; i < n; i++) {
+			ctx->st->tx_syscalls++;
+			if (send(p->fd, bufs[i].data, bufs[i].len, flags) < 0) {
+				/* ENOBUFS: the device (veth peer backlog) dropped it. */
+				if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR)
+					break;
+				return i ? i : -errno;
+			}
+		}
+		return i;
+	}
+	if (n <= 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned int idx = (unsigned int)bufs[i].priv;
+		struct tpacket3_hdr *h = tx_slot(p, idx);
+
+		h->tp_len = bufs[i].len;
+		h->tp_snaplen = bufs[i].len;
+		h->tp_next_offset = 0; /* fixed-size slots only */
+		store_rel(&h->tp_status, TP_STATUS_SEND_REQUEST);
+		p->tx_head = idx + 1 == p->tx_frames ? 0 : idx + 1;
+	}
+	/*
+	 * The slots are queued either way: on EAGAIN/ENOBUFS the kernel stopped at
+	 * a full socket buffer or device and leaves the rest SEND_REQUEST for the
+	 * next kick, so the burst counts as sent.
+	 */
+	err = pk_kick(ctx, p);
+	if (err && err != -EAGAIN && err != -ENOBUFS && err != -EINTR)
+		return err;
+	return n;
+}
+
+/* Give a fully walked, fully released block back to the kernel. */
+static inline void rx_block_done(struct pk_priv *p, unsigned int b)
+{
+	store_rel(&rx_block(p, b)->hdr.bh1.block_status, TP_STATUS_KERNEL);
+}
+
+static int rx_ring_take(struct pk_priv *p, struct pkt_buf *bufs, int max)
+{
+	int got = 0;
+
+	while (got < max) {
+		struct tpacket_block_desc *bd = rx_block(p, p->rx_cur);
+
+		if (!p->rx_open) {
+			/* A block we wrapped around to may still have frames out. */
+			if (p->rx_refs[p->rx_cur] ||
+			    !(load_acq(&bd->hdr.bh1.block_status) & TP_STATUS_USER))
+				break;
+			p->rx_open = 1;
+			p->rx_left = bd->hdr.bh1.num_pkts;
+			p->rx_pkt = (struct tpacket3_hdr *)((uint8_t *)bd +
+							    bd->hdr.bh1.offset_to_first_pkt);
+		}
+		while (got < max && p->rx_left) {
+			struct tpacket3_hdr *h = p->rx_pkt;
+
+			bufs[got].data = (uint8_t *)h + h->tp_mac;
+			bufs[got].len = h->tp_snaplen;
+			bufs[got].priv = p->rx_cur;
+			got++;
+			p->rx_refs[p->rx_cur]++;
+			p->rx_pkt = (struct tpacket3_hdr *)((uint8_t *)h + h->tp_next_offset);
+			p->rx_left--;
+		}
+		if (p->rx_left)
+			break;
+		/* Walked to the end: done with it as soon as its frames come back. */
+		if (!p->rx_refs[p->rx_cur])
+			rx_block_done(p, p->rx_cur);
+		p->rx_open = 0;
+		if (++p->rx_cur == p->rx_blocks)
+			p->rx_cur = 0;
+	}
+	return got;
+}
+
+static int pk_rx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int max)
+{
+	struct pk_priv *p = ctx->priv;
+	int i;
+
+	if (p->rx_ring) {
+		struct pollfd pfd = { .fd = p->fd, .events = POLLIN | POLLERR };
+		int got = rx_ring_take(p, bufs, max);
+
+		if (got || !p->blocking)
+			return got;
+		ctx->st->rx_syscalls++;
+		if (poll(&pfd, 1, PK_POLL_MS) < 0 && errno != EINTR)
+			return -errno;
+		return rx_ring_take(p, bufs, max);
+	}
+	if (max > DP_MAX_BURST)
+		max = DP_MAX_BURST;
+	for (i = 0; i < max; i++) {
+		/* Blocking mode waits (SO_RCVTIMEO) for the first frame only. */
+		int flags = (p->blocking && i == 0) ? 0 : MSG_DONTWAIT;
+		ssize_t r;
+
+		ctx->st->rx_syscalls++;
+		r = recv(p->fd, p->rxbuf[i], PK_FRAME, flags);
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			return i ? i : -errno;
+		}
+		bufs[i].data = p->rxbuf[i];
+		bufs[i].len = (uint32_t)r;
+		bufs[i].priv = 0;
+	}
+	return i;
+}
+
+static void pk_release(struct dp_ctx *ctx, struct pkt_buf *bufs, int n)
+{
+	struct pk_priv *p = ctx->priv;
+
+	if (!p->rx_ring)
+		return;
+	for (int i = 0; i < n; i++) {
+		unsigned int b = (unsigned int)bufs[i].priv;
+
+		if (--p->rx_refs[b] == 0 && !(p->rx_open && b == p->rx_cur))
+			rx_block_done(p, b);
+	}
+}
+
+static int pk_kstats(struct dp_ctx *ctx, struct ep_kstats *ks)
+{
+	struct pk_priv *p = ctx->priv;
+	struct tpacket_stats_v3 s = { 0 };
+	socklen_t len = sizeof(s);
+
+	/* Reading resets the kernel's counters: once, at the end. */
+	if (getsockopt(p->fd, SOL_PACKET, PACKET_STATISTICS, &s, &len))
+		return -errno;
+	if (p->rx_ring)
+		ks->ring_drops = s.tp_drops;
+	else
+		ks->sock_drops = s.tp_drops;
+	return 0;
+}
+
+const struct dp_ops dp_packet_ops = {
+	.name = "packet",
+	.desc = "AF_PACKET raw socket: TPACKET_V3 TX/RX rings (or sendto/recvfrom), "
+		"qdisc bypass",
+	/* ZC_TX holds for packet_tx=ring (the default); sendto mode copies. */
+	.caps = DP_CAP_L2 | DP_CAP_BATCH | DP_CAP_ZC_TX,
+	.priv_size = sizeof(struct pk_priv),
+	.probe = pk_probe,
+	.open = pk_open,
+	.close = pk_close,
+	.alloc_tx = pk_alloc_tx,
+	.tx_burst = pk_tx_burst,
+	.rx_burst = pk_rx_burst,
+	.release = pk_release,
+	.kstats = pk_kstats,
+};

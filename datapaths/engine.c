@@ -1,0 +1,591 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The workload engine, written once for every datapath: pacing, packet
+ * build, sequence numbers, timestamps, loss/reorder/duplicate accounting and
+ * the RTT histogram. Datapaths only move buffers (dp.h).
+ *
+ * Counters go straight into the shared page (single writer); the harness
+ * snapshots them at window open and close. Nothing here prints, allocates or
+ * makes a system call of its own on the hot path.
+ */
+#include <errno.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "engine.h"
+#include "frame.h"
+#include "pace.h"
+#include "tsc.h"
+
+/* Ping-pong in-flight table (closed loop): slot = seq % INFLIGHT_SLOTS. */
+#define INFLIGHT_SLOTS 512u
+
+struct engine {
+	const struct dp_ops *ops;
+	struct dp_ctx *ctx;
+	const struct ep_config *cfg;
+	struct ep_stats *st;
+	struct histo *rtt;
+	volatile uint32_t *cmd;
+	int l2;
+	unsigned int burst;
+	uint32_t wire_len;    /* bytes a buffer carries: frame w/o FCS, or UDP payload */
+	uint32_t hdr_off;     /* offset of struct bl_hdr in a buffer */
+	uint32_t frame_bytes; /* RFC 2544 bytes counted per packet */
+	uint64_t deadline;    /* safety stop (TSC) */
+	uint64_t timeout_tsc;
+	uint64_t seq;
+	uint8_t tmpl[FRAME_MAX];                       /* template buffer */
+	uint8_t own[DP_MAX_BURST][FRAME_MAX] __attribute__((aligned(64)));
+	struct seq_track track;
+	struct {
+		uint64_t seq;
+		uint64_t tsc;
+		int live;
+	} inflight[INFLIGHT_SLOTS];
+};
+
+static struct engine eng_storage;
+
+void seq_track_init(struct seq_track *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+static inline void seq_bit_set(struct seq_track *t, uint64_t s)
+{
+	uint64_t i = s % SEQ_WINDOW;
+
+	t->bits[i / 64] |= 1ull << (i % 64);
+}
+
+static inline int seq_bit_test(const struct seq_track *t, uint64_t s)
+{
+	uint64_t i = s % SEQ_WINDOW;
+
+	return !!(t->bits[i / 64] & (1ull << (i % 64)));
+}
+
+static inline void seq_bit_clear(struct seq_track *t, uint64_t s)
+{
+	uint64_t i = s % SEQ_WINDOW;
+
+	t->bits[i / 64] &= ~(1ull << (i % 64));
+}
+
+int seq_track_add(struct seq_track *t, uint64_t seq)
+{
+	int v;
+
+	if (seq >= t->next) {
+		v = seq == t->next ? SEQ_IN_ORDER : SEQ_GAP;
+		/* Vacate the slots between the old and the new head. */
+		if (seq - t->next >= SEQ_WINDOW) {
+			memset(t->bits, 0, sizeof(t->bits));
+		} else {
+			for (uint64_t s = t->next; s < seq; s++)
+				seq_bit_clear(t, s);
+		}
+		seq_bit_clear(t, seq);
+		seq_bit_set(t, seq);
+		t->next = seq + 1;
+		return v;
+	}
+	if (t->next - seq > SEQ_WINDOW)
+		return SEQ_TOO_OLD;
+	if (seq_bit_test(t, seq))
+		return SEQ_DUP;
+	seq_bit_set(t, seq);
+	return SEQ_REORDER;
+}
+
+static inline int should_stop(struct engine *e, uint64_t now)
+{
+	return *e->cmd == EP_CMD_STOP || now >= e->deadline;
+}
+
+/* Read every payload byte: what an application that looks at its data pays. */
+static inline uint64_t touch_read(const uint8_t *p, uint32_t len)
+{
+	uint64_t s = 0;
+
+	for (uint32_t i = 0; i < len; i++)
+		s += p[i];
+	return s;
+}
+
+static void prep_buf(struct engine *e, struct pkt_buf *b)
+{
+	memcpy(b->data, e->tmpl, e->wire_len);
+	b->len = e->wire_len;
+}
+
+/* Stamp seq/tsc into a buffer that already holds the template. */
+static inline void stamp(struct engine *e, struct pkt_buf *b, uint64_t seq, uint64_t tsc)
+{
+	uint8_t *p = b->data;
+
+	if (e->cfg->touch) {
+		/* Write every payload byte past the test header. */
+		uint32_t off = e->hdr_off + (uint32_t)sizeof(struct bl_hdr);
+
+		for (uint32_t i = off; i < e->wire_len; i++)
+			p[i] = (uint8_t)(i + seq);
+		if (e->l2) {
+			/* Full UDP checksum: the payload changed. */
+			uint16_t zero = 0, c;
+			uint8_t *udp = p + FRAME_ETH_HLEN + FRAME_IP_HLEN;
+			uint32_t sip, dip;
+			struct bl_hdr *h = (struct bl_hdr *)(p + e->hdr_off);
+
+			memcpy(&h->seq, &seq, sizeof(seq));
+			memcpy(&h->tsc, &tsc, sizeof(tsc));
+			memcpy(udp + 6, &zero, 2);
+			memcpy(&sip, p + FRAME_ETH_HLEN + 12, 4);
+			memcpy(&dip, p + FRAME_ETH_HLEN + 16, 4);
+			c = udp_csum(sip, dip, udp, e->wire_len - FRAME_ETH_HLEN - FRAME_IP_HLEN);
+			memcpy(udp + 6, &c, 2);
+			return;
+		}
+	}
+	if (e->l2) {
+		frame_stamp(p, seq, tsc);
+	} else {
+		struct bl_hdr *h = (struct bl_hdr *)p;
+
+		memcpy(&h->seq, &seq, sizeof(seq));
+		memcpy(&h->tsc, &tsc, sizeof(tsc));
+	}
+}
+
+/* Get n buffers to fill: ring slots from the datapath, or the engine's own. */
+static inline int get_tx_bufs(struct engine *e, struct pkt_buf *bufs, int n)
+{
+	if (e->ops->alloc_tx) {
+		int got = e->ops->alloc_tx(e->ctx, bufs, n);
+
+		for (int i = 0; i < got; i++)
+			prep_buf(e, &bufs[i]);
+		return got;
+	}
+	return n;
+}
+
+/* Parse a received buffer; returns the test header or NULL if not ours. */
+static inline const struct bl_hdr *rx_hdr(struct engine *e, const struct pkt_buf *b,
+					  uint32_t *plen)
+{
+	const uint8_t *payload;
+	const struct bl_hdr *h;
+	uint16_t magic;
+	int len;
+
+	if (e->l2) {
+		len = frame_parse(b->data, b->len, NULL, (const void **)&payload);
+		if (len < (int)sizeof(struct bl_hdr))
+			return NULL;
+	} else {
+		payload = b->data;
+		len = (int)b->len;
+		if (len < (int)sizeof(struct bl_hdr))
+			return NULL;
+	}
+	h = (const struct bl_hdr *)payload;
+	memcpy(&magic, &h->magic, sizeof(magic));
+	if (magic != htons(BL_MAGIC))
+		return NULL;
+	*plen = (uint32_t)len;
+	return h;
+}
+
+/* Transmit all n buffers, retrying the rest while the datapath is full.
+ * Returns the number sent (fewer only when told to stop) or -errno. */
+static int tx_all(struct engine *e, struct pkt_buf *bufs, int n)
+{
+	int done = 0;
+
+	while (done < n) {
+		uint64_t t0 = tsc_now();
+		int r = e->ops->tx_burst(e->ctx, bufs + done, n - done);
+		uint64_t t1 = tsc_now();
+
+		e->st->cyc_tx += t1 - t0;
+		if (r < 0) {
+			e->st->tx_errors++;
+			return r;
+		}
+		if (r == 0) {
+			e->st->tx_busy++;
+			if (should_stop(e, t1))
+				break;
+			continue;
+		}
+		e->st->tx_bursts++;
+		done += r;
+	}
+	e->st->tx_pkts += (uint64_t)done;
+	e->st->tx_bytes += (uint64_t)done * e->frame_bytes;
+	return done;
+}
+
+static inline int rx_poll(struct engine *e, struct pkt_buf *bufs, int max)
+{
+	uint64_t t0 = tsc_now();
+	int r = e->ops->rx_burst(e->ctx, bufs, max);
+	uint64_t t1 = tsc_now();
+
+	if (r > 0) {
+		e->st->cyc_rx += t1 - t0;
+		e->st->rx_bursts++;
+	} else {
+		e->st->cyc_idle += t1 - t0;
+		if (r == 0)
+			e->st->rx_empty++;
+		else
+			e->st->rx_errors++;
+	}
+	return r;
+}
+
+static inline void rx_done(struct engine *e, struct pkt_buf *bufs, int n)
+{
+	if (e->ops->release && n > 0)
+		e->ops->release(e->ctx, bufs, n);
+}
+
+static int role_send(struct engine *e)
+{
+	struct pkt_buf bufs[DP_MAX_BURST];
+	struct pace pace;
+	uint64_t now = tsc_now();
+	int err = 0;
+
+	for (unsigned int i = 0; i < e->burst; i++) {
+		bufs[i].data = e->own[i];
+		prep_buf(e, &bufs[i]);
+	}
+	pace_init(&pace, now, e->cfg->tsc_hz, e->cfg->rate_pps, e->burst);
+	for (;;) {
+		int n, sent;
+
+		now = tsc_now();
+		if (should_stop(e, now))
+			break;
+		if (!pace_ready(&pace, now)) {
+			cpu_relax();
+			continue;
+		}
+		if (!e->ops->alloc_tx) {
+			for (unsigned int i = 0; i < e->burst; i++)
+				bufs[i].data = e->own[i], bufs[i].len = e->wire_len;
+		}
+		n = get_tx_bufs(e, bufs, (int)e->burst);
+		if (n <= 0) {
+			e->st->tx_busy++;
+			continue;
+		}
+		now = tsc_now();
+		for (int i = 0; i < n; i++)
+			stamp(e, &bufs[i], e->seq + (uint64_t)i, now);
+		if (pace_advance(&pace, now))
+			e->st->pace_late++;
+		sent = tx_all(e, bufs, n);
+		if (sent < 0) {
+			err = sent;
+			break;
+		}
+		e->seq += (uint64_t)sent;
+		e->st->loops++;
+	}
+	return err;
+}
+
+static void account_rx(struct engine *e, uint64_t seq, uint32_t plen)
+{
+	switch (seq_track_add(&e->track, seq)) {
+	case SEQ_REORDER:
+	case SEQ_TOO_OLD:
+		e->st->rx_reorder++;
+		break;
+	case SEQ_DUP:
+		e->st->rx_dup++;
+		break;
+	default:
+		break;
+	}
+	e->st->rx_seq_max = e->track.next;
+	e->st->rx_pkts++;
+	e->st->rx_bytes += e->frame_bytes;
+	(void)plen;
+}
+
+static int role_recv(struct engine *e)
+{
+	struct pkt_buf bufs[DP_MAX_BURST];
+	uint64_t sink = 0;
+	int max = (int)e->burst;
+
+	seq_track_init(&e->track);
+	for (;;) {
+		uint64_t now = tsc_now();
+		int n;
+
+		if (should_stop(e, now))
+			break;
+		n = rx_poll(e, bufs, max);
+		if (n <= 0)
+			continue;
+		for (int i = 0; i < n; i++) {
+			uint32_t plen;
+			const struct bl_hdr *h = rx_hdr(e, &bufs[i], &plen);
+			uint64_t seq;
+
+			if (!h) {
+				e->st->rx_foreign++;
+				continue;
+			}
+			memcpy(&seq, &h->seq, sizeof(seq));
+			if (e->cfg->touch)
+				sink += touch_read((const uint8_t *)h, plen);
+			account_rx(e, seq, plen);
+		}
+		rx_done(e, bufs, n);
+		e->st->loops++;
+	}
+	e->st->cyc_work += sink & 1; /* keep the touch loop alive */
+	return 0;
+}
+
+/* Echo every valid request back to the client. */
+static int role_server(struct engine *e)
+{
+	struct pkt_buf rx[DP_MAX_BURST], tx[DP_MAX_BURST];
+	int max = (int)e->burst;
+
+	for (;;) {
+		uint64_t now = tsc_now();
+		int n, m = 0, got, sent;
+
+		if (should_stop(e, now))
+			break;
+		n = rx_poll(e, rx, max);
+		if (n <= 0)
+			continue;
+		if (e->ops->alloc_tx) {
+			got = e->ops->alloc_tx(e->ctx, tx, n);
+			if (got < 0)
+				got = 0;
+		} else {
+			got = n;
+			for (int i = 0; i < n; i++)
+				tx[i].data = e->own[i];
+		}
+		for (int i = 0; i < n; i++) {
+			uint32_t plen;
+			const struct bl_hdr *h = rx_hdr(e, &rx[i], &plen);
+			uint64_t seq;
+
+			if (!h) {
+				e->st->rx_foreign++;
+				continue;
+			}
+			memcpy(&seq, &h->seq, sizeof(seq));
+			account_rx(e, seq, plen);
+			if (m >= got) {
+				e->st->tx_busy++;
+				continue;
+			}
+			/* The reply carries the request's bytes, addresses swapped. */
+			memcpy(tx[m].data, rx[i].data, rx[i].len);
+			tx[m].len = rx[i].len;
+			if (e->l2)
+				frame_swap(tx[m].data);
+			m++;
+		}
+		rx_done(e, rx, n);
+		if (m > 0) {
+			sent = tx_all(e, tx, m);
+			if (sent < 0)
+				return sent;
+		}
+		e->st->loops++;
+	}
+	return 0;
+}
+
+static inline void client_reply(struct engine *e, const struct bl_hdr *h, uint64_t now,
+				int closed)
+{
+	uint64_t seq, tsc;
+
+	memcpy(&seq, &h->seq, sizeof(seq));
+	memcpy(&tsc, &h->tsc, sizeof(tsc));
+	if (closed) {
+		unsigned int slot = (unsigned int)(seq % INFLIGHT_SLOTS);
+
+		if (!e->inflight[slot].live || e->inflight[slot].seq != seq) {
+			e->st->rx_late++;
+			return;
+		}
+		e->inflight[slot].live = 0;
+	} else if (now - tsc > e->timeout_tsc) {
+		e->st->rx_late++;
+		return;
+	}
+	e->st->rx_pkts++;
+	e->st->rx_bytes += e->frame_bytes;
+	histo_record(e->rtt, tsc_to_ns(now - tsc, e->cfg->tsc_hz));
+}
+
+/*
+ * Client. rate = max: closed loop with `outstanding` requests in flight (1 =
+ * classic ping-pong); a request unanswered after timeout_us is lost and
+ * replaced. rate = N: open loop, requests paced at N pps regardless of
+ * replies; RTT from the echoed timestamp.
+ */
+static int role_client(struct engine *e)
+{
+	struct pkt_buf tx[DP_MAX_BURST], rx[DP_MAX_BURST];
+	unsigned int want = e->cfg->outstanding ? e->cfg->outstanding : 1;
+	int closed = e->cfg->rate_pps == 0;
+	unsigned int inflight = 0;
+	uint64_t oldest = 0;
+	struct pace pace;
+
+	if (want > INFLIGHT_SLOTS / 2)
+		want = INFLIGHT_SLOTS / 2;
+	histo_init(e->rtt);
+	pace_init(&pace, tsc_now(), e->cfg->tsc_hz, e->cfg->rate_pps, e->burst);
+	for (;;) {
+		uint64_t now = tsc_now();
+		int n, k = 0;
+
+		if (should_stop(e, now))
+			break;
+		/* Send: refill the window (closed) or follow the schedule (open). */
+		if (closed && inflight < want)
+			k = (int)(want - inflight);
+		else if (!closed && pace_ready(&pace, now))
+			k = (int)e->burst;
+		if (k > (int)DP_MAX_BURST)
+			k = DP_MAX_BURST;
+		if (k > 0) {
+			int sent;
+
+			if (!e->ops->alloc_tx) {
+				for (int i = 0; i < k; i++) {
+					tx[i].data = e->own[i];
+					prep_buf(e, &tx[i]);
+				}
+			}
+			k = get_tx_bufs(e, tx, k);
+			now = tsc_now();
+			for (int i = 0; i < k; i++)
+				stamp(e, &tx[i], e->seq + (uint64_t)i, now);
+			if (!closed && k > 0 && pace_advance(&pace, now))
+				e->st->pace_late++;
+			sent = k > 0 ? tx_all(e, tx, k) : 0;
+			if (sent < 0)
+				return sent;
+			for (int i = 0; closed && i < sent; i++) {
+				uint64_t s = e->seq + (uint64_t)i;
+				unsigned int slot = (unsigned int)(s % INFLIGHT_SLOTS);
+
+				e->inflight[slot].seq = s;
+				e->inflight[slot].tsc = now;
+				e->inflight[slot].live = 1;
+				inflight++;
+			}
+			e->seq += (uint64_t)(sent > 0 ? sent : 0);
+		}
+		n = rx_poll(e, rx, (int)e->burst < 8 ? 8 : (int)e->burst);
+		if (n > 0) {
+			now = tsc_now();
+			for (int i = 0; i < n; i++) {
+				uint32_t plen;
+				const struct bl_hdr *h = rx_hdr(e, &rx[i], &plen);
+
+				if (!h) {
+					e->st->rx_foreign++;
+					continue;
+				}
+				if (e->cfg->touch)
+					e->st->cyc_work += touch_read((const uint8_t *)h, plen) & 1;
+				client_reply(e, h, now, closed);
+			}
+			rx_done(e, rx, n);
+		}
+		if (closed) {
+			/* Retire answered slots and time out the oldest. */
+			now = tsc_now();
+			while (oldest < e->seq) {
+				unsigned int slot = (unsigned int)(oldest % INFLIGHT_SLOTS);
+
+				if (e->inflight[slot].live && e->inflight[slot].seq == oldest) {
+					if (now - e->inflight[slot].tsc <= e->timeout_tsc)
+						break;
+					e->inflight[slot].live = 0;
+					e->st->timeouts++;
+				}
+				inflight--;
+				oldest++;
+			}
+		}
+		e->st->loops++;
+	}
+	return 0;
+}
+
+int engine_run(const struct dp_ops *ops, struct dp_ctx *ctx)
+{
+	struct engine *e = &eng_storage;
+	const struct ep_config *cfg = ctx->cfg;
+	struct flow f;
+	int err;
+
+	memset(e, 0, sizeof(*e));
+	e->ops = ops;
+	e->ctx = ctx;
+	e->cfg = cfg;
+	e->st = ctx->st;
+	e->rtt = &ctx->shm->rtt;
+	e->cmd = &ctx->shm->cmd;
+	e->l2 = !!(ops->caps & DP_CAP_L2);
+	e->burst = cfg->burst ? cfg->burst : 1;
+	if (e->burst > DP_MAX_BURST)
+		e->burst = DP_MAX_BURST;
+	e->frame_bytes = cfg->frame_size;
+	e->timeout_tsc = ns_to_tsc((uint64_t)cfg->timeout_us * 1000ull, cfg->tsc_hz);
+	e->deadline = tsc_now() + ns_to_tsc(cfg->max_run_ms * 1000000ull, cfg->tsc_hz);
+
+	memcpy(f.src_mac, cfg->src_mac, 6);
+	memcpy(f.dst_mac, cfg->dst_mac, 6);
+	f.src_ip = cfg->src_ip;
+	f.dst_ip = cfg->dst_ip;
+	f.sport = cfg->sport;
+	f.dport = cfg->dport;
+	err = frame_build(e->tmpl, sizeof(e->tmpl), &f, cfg->frame_size);
+	if (err < 0)
+		return err;
+	if (e->l2) {
+		e->wire_len = (uint32_t)frame_wire_len(cfg->frame_size);
+		e->hdr_off = FRAME_HDRS;
+	} else {
+		/* Socket datapaths carry only the payload; the kernel adds headers. */
+		e->wire_len = (uint32_t)frame_payload_len(cfg->frame_size);
+		e->hdr_off = 0;
+		memmove(e->tmpl, e->tmpl + FRAME_HDRS, e->wire_len);
+	}
+
+	switch (cfg->role) {
+	case EP_ROLE_SEND:
+		return role_send(e);
+	case EP_ROLE_RECV:
+		return role_recv(e);
+	case EP_ROLE_CLIENT:
+		return role_client(e);
+	case EP_ROLE_SERVER:
+		return role_server(e);
+	}
+	return -EINVAL;
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The page an endpoint shares with the harness (a file in /dev/shm named with
+ * the run prefix). The harness writes cfg and cmd; the endpoint writes state,
+ * st, rtt and ks. Every counter is a single-writer monotonic u64, so a
+ * snapshot is a plain read of each field (taken within a microsecond); window
+ * values are close-snapshot minus open-snapshot.
+ */
+#ifndef BL_SHM_H
+#define BL_SHM_H
+
+#include <stdint.h>
+#include "../lib/histo.h"
+
+#define EP_SHM_MAGIC 0x62706c31u /* "bpl1" */
+#define EP_SHM_VERSION 1u
+
+enum ep_role { EP_ROLE_SEND = 0, EP_ROLE_RECV, EP_ROLE_CLIENT, EP_ROLE_SERVER };
+enum ep_cmd { EP_CMD_WAIT = 0, EP_CMD_RUN, EP_CMD_STOP };
+enum ep_state { EP_ST_INIT = 0, EP_ST_READY, EP_ST_RUNNING, EP_ST_DONE, EP_ST_FAILED };
+
+enum packet_tx_mode { PACKET_TX_RING = 0, PACKET_TX_SENDTO };
+enum packet_rx_mode { PACKET_RX_RING = 0, PACKET_RX_RECV };
+enum uring_rx_mode { URING_RX_SINGLE = 0, URING_RX_MULTISHOT };
+
+struct ep_config {
+	char datapath[16];
+	char ifname[16]; /* device inside the endpoint's netns */
+	uint32_t role;   /* enum ep_role */
+	uint32_t cpu;
+	uint8_t src_mac[6];
+	uint8_t dst_mac[6];
+	uint32_t src_ip; /* network order */
+	uint32_t dst_ip; /* network order */
+	uint16_t sport;  /* host order */
+	uint16_t dport;  /* host order */
+	uint32_t frame_size; /* RFC 2544 size incl. FCS */
+	uint32_t burst;
+	uint64_t rate_pps; /* 0 = as fast as possible */
+	uint32_t blocking;
+	uint32_t touch;       /* read/write every payload byte */
+	uint32_t outstanding; /* ping-pong closed loop: requests in flight (1) */
+	uint32_t timeout_us;  /* ping-pong: a reply later than this is lost */
+	uint64_t tsc_hz;
+	uint64_t max_run_ms; /* safety: the endpoint stops by itself after this */
+	uint32_t sndbuf;     /* bytes, 0 = kernel default */
+	uint32_t rcvbuf;
+	uint32_t ring_frames; /* ring sizes for packet/uring (frames/entries) */
+	uint32_t packet_tx;   /* enum packet_tx_mode */
+	uint32_t packet_rx;   /* enum packet_rx_mode */
+	uint32_t uring_rx;    /* enum uring_rx_mode */
+	uint32_t pad;
+};
+
+/* Endpoint counters: engine counts packets, datapaths count their calls. */
+struct ep_stats {
+	uint64_t tx_pkts, tx_bytes; /* bytes: RFC 2544 frame bytes (incl. FCS) */
+	uint64_t tx_bursts;         /* tx_burst calls that moved >= 1 packet */
+	uint64_t tx_busy;           /* tx attempts that moved nothing (ring/socket full) */
+	uint64_t tx_syscalls;       /* system calls made to transmit */
+	uint64_t tx_errors;         /* hard errors from the datapath */
+	uint64_t rx_pkts, rx_bytes; /* our packets only */
+	uint64_t rx_bursts;
+	uint64_t rx_empty;    /* rx polls that returned nothing */
+	uint64_t rx_syscalls; /* system calls made to receive */
+	uint64_t rx_errors;
+	uint64_t rx_foreign; /* frames that were not ours (bad magic/flow) */
+	uint64_t rx_reorder; /* seq lower than the highest seen */
+	uint64_t rx_dup;     /* seq seen before (within the tracking window) */
+	uint64_t rx_late;    /* ping-pong replies that came after their timeout */
+	uint64_t rx_seq_max; /* highest seq received + 1 */
+	uint64_t timeouts;   /* ping-pong requests declared lost */
+	uint64_t pace_late;  /* bursts that left more than one interval late */
+	uint64_t cyc_tx, cyc_rx, cyc_work, cyc_idle; /* TSC cycles by activity */
+	uint64_t loops;
+} __attribute__((aligned(64)));
+
+/* Kernel-side drops the endpoint can see on its own socket (0 if n/a). */
+struct ep_kstats {
+	uint64_t sock_drops; /* SO_MEMINFO SK_MEMINFO_DROPS / PACKET_STATISTICS tp_drops */
+	uint64_t ring_drops; /* packet ring: tp_drops; uring: CQ overflow */
+	uint64_t valid;
+};
+
+struct ep_shm {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t size;
+	volatile uint32_t cmd;   /* harness -> endpoint */
+	volatile uint32_t state; /* endpoint -> harness */
+	int32_t err;             /* -errno on failure */
+	int32_t exit_code;       /* 3 = unsupported here */
+	uint32_t pid;
+	char errmsg[256];
+	char dp_info[128]; /* what the datapath actually used (modes, fallbacks) */
+	struct ep_config cfg;
+	struct ep_kstats ks;
+	struct ep_stats st;
+	struct histo rtt __attribute__((aligned(64))); /* client: RTT ns */
+};
+
+#endif

@@ -1,0 +1,1253 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Run configuration: schema, value syntax (single, list, range), the INI
+ * loader, --set overrides and the expansion of a sweep into cases.
+ *
+ * Every value is expanded and checked when it is read, so an error can name
+ * the line it came from; the sweep keeps the checked values as text and
+ * sweep_expand() applies them again to build each case, then checks the
+ * combinations that no single key can rule out.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <ini.h>
+
+#include "config.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Values of the datapath enums in datapaths/shm.h, kept numeric here so the
+ * configuration does not depend on the endpoint's shared-memory layout. */
+#define CFG_PACKET_TX_RING 0
+#define CFG_PACKET_TX_SENDTO 1
+#define CFG_PACKET_RX_RING 0
+#define CFG_PACKET_RX_RECV 1
+#define CFG_URING_RX_SINGLE 0
+#define CFG_URING_RX_MULTISHOT 1
+
+#define CFG_MAX_BURST 256 /* DP_MAX_BURST in datapaths/dp.h */
+#define CFG_FRAME_MIN 64
+#define CFG_FRAME_MAX 1518
+
+static const char *const sections[] = { "run", "workload", "topology", "datapath", "probes" };
+
+/* The public table: what `bypasslab keys` prints. Order is schema order:
+ * it decides the order of the product (last key varies fastest). */
+const struct config_key_info config_keys[] = {
+	{ "name", "run", "[A-Za-z0-9_.-], 1..63 chars", "file name",
+	  "label stored with every result (one value)" },
+	{ "repeat", "run", "1..1000", "1", "repetitions of every case (one value)" },
+	{ "duration", "run", "0.1..3600", "1", "measurement window, seconds" },
+	{ "warmup", "run", "0..600", "0.5", "traffic before the window opens, seconds" },
+	{ "results_dir", "run", "path", "results", "where results are written (one value)" },
+	{ "pattern", "workload", "throughput|pingpong", "throughput",
+	  "one-way stream, or request/reply (rate=max: closed loop; a rate: open loop)" },
+	{ "size", "workload", "64..1518", "64", "RFC 2544 Ethernet frame size incl. FCS, bytes" },
+	{ "rate", "workload", "1..100000000|max", "max",
+	  "offered packets/s; k = 1000, M = 1000000 (\"500k\", \"1.5M\")" },
+	{ "burst", "workload", "1..256", "32", "packets per datapath call" },
+	{ "blocking", "workload", "yes|no|true|false|on|off|1|0", "no",
+	  "block in the datapath instead of busy-polling" },
+	{ "touch", "workload", "yes|no|true|false|on|off|1|0", "no",
+	  "read/write every payload byte (cache effects)" },
+	{ "timeout_us", "workload", "1..10000000", "100000",
+	  "ping-pong: a reply later than this counts as lost" },
+	{ "outstanding", "workload", "1..256", "1",
+	  "ping-pong closed loop: requests in flight" },
+	{ "topology", "topology", "bridge|direct", "bridge",
+	  "veth pair through a bridge, or a direct veth pair" },
+	{ "cpu_a", "topology", "-1..1023|auto", "auto", "sender/client CPU (-1 = auto)" },
+	{ "cpu_b", "topology", "-1..1023|auto", "auto", "receiver/server CPU (-1 = auto)" },
+	{ "datapath", "datapath", "udp|mmsg|packet|uring", "udp", "how packets are moved" },
+	{ "sndbuf", "datapath", "0..1073741824", "0",
+	  "SO_SNDBUF bytes, 0 = kernel default; k/M/G = 1024-based (\"64k\" = 65536)" },
+	{ "rcvbuf", "datapath", "0..1073741824", "0",
+	  "SO_RCVBUF bytes, 0 = kernel default; k/M/G = 1024-based (\"64k\" = 65536)" },
+	{ "ring_frames", "datapath", "64..65536, power of two", "4096",
+	  "packet: frames per ring; uring: queue entries" },
+	{ "packet_tx", "datapath", "ring|sendto", "ring", "packet: transmit through the ring or sendto()" },
+	{ "packet_rx", "datapath", "ring|recv", "ring", "packet: receive through the ring or recv()" },
+	{ "uring_rx", "datapath", "single|multishot", "single",
+	  "uring: one receive per submission or multishot receive" },
+	{ "probes", "probes", "off|aggregate|path", "off", "kernel probes around the run" },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+#define NKEYS ((int)ARRAY_SIZE(config_keys) - 1)
+
+enum vtype { V_STR, V_INT, V_FLOAT, V_ENUM, V_BOOL };
+enum vstore { S_UINT, S_INT, S_U64, S_DOUBLE, S_CHARS };
+
+enum {
+	F_SINGLE = 1u << 0, /* no lists, no ranges */
+	F_POW2 = 1u << 1,
+	F_SI = 1u << 2,     /* k/K = 1000, M = 1000000; a fraction is allowed before it */
+	F_IEC = 1u << 3,    /* k/K = 1024, M = 1024^2, G = 1024^3 */
+	F_FRAME = 1u << 4,  /* size: explain the limits */
+	F_NAME = 1u << 5,   /* [A-Za-z0-9_.-] */
+};
+
+/* How each key is parsed and where it lands; same order as config_keys. */
+struct key_def {
+	enum vtype type;
+	enum vstore store;
+	size_t off, size;
+	long long min, max;
+	double fmin, fmax;
+	const char *const *words; /* V_ENUM: NULL-terminated, index = stored value */
+	const char *word;         /* V_INT: a word accepted instead of a number */
+	long long word_val;
+	unsigned int flags;
+};
+
+static const char *const w_pattern[] = { "throughput", "pingpong", NULL };
+static const char *const w_topo[] = { "bridge", "direct", NULL };
+static const char *const w_dp[] = { "udp", "mmsg", "packet", "uring", NULL };
+static const char *const w_ptx[] = { "ring", "sendto", NULL };
+static const char *const w_prx[] = { "ring", "recv", NULL };
+static const char *const w_urx[] = { "single", "multishot", NULL };
+static const char *const w_probes[] = { "off", "aggregate", "path", NULL };
+
+#define OFF(f) offsetof(struct case_cfg, f), sizeof(((struct case_cfg *)0)->f)
+
+static const struct key_def key_defs[] = {
+	{ .type = V_STR, .store = S_CHARS, OFF(name), .flags = F_SINGLE | F_NAME },
+	{ .type = V_INT, .store = S_UINT, OFF(repeat), .min = 1, .max = 1000, .flags = F_SINGLE },
+	{ .type = V_FLOAT, .store = S_DOUBLE, OFF(duration_s), .fmin = 0.1, .fmax = 3600 },
+	{ .type = V_FLOAT, .store = S_DOUBLE, OFF(warmup_s), .fmin = 0, .fmax = 600 },
+	{ .type = V_STR, .store = S_CHARS, OFF(results_dir), .flags = F_SINGLE },
+	{ .type = V_ENUM, .store = S_INT, OFF(pattern), .words = w_pattern },
+	{ .type = V_INT, .store = S_UINT, OFF(size), .min = CFG_FRAME_MIN, .max = CFG_FRAME_MAX,
+	  .flags = F_FRAME },
+	{ .type = V_INT, .store = S_U64, OFF(rate_pps), .min = 1, .max = 100000000, .word = "max",
+	  .word_val = 0, .flags = F_SI },
+	{ .type = V_INT, .store = S_UINT, OFF(burst), .min = 1, .max = CFG_MAX_BURST },
+	{ .type = V_BOOL, .store = S_INT, OFF(blocking) },
+	{ .type = V_BOOL, .store = S_INT, OFF(touch) },
+	{ .type = V_INT, .store = S_UINT, OFF(timeout_us), .min = 1, .max = 10000000 },
+	{ .type = V_INT, .store = S_UINT, OFF(outstanding), .min = 1, .max = CFG_MAX_BURST },
+	{ .type = V_ENUM, .store = S_INT, OFF(topology), .words = w_topo },
+	{ .type = V_INT, .store = S_INT, OFF(cpu_a), .min = -1, .max = 1023, .word = "auto",
+	  .word_val = -1 },
+	{ .type = V_INT, .store = S_INT, OFF(cpu_b), .min = -1, .max = 1023, .word = "auto",
+	  .word_val = -1 },
+	{ .type = V_ENUM, .store = S_CHARS, OFF(datapath), .words = w_dp },
+	{ .type = V_INT, .store = S_UINT, OFF(sndbuf), .min = 0, .max = 1ll << 30, .flags = F_IEC },
+	{ .type = V_INT, .store = S_UINT, OFF(rcvbuf), .min = 0, .max = 1ll << 30, .flags = F_IEC },
+	{ .type = V_INT, .store = S_UINT, OFF(ring_frames), .min = 64, .max = 65536,
+	  .flags = F_POW2 },
+	{ .type = V_ENUM, .store = S_INT, OFF(packet_tx), .words = w_ptx },
+	{ .type = V_ENUM, .store = S_INT, OFF(packet_rx), .words = w_prx },
+	{ .type = V_ENUM, .store = S_INT, OFF(uring_rx), .words = w_urx },
+	{ .type = V_ENUM, .store = S_INT, OFF(probes), .words = w_probes },
+};
+
+_Static_assert(ARRAY_SIZE(key_defs) == ARRAY_SIZE(config_keys) - 1,
+	       "key_defs and config_keys must describe the same keys");
+
+void case_defaults(struct case_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "run");
+	c->repeat = 1;
+	c->rep = 0;
+	c->duration_s = 1.0;
+	c->warmup_s = 0.5;
+	snprintf(c->results_dir, sizeof(c->results_dir), "results");
+	c->pattern = PAT_THROUGHPUT;
+	c->size = 64;
+	c->rate_pps = 0;
+	c->burst = 32;
+	c->blocking = 0;
+	c->touch = 0;
+	c->timeout_us = 100000;
+	c->outstanding = 1;
+	c->topology = TOPO_BRIDGE;
+	c->cpu_a = -1;
+	c->cpu_b = -1;
+	snprintf(c->datapath, sizeof(c->datapath), "udp");
+	c->sndbuf = 0;
+	c->rcvbuf = 0;
+	c->ring_frames = 4096;
+	c->packet_tx = CFG_PACKET_TX_RING;
+	c->packet_rx = CFG_PACKET_RX_RING;
+	c->uring_rx = CFG_URING_RX_SINGLE;
+	c->probes = PROBES_OFF;
+}
+
+const char *topo_name(int t)
+{
+	return t >= 0 && t < (int)ARRAY_SIZE(w_topo) - 1 ? w_topo[t] : "?";
+}
+
+const char *pattern_name(int p)
+{
+	return p >= 0 && p < (int)ARRAY_SIZE(w_pattern) - 1 ? w_pattern[p] : "?";
+}
+
+const char *probes_name(int p)
+{
+	return p >= 0 && p < (int)ARRAY_SIZE(w_probes) - 1 ? w_probes[p] : "?";
+}
+
+static int key_index(const char *name)
+{
+	for (int i = 0; i < NKEYS; i++)
+		if (!strcmp(config_keys[i].key, name))
+			return i;
+	return -1;
+}
+
+static int section_known(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
+		if (!strcmp(sections[i], name))
+			return 1;
+	return 0;
+}
+
+/* Append to a fixed buffer; silently truncates (messages are one line). */
+static void __attribute__((format(printf, 3, 4))) bprintf(char *buf, size_t len, const char *fmt,
+							   ...)
+{
+	size_t used = strnlen(buf, len);
+	va_list ap;
+
+	if (used + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	if (vsnprintf(buf + used, len - used, fmt, ap) < 0)
+		buf[used] = '\0';
+	va_end(ap);
+}
+
+/* "a, b, c" of the keys of one section (all keys if section is NULL). */
+static void list_keys(char *buf, size_t len, const char *section)
+{
+	int first = 1;
+
+	buf[0] = '\0';
+	for (int i = 0; i < NKEYS; i++) {
+		if (section && strcmp(config_keys[i].section, section))
+			continue;
+		bprintf(buf, len, "%s%s", first ? "" : ", ", config_keys[i].key);
+		first = 0;
+	}
+}
+
+static void list_sections(char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
+		bprintf(buf, len, "%s[%s]", i ? ", " : "", sections[i]);
+}
+
+/* "FILE:LINE: " or, for --set (line 0), "FILE: ". */
+static void where(char *buf, size_t len, const char *file, int line)
+{
+	buf[0] = '\0';
+	if (line > 0)
+		bprintf(buf, len, "%s:%d: ", file, line);
+	else
+		bprintf(buf, len, "%s: ", file);
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* ---- single values ---------------------------------------------------- */
+
+/*
+ * An integer with the key's suffixes. A fraction is only meaningful with a
+ * suffix ("1.5M"), and the product must be whole: the arithmetic is done in
+ * integers so "0.3k" is exactly 300.
+ */
+static int parse_int(const struct key_def *kd, const char *s, long long *out, char *what,
+		     size_t wlen)
+{
+	const char *p = s;
+	long long ip, mult = 1, frac = 0, scale = 1, v;
+	int nfrac = 0;
+	char *end;
+
+	if (*p == '-' && kd->min < 0)
+		p++;
+	if (!isdigit((unsigned char)*p)) {
+		snprintf(what, wlen, "'%s' is not an integer", s);
+		return -EINVAL;
+	}
+	errno = 0;
+	ip = strtoll(s, &end, 10);
+	if (errno == ERANGE) {
+		snprintf(what, wlen, "'%s' is out of range", s);
+		return -EINVAL;
+	}
+	if (*end == '.' && (kd->flags & (F_SI | F_IEC))) {
+		end++;
+		if (!isdigit((unsigned char)*end)) {
+			snprintf(what, wlen, "'%s' is not a number", s);
+			return -EINVAL;
+		}
+		while (isdigit((unsigned char)*end)) {
+			if (nfrac == 9) {
+				snprintf(what, wlen, "'%s' has too many decimals", s);
+				return -EINVAL;
+			}
+			frac = frac * 10 + (*end++ - '0');
+			scale *= 10;
+			nfrac++;
+		}
+	}
+	if (*end && (kd->flags & F_SI)) {
+		if (*end == 'k' || *end == 'K')
+			mult = 1000;
+		else if (*end == 'M')
+			mult = 1000000;
+		if (mult > 1)
+			end++;
+	} else if (*end && (kd->flags & F_IEC)) {
+		if (*end == 'k' || *end == 'K')
+			mult = 1ll << 10;
+		else if (*end == 'M')
+			mult = 1ll << 20;
+		else if (*end == 'G')
+			mult = 1ll << 30;
+		if (mult > 1)
+			end++;
+	}
+	if (*end) {
+		snprintf(what, wlen, "'%s' is not an integer%s", s,
+			 kd->flags & F_SI	? " (suffixes: k = 1000, M = 1000000)" :
+			 kd->flags & F_IEC ? " (suffixes: k, M, G = 1024-based)" :
+					       "");
+		return -EINVAL;
+	}
+	if (nfrac && mult == 1) {
+		snprintf(what, wlen, "'%s' is not an integer", s);
+		return -EINVAL;
+	}
+	if ((frac * mult) % scale) {
+		snprintf(what, wlen, "'%s' is not a whole number", s);
+		return -EINVAL;
+	}
+	if (__builtin_mul_overflow(ip, mult, &v) ||
+	    __builtin_add_overflow(v, ip < 0 ? -(frac * mult / scale) : frac * mult / scale, &v)) {
+		snprintf(what, wlen, "'%s' is out of range", s);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int int_in_range(const struct key_def *kd, long long v, char *what, size_t wlen)
+{
+	if (kd->flags & F_FRAME) {
+		if (v < kd->min) {
+			snprintf(what, wlen,
+				 "%lld is below the %lld-byte minimum frame (Eth+IPv4+UDP headers, "
+				 "18-byte test header and FCS)",
+				 v, kd->min);
+			return -EINVAL;
+		}
+		if (v > kd->max) {
+			snprintf(what, wlen,
+				 "%lld is above the %lld-byte maximum Ethernet frame (1500-byte MTU)",
+				 v, kd->max);
+			return -EINVAL;
+		}
+	}
+	if (v < kd->min || v > kd->max) {
+		snprintf(what, wlen, "%lld is out of range", v);
+		return -EINVAL;
+	}
+	if ((kd->flags & F_POW2) && (v & (v - 1))) {
+		snprintf(what, wlen, "%lld is not a power of two", v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_bool(const char *s, int *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (!strcasecmp(s, yes[i])) {
+			*out = 1;
+			return 0;
+		}
+		if (!strcasecmp(s, no[i])) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Parse one value (no list, no range) and store it into c. */
+static int apply_value(const struct key_def *kd, const char *s, struct case_cfg *c, char *what,
+		       size_t wlen)
+{
+	char *field = (char *)c + kd->off;
+	long long iv = 0;
+	double dv = 0;
+	int err;
+
+	switch (kd->type) {
+	case V_STR: {
+		size_t n = strlen(s);
+
+		if (!n || n >= kd->size) {
+			snprintf(what, wlen, "'%s' must be 1..%zu characters", s, kd->size - 1);
+			return -EINVAL;
+		}
+		for (const char *p = s; *p; p++) {
+			int ok = (kd->flags & F_NAME) ?
+					 isalnum((unsigned char)*p) || strchr("_.-", *p) :
+					 !iscntrl((unsigned char)*p);
+
+			if (!ok) {
+				snprintf(what, wlen, "'%s' has a character that is not allowed", s);
+				return -EINVAL;
+			}
+		}
+		memcpy(field, s, n + 1);
+		return 0;
+	}
+	case V_INT:
+		if (kd->word && !strcasecmp(s, kd->word)) {
+			iv = kd->word_val;
+		} else {
+			err = parse_int(kd, s, &iv, what, wlen);
+			if (!err)
+				err = int_in_range(kd, iv, what, wlen);
+			if (err)
+				return err;
+		}
+		break;
+	case V_FLOAT: {
+		char *end;
+
+		/* strtod would also take "inf", "nan" and hex floats. */
+		if (!s[0] || strspn(s, "0123456789.eE+-") != strlen(s) ||
+		    !(isdigit((unsigned char)s[0]) || strchr(".+-", s[0]))) {
+			snprintf(what, wlen, "'%s' is not a number", s);
+			return -EINVAL;
+		}
+		errno = 0;
+		dv = strtod(s, &end);
+		if (*end || end == s) {
+			snprintf(what, wlen, "'%s' is not a number", s);
+			return -EINVAL;
+		}
+		if (errno == ERANGE || !isfinite(dv) || dv < kd->fmin || dv > kd->fmax) {
+			snprintf(what, wlen, "%s is out of range", s);
+			return -EINVAL;
+		}
+		break;
+	}
+	case V_ENUM:
+		for (iv = 0; kd->words[iv]; iv++)
+			if (!strcasecmp(s, kd->words[iv]))
+				break;
+		if (!kd->words[iv]) {
+			snprintf(what, wlen, "unknown value '%s'", s);
+			return -EINVAL;
+		}
+		if (kd->store == S_CHARS) {
+			snprintf(field, kd->size, "%s", kd->words[iv]);
+			return 0;
+		}
+		break;
+	case V_BOOL: {
+		int b;
+
+		if (parse_bool(s, &b)) {
+			snprintf(what, wlen, "'%s' is not a yes/no value", s);
+			return -EINVAL;
+		}
+		iv = b;
+		break;
+	}
+	}
+
+	switch (kd->store) {
+	case S_UINT:
+		*(unsigned int *)(void *)field = (unsigned int)iv;
+		break;
+	case S_INT:
+		*(int *)(void *)field = (int)iv;
+		break;
+	case S_U64:
+		*(uint64_t *)(void *)field = (uint64_t)iv;
+		break;
+	case S_DOUBLE:
+		*(double *)(void *)field = dv;
+		break;
+	case S_CHARS:
+		break;
+	}
+	return 0;
+}
+
+/* ---- lists and ranges ------------------------------------------------- */
+
+struct strvec {
+	char **v;
+	int n, cap;
+};
+
+static void strvec_free(struct strvec *sv)
+{
+	for (int i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	memset(sv, 0, sizeof(*sv));
+}
+
+static int strvec_push(struct strvec *sv, const char *s)
+{
+	char *d;
+
+	if (sv->n == sv->cap) {
+		int cap = sv->cap ? sv->cap * 2 : 8;
+		char **v = realloc(sv->v, (size_t)cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		sv->v = v;
+		sv->cap = cap;
+	}
+	d = strdup(s);
+	if (!d)
+		return -ENOMEM;
+	sv->v[sv->n++] = d;
+	return 0;
+}
+
+static int push_checked(const struct key_def *kd, const char *s, struct strvec *out, char *what,
+			size_t wlen)
+{
+	struct case_cfg scratch;
+	int err;
+
+	if (out->n >= CONFIG_MAX_CASES) {
+		snprintf(what, wlen, "more than %d values", CONFIG_MAX_CASES);
+		return -EINVAL;
+	}
+	case_defaults(&scratch);
+	err = apply_value(kd, s, &scratch, what, wlen);
+	if (err)
+		return err;
+	err = strvec_push(out, s);
+	if (err)
+		snprintf(what, wlen, "out of memory");
+	return err;
+}
+
+/* "start..end" or "start..step..end"; every value it yields is checked. */
+static int expand_range(const struct key_def *kd, const char *item, struct strvec *out, char *what,
+			size_t wlen)
+{
+	char buf[256], *part[3], *p, num[32];
+	long long start, step = 1, end;
+	unsigned long long count;
+	int n = 0, err;
+
+	if (strlen(item) >= sizeof(buf)) {
+		snprintf(what, wlen, "range '%s' is too long", item);
+		return -EINVAL;
+	}
+	strcpy(buf, item);
+	part[n++] = buf;
+	for (p = buf; (p = strstr(p, "..")); p += 2) {
+		if (n == 3) {
+			n = 4;
+			break;
+		}
+		*p = '\0';
+		part[n++] = p + 2;
+	}
+	for (int i = 0; i < n && n <= 3; i++)
+		if (!*trim(part[i]))
+			n = 4;
+	if (n > 3) {
+		snprintf(what, wlen, "bad range '%s': expected start..end or start..step..end", item);
+		return -EINVAL;
+	}
+	for (int i = 0; i < n; i++)
+		part[i] = trim(part[i]);
+	err = parse_int(kd, part[0], &start, what, wlen);
+	if (!err && n == 3)
+		err = parse_int(kd, part[1], &step, what, wlen);
+	if (!err)
+		err = parse_int(kd, part[n - 1], &end, what, wlen);
+	if (err) {
+		char inner[160];
+
+		snprintf(inner, sizeof(inner), "%s", what);
+		snprintf(what, wlen, "bad range '%s': %s", item, inner);
+		return err;
+	}
+	if (start > end) {
+		snprintf(what, wlen, "bad range '%s': start %lld is above end %lld", item, start, end);
+		return -EINVAL;
+	}
+	if (step <= 0) {
+		snprintf(what, wlen, "bad range '%s': step must be > 0", item);
+		return -EINVAL;
+	}
+	/* Unsigned: end - start cannot overflow once start <= end. */
+	count = ((unsigned long long)end - (unsigned long long)start) / (unsigned long long)step + 1;
+	if (count > CONFIG_MAX_RANGE) {
+		snprintf(what, wlen, "range '%s' expands to %llu values, more than %d", item, count,
+			 CONFIG_MAX_RANGE);
+		return -EINVAL;
+	}
+	for (unsigned long long i = 0; i < count; i++) {
+		snprintf(num, sizeof(num), "%lld", start + (long long)i * step);
+		err = push_checked(kd, num, out, what, wlen);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* A whole value: "v", "v1, v2", "a..b", "a..s..b" or a mix. */
+static int expand_value(int k, const char *value, struct strvec *out, char *what, size_t wlen)
+{
+	const struct key_def *kd = &key_defs[k];
+	char *copy, *s, *item, *next;
+	int err = 0;
+
+	copy = strdup(value);
+	if (!copy) {
+		snprintf(what, wlen, "out of memory");
+		return -ENOMEM;
+	}
+	s = trim(copy);
+	if (!*s) {
+		snprintf(what, wlen, "empty value");
+		err = -EINVAL;
+		goto out;
+	}
+	if ((kd->flags & F_SINGLE) && strchr(s, ',')) {
+		snprintf(what, wlen, "'%s' is a list; %s takes one value", s, config_keys[k].key);
+		err = -EINVAL;
+		goto out;
+	}
+	/* Strings are taken whole: a path may well contain "..". */
+	if (kd->type == V_STR) {
+		err = push_checked(kd, s, out, what, wlen);
+		goto out;
+	}
+	for (item = s;; item = next + 1) {
+		next = strchr(item, ',');
+		if (next)
+			*next = '\0';
+		item = trim(item);
+		if (!*item) {
+			snprintf(what, wlen, "empty item in list '%s'", value);
+			err = -EINVAL;
+			goto out;
+		}
+		if (strstr(item, "..")) {
+			if (kd->type != V_INT) {
+				snprintf(what, wlen,
+					 "'%s' is a range; ranges are only for integer keys", item);
+				err = -EINVAL;
+			} else if (kd->flags & F_SINGLE) {
+				snprintf(what, wlen, "'%s' is a range; %s takes one value", item,
+					 config_keys[k].key);
+				err = -EINVAL;
+			} else {
+				err = expand_range(kd, item, out, what, wlen);
+			}
+		} else {
+			err = push_checked(kd, item, out, what, wlen);
+		}
+		if (err || !next)
+			goto out;
+	}
+out:
+	free(copy);
+	return err;
+}
+
+/* ---- the sweep -------------------------------------------------------- */
+
+void sweep_init(struct sweep *sw)
+{
+	memset(sw, 0, sizeof(*sw));
+}
+
+static void key_free(struct sweep_key *sk)
+{
+	for (int i = 0; i < sk->nvalues; i++)
+		free(sk->values[i]);
+	free(sk->values);
+	sk->values = NULL;
+	sk->nvalues = 0;
+}
+
+void sweep_free(struct sweep *sw)
+{
+	for (int i = 0; i < sw->nkeys; i++)
+		key_free(&sw->keys[i]);
+	free(sw->keys);
+	free(sw->path);
+	sweep_init(sw);
+}
+
+static struct sweep_key *sweep_find(const struct sweep *sw, const char *key)
+{
+	for (int i = 0; i < sw->nkeys; i++)
+		if (!strcmp(sw->keys[i].key, key))
+			return &sw->keys[i];
+	return NULL;
+}
+
+/* Insert keeping schema order; the caller has made room for one more. */
+static void sweep_insert(struct sweep *sw, int k, const char *file, int line, struct strvec *vals)
+{
+	struct sweep_key *sk;
+	int pos = 0;
+
+	while (pos < sw->nkeys && key_index(sw->keys[pos].key) < k)
+		pos++;
+	memmove(&sw->keys[pos + 1], &sw->keys[pos], (size_t)(sw->nkeys - pos) * sizeof(*sk));
+	sk = &sw->keys[pos];
+	memset(sk, 0, sizeof(*sk));
+	sk->key = config_keys[k].key;
+	snprintf(sk->file, sizeof(sk->file), "%s", file);
+	sk->line = line;
+	sk->values = vals->v;
+	sk->nvalues = vals->n;
+	memset(vals, 0, sizeof(*vals));
+	sw->nkeys++;
+}
+
+static int sweep_reserve(struct sweep *sw, int more)
+{
+	struct sweep_key *keys;
+
+	if (!more)
+		return 0;
+	keys = realloc(sw->keys, (size_t)(sw->nkeys + more) * sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	sw->keys = keys;
+	return 0;
+}
+
+/* ---- INI loading ------------------------------------------------------ */
+
+/*
+ * inih is driven through ini_parse_stream() with a reader that counts lines:
+ * the packaged library is built without INI_HANDLER_LINENO, and declaring
+ * the 5-argument handler against it would read garbage. The reader hands
+ * inih whole lines only (a longer line is an error here rather than being
+ * split into two "lines"), so its count and inih's agree, and the handler
+ * runs for the line last read.
+ *
+ * Leading whitespace is removed before inih sees a line: inih would treat an
+ * indented line as the continuation of the previous value, silently turning
+ * an indented "size = 64" into part of another key's value.
+ */
+struct load_ctx {
+	const struct sweep *sw; /* what is already loaded (for duplicates) */
+	struct sweep tmp;       /* this file's keys; merged only on success */
+	const char *path;
+	FILE *f;
+	char *buf;
+	size_t cap;
+	int line;
+	int err, err_line;
+	char *errbuf;
+	size_t errlen;
+};
+
+static void __attribute__((format(printf, 2, 3))) load_error(struct load_ctx *lc, const char *fmt,
+							      ...)
+{
+	va_list ap;
+	size_t n;
+
+	if (lc->err)
+		return;
+	lc->err = -EINVAL;
+	lc->err_line = lc->line;
+	where(lc->errbuf, lc->errlen, lc->path, lc->line);
+	n = strlen(lc->errbuf);
+	va_start(ap, fmt);
+	vsnprintf(lc->errbuf + n, lc->errlen - n, fmt, ap);
+	va_end(ap);
+}
+
+/* Catch what inih would only call a syntax error, with a better message. */
+static void check_line(struct load_ctx *lc, const char *s)
+{
+	char name[64], allowed[128];
+	const char *p;
+
+	if (!*s || *s == ';' || *s == '#' || *s == '\r' || *s == '\n')
+		return;
+	if (*s == '[') {
+		const char *e = strchr(s, ']');
+		size_t n;
+
+		if (!e) {
+			load_error(lc, "section header without ']'");
+			return;
+		}
+		while (isspace((unsigned char)*++s))
+			;
+		while (e > s && isspace((unsigned char)e[-1]))
+			e--;
+		n = (size_t)(e - s);
+		snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1),
+			 s);
+		if (!section_known(name)) {
+			list_sections(allowed, sizeof(allowed));
+			load_error(lc, "unknown section [%s] (allowed: %s)", name, allowed);
+		}
+		return;
+	}
+	/* Same rule as inih: the name ends at '=' or ':' unless an inline
+	 * comment (';' after whitespace) comes first. */
+	for (p = s; *p && *p != '=' && *p != ':'; p++)
+		if (*p == ';' && p > s && isspace((unsigned char)p[-1]))
+			break;
+	if (*p != '=' && *p != ':') {
+		size_t n = strcspn(s, " \t\r\n;");
+
+		snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1),
+			 s);
+		load_error(lc, "key '%s': no value (expected 'key = value')", name);
+	}
+}
+
+static char *load_reader(char *str, int num, void *stream)
+{
+	struct load_ctx *lc = stream;
+	ssize_t n;
+	char *s;
+	size_t len;
+
+	if (lc->err)
+		return NULL;
+	n = getline(&lc->buf, &lc->cap, lc->f);
+	if (n < 0)
+		return NULL;
+	lc->line++;
+	s = lc->buf;
+	if (lc->line == 1 && !strncmp(s, "\xef\xbb\xbf", 3))
+		s += 3;
+	while (*s == ' ' || *s == '\t' || *s == '\f' || *s == '\v')
+		s++;
+	len = strlen(s);
+	if (len + 1 > (size_t)num) {
+		load_error(lc, "line is longer than %d characters", num - 2);
+		return NULL;
+	}
+	check_line(lc, s);
+	if (lc->err)
+		return NULL;
+	memcpy(str, s, len + 1);
+	return str;
+}
+
+static int load_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct load_ctx *lc = user;
+	char sec[64], allowed[256], what[CONFIG_ERR_LEN];
+	const struct sweep_key *dup;
+	struct strvec vals = { 0 };
+	int k, err;
+
+	if (lc->err)
+		return 0;
+	if (!name)
+		return 1; /* section start, already checked by the reader */
+	snprintf(sec, sizeof(sec), "%s", section ? section : "");
+	k = key_index(name);
+	if (k < 0) {
+		list_keys(allowed, sizeof(allowed), trim(sec));
+		load_error(lc, "key '%s': unknown key in section [%s] (allowed: %s)", name,
+			   trim(sec), allowed);
+		return 0;
+	}
+	if (strcmp(trim(sec), config_keys[k].section)) {
+		if (!*trim(sec))
+			load_error(lc, "key '%s': comes before any section (allowed: in [%s])", name,
+				   config_keys[k].section);
+		else
+			load_error(lc,
+				   "key '%s': not a key of section [%s], it belongs in [%s] "
+				   "(allowed: in [%s])",
+				   name, trim(sec), config_keys[k].section, config_keys[k].section);
+		return 0;
+	}
+	dup = sweep_find(&lc->tmp, name);
+	if (!dup)
+		dup = sweep_find(lc->sw, name);
+	if (dup) {
+		if (dup->line > 0 && !strcmp(dup->file, lc->path))
+			load_error(lc, "key '%s': already set at line %d", name, dup->line);
+		else if (dup->line > 0)
+			load_error(lc, "key '%s': already set at %s:%d", name, dup->file, dup->line);
+		else
+			load_error(lc, "key '%s': already set by %s", name, dup->file);
+		return 0;
+	}
+	err = expand_value(k, value ? value : "", &vals, what, sizeof(what));
+	if (!err)
+		err = sweep_reserve(&lc->tmp, 1);
+	if (err) {
+		strvec_free(&vals);
+		if (err == -ENOMEM) {
+			load_error(lc, "out of memory");
+			lc->err = -ENOMEM;
+		} else {
+			load_error(lc, "key '%s': %s (allowed: %s)", name, what,
+				   config_keys[k].allowed);
+		}
+		return 0;
+	}
+	sweep_insert(&lc->tmp, k, lc->path, lc->line, &vals);
+	return 1;
+}
+
+int config_load(struct sweep *sw, const char *path, char *err, size_t errlen)
+{
+	struct load_ctx lc = { .sw = sw, .path = path, .errbuf = err, .errlen = errlen };
+	char *pathdup = NULL;
+	int r;
+
+	err[0] = '\0';
+	lc.f = fopen(path, "r");
+	if (!lc.f) {
+		r = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return r;
+	}
+	sweep_init(&lc.tmp);
+	r = ini_parse_stream(load_reader, &lc, load_handler, &lc);
+	if (ferror(lc.f) && !lc.err) {
+		snprintf(err, errlen, "%s: read error", path);
+		lc.err = -EIO;
+	}
+	/* inih reports the first line it could not use; if our own error is
+	 * later (or absent), that earlier line is the one to report. */
+	if (r > 0 && (!lc.err || r < lc.err_line)) {
+		snprintf(err, errlen, "%s:%d: syntax error (expected '[section]' or 'key = value')",
+			 path, r);
+		lc.err = -EINVAL;
+	} else if (r < 0 && !lc.err) {
+		snprintf(err, errlen, "%s: %s", path, r == -2 ? "out of memory" : "cannot read");
+		lc.err = r == -2 ? -ENOMEM : -EIO;
+	}
+	if (!lc.err && !sw->path) {
+		pathdup = strdup(path);
+		if (!pathdup) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			lc.err = -ENOMEM;
+		}
+	}
+	if (!lc.err && sweep_reserve(sw, lc.tmp.nkeys)) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		lc.err = -ENOMEM;
+	}
+	if (!lc.err) {
+		/* Cannot fail from here on: the sweep changes all at once. */
+		for (int i = 0; i < lc.tmp.nkeys; i++) {
+			struct sweep_key *sk = &lc.tmp.keys[i];
+			struct strvec v = { .v = sk->values, .n = sk->nvalues };
+
+			sweep_insert(sw, key_index(sk->key), sk->file, sk->line, &v);
+			sk->values = NULL;
+			sk->nvalues = 0;
+		}
+		if (pathdup)
+			sw->path = pathdup;
+		pathdup = NULL;
+	}
+	free(pathdup);
+	sweep_free(&lc.tmp);
+	free(lc.buf);
+	fclose(lc.f);
+	return lc.err;
+}
+
+int config_set(struct sweep *sw, const char *kv, char *err, size_t errlen)
+{
+	char *copy, *eq, *key, *value, what[CONFIG_ERR_LEN], allowed[512];
+	struct strvec vals = { 0 };
+	struct sweep_key *sk;
+	int k, r;
+
+	err[0] = '\0';
+	copy = strdup(kv);
+	if (!copy) {
+		snprintf(err, errlen, "--set: out of memory");
+		return -ENOMEM;
+	}
+	eq = strchr(copy, '=');
+	if (eq)
+		*eq = '\0';
+	key = trim(copy);
+	if (!eq) {
+		snprintf(err, errlen, "--set: key '%s': expected key=value", key);
+		r = -EINVAL;
+		goto out;
+	}
+	value = trim(eq + 1);
+	k = key_index(key);
+	if (k < 0) {
+		list_keys(allowed, sizeof(allowed), NULL);
+		snprintf(err, errlen, "--set: key '%s': unknown key (allowed: %s)", key, allowed);
+		r = -EINVAL;
+		goto out;
+	}
+	r = expand_value(k, value, &vals, what, sizeof(what));
+	if (r) {
+		snprintf(err, errlen, "--set: key '%s': %s (allowed: %s)", key, what,
+			 config_keys[k].allowed);
+		goto out;
+	}
+	sk = sweep_find(sw, key);
+	if (sk) {
+		key_free(sk);
+		snprintf(sk->file, sizeof(sk->file), "--set");
+		sk->line = 0;
+		sk->values = vals.v;
+		sk->nvalues = vals.n;
+		memset(&vals, 0, sizeof(vals));
+	} else {
+		r = sweep_reserve(sw, 1);
+		if (r) {
+			snprintf(err, errlen, "--set: out of memory");
+			goto out;
+		}
+		sweep_insert(sw, k, "--set", 0, &vals);
+	}
+out:
+	strvec_free(&vals);
+	free(copy);
+	return r;
+}
+
+/* ---- expansion -------------------------------------------------------- */
+
+/* The case name when none is given: the file's base name without ".ini",
+ * reduced to the characters a name may have. */
+static void default_name(const struct sweep *sw, char *name, size_t len)
+{
+	const char *base, *slash;
+	size_t n, j = 0;
+
+	if (!sw->path)
+		return;
+	slash = strrchr(sw->path, '/');
+	base = slash ? slash + 1 : sw->path;
+	n = strlen(base);
+	if (n > 4 && !strcmp(base + n - 4, ".ini"))
+		n -= 4;
+	for (size_t i = 0; i < n && j + 1 < len; i++)
+		name[j++] = isalnum((unsigned char)base[i]) || strchr("_.-", base[i]) ? base[i] :
+											  '_';
+	if (j)
+		name[j] = '\0';
+}
+
+/* A cross-key error, reported at the first of keys[] that the sweep sets. */
+static int __attribute__((format(printf, 5, 6)))
+cross_error(const struct sweep *sw, char *err, size_t errlen, const char *const *keys,
+	    const char *fmt, ...)
+{
+	const struct sweep_key *sk = NULL;
+	const char *key = keys[0];
+	va_list ap;
+	size_t n;
+
+	for (int i = 0; keys[i] && !sk; i++) {
+		sk = sweep_find(sw, keys[i]);
+		if (sk)
+			key = keys[i];
+	}
+	if (sk)
+		where(err, errlen, sk->file, sk->line);
+	else
+		where(err, errlen, sw->path ? sw->path : "config", 0);
+	bprintf(err, errlen, "key '%s': ", key);
+	n = strlen(err);
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/*
+ * Combinations that cannot be run as asked. Settings that merely do not apply
+ * (packet_tx on udp, outstanding with a rate) are ignored by the endpoint,
+ * and cpu_a == cpu_b is a legitimate same-CPU study.
+ */
+static int check_case(const struct sweep *sw, const struct case_cfg *c, char *err, size_t errlen)
+{
+	int is_uring = !strcmp(c->datapath, "uring");
+	/* packet with sendto() and recv() on both sides has no ring at all. */
+	int ring = is_uring || (!strcmp(c->datapath, "packet") &&
+				(c->packet_tx == CFG_PACKET_TX_RING ||
+				 c->packet_rx == CFG_PACKET_RX_RING));
+
+	/* Multishot receive completes on its own; there is no call to block in. */
+	if (is_uring && c->uring_rx == CFG_URING_RX_MULTISHOT && c->blocking)
+		return cross_error(sw, err, errlen, (const char *const[]){ "uring_rx", "blocking", NULL },
+				   "multishot receive is completion-driven; blocking=yes has no "
+				   "meaning (allowed: uring_rx=single with blocking=yes)");
+	/* One burst is handed to the ring in one go; it cannot exceed the ring. */
+	if (ring && c->burst > c->ring_frames)
+		return cross_error(sw, err, errlen,
+				   (const char *const[]){ "burst", "ring_frames", NULL },
+				   "burst %u does not fit a %s ring of %u frames (allowed: burst <= "
+				   "ring_frames)",
+				   c->burst, c->datapath, c->ring_frames);
+	/* Closed-loop ping-pong sends its whole window as one burst, and every
+	 * request and reply in flight needs a ring slot. */
+	if (ring && c->pattern == PAT_PINGPONG && !c->rate_pps && c->outstanding > c->ring_frames)
+		return cross_error(sw, err, errlen,
+				   (const char *const[]){ "outstanding", "ring_frames", NULL },
+				   "%u requests in flight do not fit a %s ring of %u frames "
+				   "(allowed: outstanding <= ring_frames)",
+				   c->outstanding, c->datapath, c->ring_frames);
+	/* Open-loop ping-pong sends on a schedule from the same thread that
+	 * collects replies; a receive that blocks until a reply arrives (or the
+	 * socket timeout passes) would hold every send behind it, so the offered
+	 * rate would no longer be the configured one. */
+	if (c->pattern == PAT_PINGPONG && c->rate_pps && c->blocking)
+		return cross_error(sw, err, errlen, (const char *const[]){ "blocking", "rate", NULL },
+				   "pingpong with rate=%llu is open loop and must keep its send "
+				   "schedule while waiting for replies; a blocking receive would stall "
+				   "it (allowed: blocking=no with a rate, or rate=max)",
+				   (unsigned long long)c->rate_pps);
+	return 0;
+}
+
+int sweep_expand(const struct sweep *sw, struct case_cfg **cases, int *ncases, char *err,
+		 size_t errlen)
+{
+	struct case_cfg base, *out = NULL;
+	char what[CONFIG_ERR_LEN];
+	unsigned long long total;
+	unsigned int repeat = 1;
+	int *idx = NULL, n = 0, r = 0;
+	const struct sweep_key *rk = sweep_find(sw, "repeat");
+
+	*cases = NULL;
+	*ncases = 0;
+	err[0] = '\0';
+	if (rk && rk->nvalues > 0) {
+		case_defaults(&base);
+		if (!apply_value(&key_defs[key_index("repeat")], rk->values[0], &base, what,
+				 sizeof(what)))
+			repeat = base.repeat;
+	}
+	/* Count first, stopping at the key that takes the sweep over the cap. */
+	total = repeat;
+	for (int i = 0; i < sw->nkeys; i++) {
+		const struct sweep_key *sk = &sw->keys[i];
+
+		if (!strcmp(sk->key, "repeat"))
+			continue;
+		total *= (unsigned long long)(sk->nvalues > 0 ? sk->nvalues : 1);
+		if (total > CONFIG_MAX_CASES) {
+			where(err, errlen, sk->file, sk->line);
+			bprintf(err, errlen,
+				"key '%s': %d values take the sweep over %d cases (allowed: at most "
+				"%d cases, repetitions included)",
+				sk->key, sk->nvalues, CONFIG_MAX_CASES, CONFIG_MAX_CASES);
+			return -EINVAL;
+		}
+	}
+	out = calloc((size_t)total, sizeof(*out));
+	idx = calloc((size_t)sw->nkeys + 1, sizeof(*idx));
+	if (!out || !idx) {
+		snprintf(err, errlen, "out of memory");
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (;;) {
+		int i;
+
+		case_defaults(&base);
+		default_name(sw, base.name, sizeof(base.name));
+		for (i = 0; i < sw->nkeys; i++) {
+			const struct sweep_key *sk = &sw->keys[i];
+			int k = key_index(sk->key);
+
+			if (k < 0 || !sk->nvalues)
+				continue;
+			r = apply_value(&key_defs[k], sk->values[idx[i]], &base, what, sizeof(what));
+			if (r) {
+				/* Values are checked when read; only a sweep built by
+				 * hand can get here. */
+				where(err, errlen, sk->file, sk->line);
+				bprintf(err, errlen, "key '%s': %s (allowed: %s)", sk->key, what,
+					config_keys[k].allowed);
+				goto fail;
+			}
+		}
+		r = check_case(sw, &base, err, errlen);
+		if (r)
+			goto fail;
+		for (unsigned int rep = 0; rep < base.repeat; rep++) {
+			out[n] = base;
+			out[n].rep = rep;
+			n++;
+		}
+		/* Odometer: the last key varies fastest. */
+		for (i = sw->nkeys - 1; i >= 0; i--) {
+			if (++idx[i] < sw->keys[i].nvalues)
+				break;
+			idx[i] = 0;
+		}
+		if (i < 0)
+			break;
+	}
+	free(idx);
+	*cases = out;
+	*ncases = n;
+	return 0;
+fail:
+	free(idx);
+	free(out);
+	return r;
+}
+
+int sweep_varying(const struct sweep *sw, const char **keys, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < sw->nkeys && n < max; i++)
+		if (sw->keys[i].nvalues > 1)
+			keys[n++] = sw->keys[i].key;
+	return n;
+}

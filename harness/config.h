@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Run configuration: an INI file (libinih) whose keys may hold one value, a
+ * list "64,512,1500" or a range "start..step..end" (or "start..end", step 1).
+ * The cases are the Cartesian product of every key's values, times `repeat`.
+ * --set key=v1,v2 overrides use the same parser. Every error names the file,
+ * line, key and what is allowed, and nothing is created before all cases are
+ * expanded and validated.
+ */
+#ifndef BL_CONFIG_H
+#define BL_CONFIG_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+enum topo_kind { TOPO_BRIDGE = 0, TOPO_DIRECT };
+enum pattern_kind { PAT_THROUGHPUT = 0, PAT_PINGPONG };
+enum probes_mode { PROBES_OFF = 0, PROBES_AGGREGATE, PROBES_PATH };
+
+/* One fully parsed, validated case. */
+struct case_cfg {
+	/* [run] */
+	char name[64];
+	unsigned int repeat;     /* total repetitions of each case */
+	unsigned int rep;        /* 0-based repetition index of this case */
+	double duration_s;       /* measurement window */
+	double warmup_s;         /* before the window opens */
+	char results_dir[256];
+	/* [workload] */
+	int pattern;             /* enum pattern_kind */
+	unsigned int size;       /* RFC 2544 frame size incl. FCS, 64..1518 */
+	uint64_t rate_pps;       /* 0 = max */
+	unsigned int burst;      /* 1..DP_MAX_BURST */
+	int blocking;
+	int touch;
+	unsigned int timeout_us; /* ping-pong reply timeout */
+	unsigned int outstanding;
+	/* [topology] */
+	int topology;            /* enum topo_kind */
+	int cpu_a;               /* sender/client CPU, -1 = auto */
+	int cpu_b;               /* receiver/server CPU, -1 = auto */
+	/* [datapath] */
+	char datapath[16];
+	unsigned int sndbuf, rcvbuf; /* 0 = kernel default */
+	unsigned int ring_frames;
+	int packet_tx;           /* enum packet_tx_mode */
+	int packet_rx;           /* enum packet_rx_mode */
+	int uring_rx;            /* enum uring_rx_mode */
+	/* [probes] */
+	int probes;              /* enum probes_mode */
+};
+
+struct sweep_key {
+	const char *key;   /* canonical key name from the schema */
+	char file[256];    /* where the value came from ("--set" for overrides) */
+	int line;
+	char **values;     /* expanded list, in order */
+	int nvalues;
+};
+
+struct sweep {
+	struct sweep_key *keys; /* only keys that were set, in schema order */
+	int nkeys;
+	char *path;             /* first config file loaded: the default case name */
+};
+
+/* Error text buffer size used throughout. */
+#define CONFIG_ERR_LEN 512
+/* Limits that keep a typo from turning into a week-long run. */
+#define CONFIG_MAX_RANGE 10000  /* values one range may expand to */
+#define CONFIG_MAX_CASES 100000 /* cases in a sweep, repetitions included */
+
+void sweep_init(struct sweep *sw);
+void sweep_free(struct sweep *sw);
+/* Load an INI file. Returns 0 or -EINVAL with err filled:
+ * "FILE:LINE: key 'K': WHAT (allowed: ...)" (-errno if the file cannot be
+ * read, -ENOMEM). On error the sweep is left as it was. */
+int config_load(struct sweep *sw, const char *path, char *err, size_t errlen);
+/* Apply "key=v1,v2" (same value syntax); replaces the key's values.
+ * Errors read "--set: key 'K': WHAT (allowed: ...)". */
+int config_set(struct sweep *sw, const char *kv, char *err, size_t errlen);
+/* Expand the product into *cases (malloc'd; caller frees). Cases vary the
+ * last-listed key fastest; repetitions are innermost. Every case is validated
+ * (values and cross-key constraints) before returning. */
+int sweep_expand(const struct sweep *sw, struct case_cfg **cases, int *ncases, char *err,
+		 size_t errlen);
+/* Defaults for every key. */
+void case_defaults(struct case_cfg *c);
+/* Names of the keys that have more than one value (for case labels), in
+ * schema order; returns how many were stored (at most max). */
+int sweep_varying(const struct sweep *sw, const char **keys, int max);
+
+/* The schema, for docs and `bypasslab keys`. */
+struct config_key_info {
+	const char *key;
+	const char *section;
+	const char *allowed; /* human text: "64..1518", "udp|mmsg|packet|uring" */
+	const char *def;
+	const char *help;
+};
+extern const struct config_key_info config_keys[];
+
+const char *topo_name(int t);
+const char *pattern_name(int p);
+const char *probes_name(int p);
+
+#endif

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Install the Debian packages bypasslab needs (only those missing) and mount
+# what its datapaths need. A quick no-op when everything is present.
+set -eu
+PKGS="gcc make pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
+liburing-dev libjansson-dev libinih-dev libcmocka-dev iproute2 nftables procps \
+sockperf gnuplot-nox"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	[ "$(id -u)" = 0 ] || { echo "deps: missing packages:$missing (run as root to install)" >&2; exit 1; }
+	echo "deps: installing$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >&2
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >&2
+fi
+# bpffs for BPF links/pins; harmless when already mounted.
+if [ "$(id -u)" = 0 ] && ! mountpoint -q /sys/fs/bpf 2>/dev/null; then
+	mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true
+fi
+# tracefs: tracepoint ids for BPF attachment and tracepoint counters.
+if [ "$(id -u)" = 0 ] && [ -d /sys/kernel/tracing ] && ! [ -d /sys/kernel/tracing/events ]; then
+	mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
+fi
+exit 0

@@ -1,0 +1,833 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * `bypasslab run CONFIG [--set key=v1,v2]...`: expand the config into cases,
+ * and for each: build the topology, start the endpoints in their namespaces,
+ * warm up, open the window (snapshot every counter), sample each second, close
+ * the window (snapshot again), stop, drain, reconcile every packet against the
+ * kernel's counters, write result.json, tear down.
+ *
+ * Signals (SIGINT/SIGTERM/SIGHUP) are read from a signalfd in every wait, so
+ * an interrupt stops the current case, tears it down and keeps the results of
+ * the finished ones. Every object is in the run-state file before it exists.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "config.h"
+#include "dp.h"
+#include "endpoint.h"
+#include "harness.h"
+#include "log.h"
+#include "result.h"
+#include "runstate.h"
+#include "table.h"
+#include "topo.h"
+#include "tsc.h"
+
+#define PORT_A 9000
+#define PORT_B 9001
+#define READY_TIMEOUT_MS 5000
+#define STOP_TIMEOUT_MS 3000
+
+static int sig_fd = -1;
+static int interrupted;
+static sigset_t sig_blocked, sig_saved;
+
+/* Sleep up to ms, waking on a signal: -EINTR once interrupted. */
+static int hsleep_ms(int ms)
+{
+	struct pollfd p = { .fd = sig_fd, .events = POLLIN };
+
+	if (interrupted)
+		return -EINTR;
+	if (poll(&p, 1, ms) > 0 && (p.revents & POLLIN)) {
+		struct signalfd_siginfo si;
+
+		if (read(sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			interrupted = (int)si.ssi_signo;
+			pr_warn("bypasslab: %s: stopping after tearing down the current case\n",
+				strsignal((int)si.ssi_signo));
+		}
+		return -EINTR;
+	}
+	return 0;
+}
+
+/* Sleep until mono_ns() >= t (or a signal). */
+static int hsleep_until(uint64_t t)
+{
+	for (;;) {
+		uint64_t now = mono_ns();
+		int err;
+
+		if (now >= t)
+			return 0;
+		err = hsleep_ms((int)((t - now + 999999) / 1000000));
+		if (err)
+			return err;
+	}
+}
+
+struct ep_run {
+	char tag;
+	char shm_path[128];
+	struct ep_shm *shm;
+	pid_t pid;
+	int reaped;
+	int status;
+	struct ep_stats w_open, w_close;
+	struct proc_cpu cpu_open, cpu_close;
+	struct histo *rtt_open;
+};
+
+static void snap_stats(struct ep_stats *dst, const struct ep_shm *shm)
+{
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	memcpy(dst, (const void *)&shm->st, sizeof(*dst));
+}
+
+static int spawn_endpoint(struct ep_run *ep, const char *ns, struct runstate *rs)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		sigprocmask(SIG_SETMASK, &sig_saved, NULL);
+		if (netns_enter(ns) < 0) {
+			fprintf(stderr, "bypasslab: enter netns %s: %s\n", ns, strerror(errno));
+			_exit(1);
+		}
+		execl("/proc/self/exe", "bypasslab", "endpoint", "--shm", ep->shm_path,
+		      (char *)NULL);
+		fprintf(stderr, "bypasslab: exec endpoint: %s\n", strerror(errno));
+		_exit(1);
+	}
+	ep->pid = pid;
+	runstate__add_pid(rs, pid);
+	return 0;
+}
+
+static int reap(struct ep_run *ep, int block)
+{
+	int st;
+	pid_t r;
+
+	if (ep->pid <= 0 || ep->reaped)
+		return 1;
+	r = waitpid(ep->pid, &st, block ? 0 : WNOHANG);
+	if (r == ep->pid) {
+		ep->reaped = 1;
+		ep->status = st;
+		return 1;
+	}
+	return 0;
+}
+
+/* Wait until the endpoint reaches `state` (or fails/exits). */
+static int wait_state(struct ep_run *ep, uint32_t state, int timeout_ms)
+{
+	uint64_t end = mono_ns() + (uint64_t)timeout_ms * 1000000ull;
+
+	for (;;) {
+		uint32_t s = __atomic_load_n(&ep->shm->state, __ATOMIC_ACQUIRE);
+
+		if (s == state || (state == EP_ST_READY && s == EP_ST_RUNNING))
+			return 0;
+		if (s == EP_ST_FAILED)
+			return ep->shm->exit_code == 3 ? -EOPNOTSUPP : -EIO;
+		if (reap(ep, 0))
+			return -ECHILD;
+		if (mono_ns() >= end)
+			return -ETIMEDOUT;
+		if (hsleep_ms(1))
+			return -EINTR;
+	}
+}
+
+static void stop_endpoint(struct ep_run *ep)
+{
+	if (!ep->shm)
+		return;
+	__atomic_store_n(&ep->shm->cmd, EP_CMD_STOP, __ATOMIC_RELEASE);
+}
+
+/* Stop, then make sure the process is gone (SIGKILL after a grace period). */
+static void finish_endpoint(struct ep_run *ep, struct runstate *rs)
+{
+	char pidname[32];
+	uint64_t end;
+
+	if (ep->pid <= 0)
+		return;
+	stop_endpoint(ep);
+	end = mono_ns() + STOP_TIMEOUT_MS * 1000000ull;
+	while (!reap(ep, 0) && mono_ns() < end) {
+		struct timespec ts = { 0, 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	if (!ep->reaped) {
+		pr_warn("bypasslab: endpoint %c (pid %d) did not stop; killing it\n", ep->tag,
+			ep->pid);
+		kill(ep->pid, SIGKILL);
+		reap(ep, 1);
+	}
+	snprintf(pidname, sizeof(pidname), "%d", ep->pid);
+	runstate__done(rs, RS_PID, pidname);
+}
+
+struct path_counters {
+	struct if_counters ifs[5]; /* a eth0, b eth0, host a, host b, bridge */
+	int nifs;
+	struct ns_counters ns[2];
+	uint64_t softnet_drops;
+};
+
+static const char *const if_label[] = { "a.eth0", "b.eth0", "host_a", "host_b", "bridge" };
+
+static int read_ns_side(void *arg)
+{
+	void **a = arg;
+
+	if_counters_read(0, "eth0", a[0]);
+	return ns_counters_read(a[1]);
+}
+
+static void path_counters_read(const struct topo *t, struct path_counters *pc)
+{
+	memset(pc, 0, sizeof(*pc));
+	for (int i = 0; i < 2; i++) {
+		void *arg[2] = { &pc->ifs[i], &pc->ns[i] };
+
+		netns_visit(t->ep[i].ns, read_ns_side, arg);
+	}
+	pc->nifs = 2;
+	if (t->kind == TOPO_BRIDGE) {
+		if_counters_read(0, t->ep[0].host_if, &pc->ifs[2]);
+		if_counters_read(0, t->ep[1].host_if, &pc->ifs[3]);
+		if_counters_read(0, t->bridge, &pc->ifs[4]);
+		pc->nifs = 5;
+	}
+	pc->softnet_drops = softnet_dropped();
+}
+
+static void fill_ep_config(struct ep_config *ec, const struct case_cfg *c, const struct topo *t,
+			   int side, uint32_t role, unsigned int cpu, uint64_t tsc_hz)
+{
+	int peer = !side;
+
+	memset(ec, 0, sizeof(*ec));
+	snprintf(ec->datapath, sizeof(ec->datapath), "%s", c->datapath);
+	snprintf(ec->ifname, sizeof(ec->ifname), "%s", t->ep[side].ifname);
+	ec->role = role;
+	ec->cpu = cpu;
+	memcpy(ec->src_mac, t->ep[side].mac, 6);
+	memcpy(ec->dst_mac, t->ep[peer].mac, 6);
+	ec->src_ip = t->ep[side].ip;
+	ec->dst_ip = t->ep[peer].ip;
+	ec->sport = side ? PORT_B : PORT_A;
+	ec->dport = side ? PORT_A : PORT_B;
+	ec->frame_size = c->size;
+	ec->burst = c->burst;
+	ec->rate_pps = c->rate_pps;
+	ec->blocking = (uint32_t)c->blocking;
+	ec->touch = (uint32_t)c->touch;
+	ec->outstanding = c->outstanding;
+	ec->timeout_us = c->timeout_us;
+	ec->tsc_hz = tsc_hz;
+	ec->max_run_ms = (uint64_t)((c->warmup_s + c->duration_s) * 1000.0) + 20000;
+	ec->sndbuf = c->sndbuf;
+	ec->rcvbuf = c->rcvbuf;
+	ec->ring_frames = c->ring_frames;
+	ec->packet_tx = (uint32_t)c->packet_tx;
+	ec->packet_rx = (uint32_t)c->packet_rx;
+	ec->uring_rx = (uint32_t)c->uring_rx;
+}
+
+/* AF_PACKET receivers take frames from the tap, before IP: keep the UDP
+ * stack from answering them with ICMP port unreachable. netns-local, gone
+ * with the namespace. */
+static int run_in_ns_nft(void *arg)
+{
+	char rule[256];
+	const char *argv[] = { "nft", rule, NULL };
+
+	snprintf(rule, sizeof(rule),
+		 "add table ip bypasslab; add chain ip bypasslab pre { type filter hook "
+		 "prerouting priority -300; }; add rule ip bypasslab pre udp dport { %d, %d } "
+		 "counter drop",
+		 PORT_A, PORT_B);
+	(void)arg;
+	return run_cmd(argv, false);
+}
+
+struct case_ctx {
+	const struct case_cfg *c;
+	int idx, ncases;
+	const char *run_dir;
+	const char *prefix;
+	uint64_t tsc_hz;
+	struct runstate *rs;
+	json_t *machine;
+};
+
+static unsigned int pick_cpu(int want, unsigned int dflt)
+{
+	return want >= 0 ? (unsigned int)want : dflt;
+}
+
+/* Returns the case's result object (status inside), NULL only on OOM. */
+static json_t *run_case(struct case_ctx *cc)
+{
+	const struct case_cfg *c = cc->c;
+	int pp = c->pattern == PAT_PINGPONG;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned int cpu_a = pick_cpu(c->cpu_a, 0);
+	unsigned int cpu_b = pick_cpu(c->cpu_b, ncpu > 1 ? 1 : 0);
+	struct ep_run ep[2] = { { .tag = 'a' }, { .tag = 'b' } };
+	struct path_counters pc0, pc1;
+	struct topo t;
+	struct result_in in = { 0 };
+	json_t *samples = json_array(), *res;
+	struct histo *rtt_win = NULL;
+	uint64_t t_open, t_close, t_next;
+	char status[32] = "ok", errmsg[512] = "";
+	int err, topo_ok = 0;
+
+	memset(&t, 0, sizeof(t));
+	err = topo_up(&t, cc->rs, c->topology, cc->prefix);
+	if (err) {
+		snprintf(status, sizeof(status), "failed");
+		snprintf(errmsg, sizeof(errmsg), "topology %s: %s", topo_name(c->topology),
+			 strerror(-err));
+		goto out;
+	}
+	topo_ok = 1;
+	if (!strcmp(c->datapath, "packet")) {
+		for (int i = 0; i < 2 && !err; i++)
+			err = netns_visit(t.ep[i].ns, run_in_ns_nft, NULL);
+		if (err) {
+			snprintf(status, sizeof(status), "failed");
+			snprintf(errmsg, sizeof(errmsg), "nft drop rule for AF_PACKET receive: %d",
+				 err);
+			goto out;
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		snprintf(ep[i].shm_path, sizeof(ep[i].shm_path), "/dev/shm/%s-%c", cc->prefix,
+			 ep[i].tag);
+		runstate__add(cc->rs, RS_SHM, ep[i].shm_path);
+		unlink(ep[i].shm_path);
+		ep[i].shm = ep_shm_map(ep[i].shm_path, 1);
+		if (!ep[i].shm) {
+			err = -errno;
+			snprintf(status, sizeof(status), "failed");
+			snprintf(errmsg, sizeof(errmsg), "%s: %s", ep[i].shm_path, strerror(errno));
+			goto out;
+		}
+	}
+	fill_ep_config(&ep[0].shm->cfg, c, &t, 0, pp ? EP_ROLE_CLIENT : EP_ROLE_SEND, cpu_a,
+		       cc->tsc_hz);
+	fill_ep_config(&ep[1].shm->cfg, c, &t, 1, pp ? EP_ROLE_SERVER : EP_ROLE_RECV, cpu_b,
+		       cc->tsc_hz);
+
+	/* Receiver/server first: its socket must exist before the first packet. */
+	for (int i = 1; i >= 0; i--) {
+		err = spawn_endpoint(&ep[i], t.ep[i].ns, cc->rs);
+		if (!err)
+			err = wait_state(&ep[i], EP_ST_READY, READY_TIMEOUT_MS);
+		if (err) {
+			if (err == -EINTR) {
+				snprintf(status, sizeof(status), "interrupted");
+			} else {
+				snprintf(status, sizeof(status), "%s",
+					 err == -EOPNOTSUPP ? "unsupported" : "failed");
+				snprintf(errmsg, sizeof(errmsg), "endpoint %c: %s", ep[i].tag,
+					 ep[i].shm->errmsg[0] ? ep[i].shm->errmsg
+							      : strerror(-err));
+			}
+			goto out;
+		}
+	}
+	path_counters_read(&t, &pc0);
+	__atomic_store_n(&ep[1].shm->cmd, EP_CMD_RUN, __ATOMIC_RELEASE);
+	__atomic_store_n(&ep[0].shm->cmd, EP_CMD_RUN, __ATOMIC_RELEASE);
+
+	err = hsleep_ms((int)(c->warmup_s * 1000.0));
+	if (err)
+		goto interrupted;
+	/* Window open: both endpoints at the same instant. */
+	ep[0].rtt_open = malloc(sizeof(struct histo));
+	if (!ep[0].rtt_open) {
+		err = -ENOMEM;
+		goto interrupted;
+	}
+	t_open = mono_ns();
+	for (int i = 0; i < 2; i++) {
+		snap_stats(&ep[i].w_open, ep[i].shm);
+		proc_cpu_read(ep[i].pid, &ep[i].cpu_open);
+	}
+	memcpy(ep[0].rtt_open, &ep[0].shm->rtt, sizeof(struct histo));
+	{
+		struct ep_stats prev[2] = { ep[0].w_open, ep[1].w_open };
+		uint64_t t_prev = t_open, t_end = t_open + (uint64_t)(c->duration_s * 1e9);
+
+		for (int sec = 1;; sec++) {
+			struct ep_stats cur[2];
+			uint64_t now;
+			double dt;
+
+			t_next = t_open + (uint64_t)sec * 1000000000ull;
+			if (t_next > t_end)
+				t_next = t_end;
+			err = hsleep_until(t_next);
+			if (err)
+				goto interrupted;
+			now = mono_ns();
+			snap_stats(&cur[0], ep[0].shm);
+			snap_stats(&cur[1], ep[1].shm);
+			dt = (double)(now - t_prev) / 1e9;
+			if (dt > 0)
+				json_array_append_new(
+					samples,
+					json_pack("{s:f, s:f, s:f}", "t_s",
+						  (double)(now - t_open) / 1e9, "tx_pps",
+						  (double)(cur[0].tx_pkts - prev[0].tx_pkts) / dt,
+						  "rx_pps",
+						  (double)(pp ? cur[0].rx_pkts - prev[0].rx_pkts
+							      : cur[1].rx_pkts - prev[1].rx_pkts) /
+							  dt));
+			prev[0] = cur[0];
+			prev[1] = cur[1];
+			t_prev = now;
+			if (t_next >= t_end)
+				break;
+		}
+	}
+	/* Window close. */
+	t_close = mono_ns();
+	for (int i = 0; i < 2; i++) {
+		snap_stats(&ep[i].w_close, ep[i].shm);
+		proc_cpu_read(ep[i].pid, &ep[i].cpu_close);
+	}
+	rtt_win = malloc(sizeof(struct histo));
+	if (rtt_win)
+		histo_sub(rtt_win, &ep[0].shm->rtt, ep[0].rtt_open);
+	in.rtt = rtt_win;
+
+	/* Stop the sender/client, let the path drain into the receiver, stop it. */
+	stop_endpoint(&ep[0]);
+	wait_state(&ep[0], EP_ST_DONE, STOP_TIMEOUT_MS);
+	{
+		uint64_t last = ep[1].shm->st.rx_pkts, until = mono_ns() + 500000000ull;
+
+		while (mono_ns() < until) {
+			struct timespec ts = { 0, 20000000 };
+
+			nanosleep(&ts, NULL);
+			if (ep[1].shm->st.rx_pkts == last)
+				break;
+			last = ep[1].shm->st.rx_pkts;
+		}
+	}
+	stop_endpoint(&ep[1]);
+	wait_state(&ep[1], EP_ST_DONE, STOP_TIMEOUT_MS);
+	path_counters_read(&t, &pc1);
+	for (int i = 0; i < 2; i++) {
+		if (ep[i].shm->state == EP_ST_FAILED) {
+			snprintf(status, sizeof(status), "failed");
+			snprintf(errmsg, sizeof(errmsg), "endpoint %c: %s", ep[i].tag,
+				 ep[i].shm->errmsg);
+		}
+	}
+
+	in.window_ns = t_close - t_open;
+	for (int i = 0; i < 2; i++) {
+		in.ep[i].shm = ep[i].shm;
+		in.ep[i].w_open = &ep[i].w_open;
+		in.ep[i].w_close = &ep[i].w_close;
+		in.ep[i].cpu_open = &ep[i].cpu_open;
+		in.ep[i].cpu_close = &ep[i].cpu_close;
+		in.ep[i].ns = t.ep[i].ns;
+	}
+	in.nifs = pc1.nifs;
+	for (int i = 0; i < pc1.nifs; i++) {
+		in.ifs[i].name = if_label[i];
+		in.ifs[i].before = pc0.ifs[i];
+		in.ifs[i].after = pc1.ifs[i];
+	}
+	for (int i = 0; i < 2; i++) {
+		in.ns_before[i] = pc0.ns[i];
+		in.ns_after[i] = pc1.ns[i];
+	}
+	in.softnet_drops = pc1.softnet_drops - pc0.softnet_drops;
+	goto out;
+
+interrupted:
+	if (err == -EINTR)
+		snprintf(status, sizeof(status), "interrupted");
+	else {
+		snprintf(status, sizeof(status), "failed");
+		snprintf(errmsg, sizeof(errmsg), "%s", strerror(-err));
+	}
+out:
+	for (int i = 0; i < 2; i++)
+		finish_endpoint(&ep[i], cc->rs);
+	in.case_cfg = c;
+	in.status = status;
+	in.error = errmsg;
+	in.topo = topo_ok ? &t : NULL;
+	in.cpu[0] = cpu_a;
+	in.cpu[1] = cpu_b;
+	in.machine = cc->machine;
+	in.idx = cc->idx;
+	res = result_build(&in, samples);
+	free(rtt_win);
+	free(ep[0].rtt_open);
+	if (topo_ok)
+		topo_down(&t, cc->rs);
+	for (int i = 0; i < 2; i++) {
+		if (ep[i].shm) {
+			ep_shm_unmap(ep[i].shm);
+			unlink(ep[i].shm_path);
+		}
+		if (ep[i].shm_path[0])
+			runstate__done(cc->rs, RS_SHM, ep[i].shm_path);
+	}
+	return res;
+}
+
+static int mkdir_p(const char *path)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p == '/') {
+			*p = 0;
+			if (mkdir(tmp, 0755) && errno != EEXIST)
+				return -errno;
+			*p = '/';
+		}
+	}
+	if (mkdir(tmp, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Write JSON atomically: a half-written result never exists. */
+int json_write_atomic(json_t *j, const char *path)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (json_dump_file(j, tmp, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10)))
+		return -EIO;
+	if (rename(tmp, path)) {
+		int err = -errno;
+
+		unlink(tmp);
+		return err;
+	}
+	return 0;
+}
+
+static void usage_run(FILE *f)
+{
+	fprintf(f,
+		"usage: bypasslab run CONFIG [--set key=v1,v2]... [--probes MODE] [--json] [-v]\n"
+		"  --set key=VALUES  override a config key (list a,b,c or range start..step..end)\n"
+		"  --probes MODE     off|aggregate|path (same as --set probes=MODE)\n"
+		"  --json            print each case's result as one JSON line on stdout\n"
+		"  --results DIR     results directory (same as --set results_dir=DIR)\n"
+		"  -v                more log output (repeatable)\n"
+		"Every case of the config's product runs in turn; see `bypasslab keys`.\n");
+}
+
+int do_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "set", required_argument, NULL, 's' },
+		{ "probes", required_argument, NULL, 'p' },
+		{ "results", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	char err_txt[CONFIG_ERR_LEN], prefix[16], run_id[64], run_dir[PATH_MAX], buf[PATH_MAX];
+	char run_json[PATH_MAX + 16];
+	struct case_cfg *cases = NULL;
+	struct runstate *rs = NULL;
+	struct sweep sw;
+	json_t *run = NULL, *machine = NULL, *list = NULL;
+	int ncases = 0, json_out = 0, ret = EXIT_FAIL, opt, nfail = 0, nunsup = 0, ndone = 0;
+	char **sets = calloc((size_t)argc + 1, sizeof(char *));
+	int nsets = 0;
+	uint64_t tsc_hz;
+	time_t now;
+	struct tm tm;
+
+	if (!sets)
+		return EXIT_FAIL;
+	sweep_init(&sw);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "s:p:r:jvh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			sets[nsets++] = strdup(optarg);
+			break;
+		case 'p':
+			snprintf(buf, sizeof(buf), "probes=%s", optarg);
+			sets[nsets++] = strdup(buf);
+			break;
+		case 'r':
+			snprintf(buf, sizeof(buf), "results_dir=%s", optarg);
+			sets[nsets++] = strdup(buf);
+			break;
+		case 'j':
+			json_out = 1;
+			break;
+		case 'v':
+			log_set_level(log_level + 1);
+			break;
+		case 'h':
+			usage_run(stdout);
+			ret = EXIT_OK;
+			goto out_sets;
+		default:
+			usage_run(stderr);
+			ret = EXIT_USAGE;
+			goto out_sets;
+		}
+	}
+	if (optind != argc - 1) {
+		usage_run(stderr);
+		ret = EXIT_USAGE;
+		goto out_sets;
+	}
+	/* Everything is parsed and validated before anything is created. */
+	if (config_load(&sw, argv[optind], err_txt, sizeof(err_txt)))
+		goto bad_input;
+	for (int i = 0; i < nsets; i++)
+		if (config_set(&sw, sets[i], err_txt, sizeof(err_txt)))
+			goto bad_input;
+	if (sweep_expand(&sw, &cases, &ncases, err_txt, sizeof(err_txt)))
+		goto bad_input;
+	for (int i = 0; i < ncases; i++) {
+		if (!dp_find(cases[i].datapath)) {
+			snprintf(err_txt, sizeof(err_txt), "%s: datapath '%s' is not built in",
+				 argv[optind], cases[i].datapath);
+			goto bad_input;
+		}
+		if (cases[i].probes != PROBES_OFF) {
+			fprintf(stderr, "bypasslab: probes=%s is not available in this build\n",
+				probes_name(cases[i].probes));
+			ret = EXIT_UNSUPPORTED;
+			goto out_sweep;
+		}
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "bypasslab: run needs root (network namespaces, veth, bridge)\n");
+		goto out_sweep;
+	}
+
+	sigemptyset(&sig_blocked);
+	sigaddset(&sig_blocked, SIGINT);
+	sigaddset(&sig_blocked, SIGTERM);
+	sigaddset(&sig_blocked, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sig_blocked, &sig_saved);
+	sig_fd = signalfd(-1, &sig_blocked, SFD_CLOEXEC);
+	if (sig_fd < 0) {
+		perror("bypasslab: signalfd");
+		goto out_sig;
+	}
+	if (runstate_gen_prefix(prefix)) {
+		perror("bypasslab: run prefix");
+		goto out_sig;
+	}
+	rs = runstate__open(prefix);
+	if (!rs) {
+		perror("bypasslab: run-state file");
+		goto out_sig;
+	}
+	now = time(NULL);
+	localtime_r(&now, &tm);
+	{
+		char stamp[32];
+
+		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+		snprintf(run_id, sizeof(run_id), "%s-%s", stamp, prefix);
+	}
+	snprintf(run_dir, sizeof(run_dir), "%s/%s", cases[0].results_dir, run_id);
+	if (mkdir_p(run_dir)) {
+		fprintf(stderr, "bypasslab: %s: %s\n", run_dir, strerror(errno));
+		goto out_rs;
+	}
+	tsc_hz = tsc_calibrate_hz(100);
+	machine = sysinfo_json(tsc_hz);
+	list = json_array();
+	run = json_pack("{s:s, s:s, s:s, s:i, s:o}", "type", "run", "run_id", run_id, "config",
+			argv[optind], "cases", ncases, "machine", json_deep_copy(machine));
+	{
+		json_t *a = json_array();
+
+		for (int i = 0; i < nsets; i++)
+			json_array_append_new(a, json_string(sets[i]));
+		json_object_set_new(run, "overrides", a);
+	}
+	snprintf(run_json, sizeof(run_json), "%s/run.json", run_dir);
+	json_object_set_new(run, "status", json_string("running"));
+	json_write_atomic(run, run_json);
+	fprintf(stderr, "bypasslab: run %s: %d case(s), results in %s\n", run_id, ncases, run_dir);
+	if (!json_out)
+		table_header(stdout);
+
+	for (int i = 0; i < ncases && !interrupted; i++) {
+		struct case_ctx cc = {
+			.c = &cases[i], .idx = i, .ncases = ncases, .run_dir = run_dir,
+			.prefix = prefix, .tsc_hz = tsc_hz, .rs = rs, .machine = machine,
+		};
+		char cdir[PATH_MAX + 64], path[PATH_MAX + 96];
+		const char *st;
+		json_t *res;
+
+		fprintf(stderr, "bypasslab: case %d/%d: %s %s %s size=%u burst=%u rep=%u\n", i + 1,
+			ncases, cases[i].datapath, topo_name(cases[i].topology),
+			pattern_name(cases[i].pattern), cases[i].size, cases[i].burst,
+			cases[i].rep + 1);
+		res = run_case(&cc);
+		if (!res)
+			continue;
+		json_object_set_new(res, "run_id", json_string(run_id));
+		st = json_string_value(json_object_get(res, "status"));
+		if (st && !strcmp(st, "interrupted")) {
+			json_decref(res);
+			break;
+		}
+		snprintf(cdir, sizeof(cdir), "%s/%s", run_dir,
+			 json_string_value(json_object_get(res, "case_dir")));
+		mkdir_p(cdir);
+		snprintf(path, sizeof(path), "%s/result.json", cdir);
+		if (json_write_atomic(res, path))
+			fprintf(stderr, "bypasslab: writing %s failed\n", path);
+		if (st && !strcmp(st, "failed")) {
+			nfail++;
+			fprintf(stderr, "bypasslab: case %d failed: %s\n", i + 1,
+				json_string_value(json_object_get(res, "error")));
+		} else if (st && !strcmp(st, "unsupported")) {
+			nunsup++;
+			fprintf(stderr, "bypasslab: case %d unsupported here: %s\n", i + 1,
+				json_string_value(json_object_get(res, "error")));
+		}
+		ndone++;
+		if (json_out) {
+			char *s = json_dumps(res, JSON_COMPACT | JSON_SORT_KEYS);
+
+			if (s)
+				printf("%s\n", s);
+			free(s);
+		} else {
+			table_row(stdout, res);
+		}
+		fflush(stdout);
+		json_array_append_new(list, res);
+	}
+	json_object_set_new(run, "status",
+			    json_string(interrupted ? "interrupted" : "complete"));
+	json_object_set_new(run, "cases_done", json_integer(ndone));
+	json_object_set_new(run, "cases_failed", json_integer(nfail));
+	json_object_set_new(run, "cases_unsupported", json_integer(nunsup));
+	snprintf(run_json, sizeof(run_json), "%s/run.json", run_dir);
+	json_write_atomic(run, run_json);
+	if (!json_out && json_array_size(list))
+		table_footer(stdout, list);
+	fprintf(stderr, "bypasslab: %d/%d case(s) done (%d failed, %d unsupported), results in %s\n",
+		ndone, ncases, nfail, nunsup, run_dir);
+	ret = interrupted ? EXIT_INTERRUPTED : nfail ? EXIT_FAIL : EXIT_OK;
+out_rs:
+	runstate__undo_all(rs);
+	runstate__close(rs);
+out_sig:
+	if (sig_fd >= 0)
+		close(sig_fd);
+	sigprocmask(SIG_SETMASK, &sig_saved, NULL);
+out_sweep:
+	json_decref(list);
+	json_decref(run);
+	json_decref(machine);
+	free(cases);
+	sweep_free(&sw);
+out_sets:
+	for (int i = 0; i < nsets; i++)
+		free(sets[i]);
+	free(sets);
+	return ret;
+
+bad_input:
+	fprintf(stderr, "bypasslab: %s\n", err_txt);
+	ret = EXIT_USAGE;
+	goto out_sweep;
+}
+
+int do_cleanup(int argc, char **argv)
+{
+	int force = 0, verbose = 0, n;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f"))
+			force = 1;
+		else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
+			verbose = 1;
+		else {
+			fprintf(stderr, "usage: bypasslab cleanup [--force] [-v]\n");
+			return EXIT_USAGE;
+		}
+	}
+	n = cleanup_all(force, verbose);
+	if (n < 0) {
+		fprintf(stderr, "bypasslab cleanup: %s\n", strerror(-n));
+		return EXIT_FAIL;
+	}
+	fprintf(stderr, "bypasslab cleanup: removed %d object(s)\n", n);
+	return EXIT_OK;
+}
+
+int do_probe(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("%-8s %-12s %s\n", "datapath", "status", "description");
+	for (int i = 0; dp_table[i]; i++) {
+		int err = dp_table[i]->probe();
+
+		printf("%-8s %-12s %s\n", dp_table[i]->name,
+		       err ? "unsupported" : "ok", dp_table[i]->desc ? dp_table[i]->desc : "");
+	}
+	return EXIT_OK;
+}
+
+int do_keys(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("%-12s %-12s %-32s %-10s %s\n", "section", "key", "allowed", "default", "meaning");
+	for (const struct config_key_info *k = config_keys; k->key; k++)
+		printf("%-12s %-12s %-32s %-10s %s\n", k->section, k->key, k->allowed,
+		       k->def ? k->def : "", k->help ? k->help : "");
+	return EXIT_OK;
+}

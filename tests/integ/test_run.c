@@ -1,0 +1,551 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Integration tests: real runs of ./bypasslab as root over real namespaces,
+ * veths and bridges. Each datapath runs {bridge, direct} x {throughput,
+ * pingpong} for ~1 s per case, and every result is checked for what must
+ * hold: packets flowed, rx <= tx, every lost packet is located in a kernel
+ * counter (within 0.1 %), interface counters agree with the endpoints, the
+ * call counts match the datapath's batching, RTT statistics are ordered, and
+ * nothing the run created is left behind — also after SIGINT and SIGKILL.
+ *
+ * Under CI=true these tests never skip: a missing feature is a failure.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+static const char *bin = "./bypasslab";
+static char tmpdir[256];
+
+static int must_run(void)
+{
+	const char *ci = getenv("CI");
+
+	return ci && *ci && strcmp(ci, "false") && strcmp(ci, "0");
+}
+
+static void need_root(void)
+{
+	if (geteuid() == 0)
+		return;
+	if (must_run())
+		fail_msg("integration tests need root and CI=true forbids skipping them");
+	skip();
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Run bypasslab with args; capture stdout into *out (malloc'd). Returns the
+ * exit status (or 128+signal). */
+static int run_bin(char **out, const char *const args[])
+{
+	int pipefd[2], st;
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap);
+	pid_t pid;
+
+	assert_non_null(buf);
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(pipefd[1], 1);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		execv(bin, (char *const *)args);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	for (;;) {
+		ssize_t r;
+
+		if (len + 4096 > cap) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		r = read(pipefd[0], buf + len, cap - len - 1);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = 0;
+	close(pipefd[0]);
+	waitpid(pid, &st, 0);
+	if (out)
+		*out = buf;
+	else
+		free(buf);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Names with the run's prefix that still exist anywhere. */
+static int leftovers(const char *prefix, char *what, size_t len)
+{
+	const char *dirs[] = { "/run/netns", "/sys/class/net", "/dev/shm", NULL };
+	char path[512];
+	int n = 0;
+
+	what[0] = 0;
+	for (int i = 0; dirs[i]; i++) {
+		DIR *d = opendir(dirs[i]);
+		struct dirent *e;
+
+		if (!d)
+			continue;
+		while ((e = readdir(d))) {
+			if (!strncmp(e->d_name, prefix, strlen(prefix))) {
+				n++;
+				snprintf(what + strlen(what), len - strlen(what), "%s/%s ",
+					 dirs[i], e->d_name);
+			}
+		}
+		closedir(d);
+	}
+	snprintf(path, sizeof(path), "/run/bypasslab/%s.state", prefix);
+	if (!access(path, F_OK)) {
+		n++;
+		snprintf(what + strlen(what), len - strlen(what), "%s ", path);
+	}
+	return n;
+}
+
+static void assert_no_leftovers(const char *prefix)
+{
+	char what[2048];
+	int n = leftovers(prefix, what, sizeof(what));
+
+	if (n)
+		fail_msg("run %s left %d object(s): %s", prefix, n, what);
+}
+
+/* The prefix is the last component of run_id ("YYYYmmdd-HHMMSS-blXXXXXX"). */
+static void prefix_of(json_t *res, char *prefix, size_t len)
+{
+	const char *id = json_string_value(json_object_get(res, "run_id"));
+	const char *p;
+
+	assert_non_null(id);
+	p = strrchr(id, '-');
+	assert_non_null(p);
+	snprintf(prefix, len, "%s", p + 1);
+}
+
+static double num(json_t *o, const char *path)
+{
+	char buf[256], *save, *tok;
+	json_t *j = o;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (tok = strtok_r(buf, ".", &save); tok && j; tok = strtok_r(NULL, ".", &save))
+		j = json_object_get(j, tok);
+	if (!j || !json_is_number(j))
+		fail_msg("result has no number at %s", path);
+	return json_number_value(j);
+}
+
+static void check_result(json_t *r, const char *dp)
+{
+	json_t *p = json_object_get(r, "params");
+	const char *st = json_string_value(json_object_get(r, "status"));
+	int pp = !strcmp(json_string_value(json_object_get(p, "pattern")), "pingpong");
+	double tx = num(r, "endpoints.a.total.tx_pkts");
+	double rx = pp ? num(r, "endpoints.b.total.rx_pkts") : num(r, "endpoints.b.total.rx_pkts");
+	double burst = num(r, "params.burst");
+	double unexpl = num(r, "reconcile.unexplained_pct");
+	double iftx = num(r, "reconcile.if_tx_vs_endpoint_pct");
+	const char *label = json_string_value(json_object_get(r, "case_dir"));
+
+	if (!st || strcmp(st, "ok"))
+		fail_msg("%s: status %s: %s", label, st ? st : "?",
+			 json_string_value(json_object_get(r, "error")));
+	assert_true(num(r, "throughput.rx_pkts") > 0);
+	assert_true(rx > 0);
+	if (rx > tx)
+		fail_msg("%s: rx %.0f > tx %.0f", label, rx, tx);
+	/* Every lost packet has a place where it was lost. */
+	if (unexpl > 0.1 || unexpl < -0.1)
+		fail_msg("%s: %.3f%% of packets unaccounted for (lost %.0f, located %.0f)", label,
+			 unexpl, num(r, "reconcile.lost"), num(r, "reconcile.located"));
+	/* The interfaces saw what the endpoints say they sent. */
+	if (iftx > 0.1 || iftx < -0.1)
+		fail_msg("%s: interface tx differs from endpoint tx by %.3f%%", label, iftx);
+	if (!strcmp(dp, "mmsg") && !pp) {
+		double calls = num(r, "endpoints.a.window.tx_syscalls");
+		double pk = num(r, "endpoints.a.window.tx_pkts");
+
+		if (calls > pk / burst * 1.01 + 1)
+			fail_msg("%s: %.0f sendmmsg calls for %.0f packets at burst %.0f", label,
+				 calls, pk, burst);
+	}
+	if (!strcmp(dp, "udp") && !pp)
+		assert_true(num(r, "endpoints.a.window.tx_syscalls") >=
+			    num(r, "endpoints.a.window.tx_pkts"));
+	if (!strcmp(dp, "uring") && !pp) {
+		double calls = num(r, "endpoints.a.window.tx_syscalls");
+		double pk = num(r, "endpoints.a.window.tx_pkts");
+
+		if (calls > pk / burst * 1.01 + 1)
+			fail_msg("%s: %.0f io_uring_enter calls for %.0f packets at burst %.0f",
+				 label, calls, pk, burst);
+	}
+	if (pp) {
+		double mn = num(r, "rtt_ns.min"), p50 = num(r, "rtt_ns.p50");
+		double p99 = num(r, "rtt_ns.p99"), mx = num(r, "rtt_ns.max");
+
+		assert_true(num(r, "rtt_ns.count") > 0);
+		if (!(mn <= p50 && p50 <= p99 && p99 <= mx))
+			fail_msg("%s: RTT not ordered: min %.0f p50 %.0f p99 %.0f max %.0f", label,
+				 mn, p50, p99, mx);
+	}
+	assert_true(json_array_size(json_object_get(r, "samples")) >= 1);
+}
+
+static void run_matrix(const char *dp, const char *extra)
+{
+	char cfg[512], text[1024], *out = NULL, prefix[32] = "";
+	const char *args[] = { bin, "run", cfg, "--json", "--results", tmpdir, NULL };
+	int rc, n = 0;
+
+	need_root();
+	snprintf(cfg, sizeof(cfg), "%s/%s.ini", tmpdir, dp);
+	snprintf(text, sizeof(text),
+		 "[run]\nduration = 1\nwarmup = 0.3\n"
+		 "[workload]\npattern = throughput, pingpong\nsize = 64\nburst = 32\n"
+		 "timeout_us = 200000\n"
+		 "[topology]\ntopology = bridge, direct\n"
+		 "[datapath]\ndatapath = %s\n%s",
+		 dp, extra ? extra : "");
+	write_file(cfg, text);
+	rc = run_bin(&out, args);
+	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+		json_error_t je;
+		json_t *r = json_loads(line, 0, &je);
+
+		if (!r)
+			fail_msg("bad JSON line from run: %s", je.text);
+		if (!prefix[0])
+			prefix_of(r, prefix, sizeof(prefix));
+		check_result(r, dp);
+		json_decref(r);
+		n++;
+	}
+	free(out);
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, 4);
+	assert_no_leftovers(prefix);
+}
+
+static void test_udp(void **state)
+{
+	(void)state;
+	run_matrix("udp", NULL);
+}
+
+static void test_mmsg(void **state)
+{
+	(void)state;
+	run_matrix("mmsg", NULL);
+}
+
+static void test_packet(void **state)
+{
+	(void)state;
+	run_matrix("packet", NULL);
+}
+
+static void test_uring(void **state)
+{
+	(void)state;
+	run_matrix("uring", NULL);
+}
+
+static void test_packet_sendto_recv(void **state)
+{
+	(void)state;
+	run_matrix("packet", "packet_tx = sendto\npacket_rx = recv\n");
+}
+
+static void test_uring_multishot(void **state)
+{
+	(void)state;
+	run_matrix("uring", "uring_rx = multishot\n");
+}
+
+static void test_blocking(void **state)
+{
+	(void)state;
+	run_matrix("udp", "[workload]\nblocking = yes\n");
+}
+
+/* Bad input: exit 2, one line naming file/line/key, nothing created. */
+static void test_bad_config(void **state)
+{
+	char cfg[512], res[512], err_path[600], line[1024];
+	const char *args[] = { bin, "run", cfg, "--results", res, NULL };
+	int fd, saved, rc;
+	FILE *f;
+
+	(void)state;
+	snprintf(cfg, sizeof(cfg), "%s/bad.ini", tmpdir);
+	snprintf(res, sizeof(res), "%s/bad-results", tmpdir);
+	write_file(cfg, "[workload]\npattern = throughput\nsize = 40\n");
+	snprintf(err_path, sizeof(err_path), "%s/bad.err", tmpdir);
+	fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	saved = dup(2);
+	dup2(fd, 2);
+	rc = run_bin(NULL, args);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	assert_int_equal(rc, 2);
+	f = fopen(err_path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_non_null(strstr(line, "bad.ini:3"));
+	assert_non_null(strstr(line, "size"));
+	assert_null(fgets(line, sizeof(line), f)); /* one line */
+	fclose(f);
+	assert_int_equal(access(res, F_OK), -1); /* nothing created */
+}
+
+/* Start a run in the background; stdout/stderr to files. */
+static pid_t start_bg(const char *cfg, const char *res)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char out[600];
+		int fd;
+
+		snprintf(out, sizeof(out), "%s.out", res);
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		setpgid(0, 0);
+		execl(bin, bin, "run", cfg, "--results", res, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* The run directory inside res (the only entry). */
+static int find_run_dir(const char *res, char *dir, size_t len, char *prefix, size_t plen)
+{
+	DIR *d = opendir(res);
+	struct dirent *e;
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(dir, len, "%s/%s", res, e->d_name);
+		snprintf(prefix, plen, "%s", strrchr(e->d_name, '-') + 1);
+		found = 1;
+	}
+	closedir(d);
+	return found;
+}
+
+static int count_results(const char *run_dir)
+{
+	DIR *d = opendir(run_dir);
+	struct dirent *e;
+	char path[1024];
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		json_error_t je;
+		json_t *r;
+
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "run.json"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/result.json", run_dir, e->d_name);
+		r = json_load_file(path, 0, &je);
+		if (!r)
+			fail_msg("%s is not valid JSON: %s", path, je.text);
+		json_decref(r);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void wait_for_results(const char *res, int want, char *dir, size_t len, char *prefix,
+			     size_t plen)
+{
+	for (int i = 0; i < 300; i++) {
+		struct timespec ts = { 0, 50000000 };
+
+		if (find_run_dir(res, dir, len, prefix, plen) && count_results(dir) >= want)
+			return;
+		nanosleep(&ts, NULL);
+	}
+	fail_msg("no finished case appeared in %s", res);
+}
+
+/* SIGINT mid-run: finished results kept, run marked interrupted, exit 130,
+ * nothing left behind. */
+static void test_sigint(void **state)
+{
+	char cfg[512], res[512], dir[1024], prefix[32], path[1100];
+	json_error_t je;
+	json_t *run;
+	pid_t pid;
+	int st;
+
+	(void)state;
+	need_root();
+	snprintf(cfg, sizeof(cfg), "%s/int.ini", tmpdir);
+	snprintf(res, sizeof(res), "%s/int-results", tmpdir);
+	write_file(cfg, "[run]\nduration = 1\nwarmup = 0.2\n[workload]\nsize = 64,128,256,512\n");
+	pid = start_bg(cfg, res);
+	wait_for_results(res, 1, dir, sizeof(dir), prefix, sizeof(prefix));
+	{
+		struct timespec ts = { 0, 400000000 }; /* mid-way through case 2 */
+
+		nanosleep(&ts, NULL);
+	}
+	kill(pid, SIGINT);
+	waitpid(pid, &st, 0);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 130);
+	assert_true(count_results(dir) >= 1);
+	assert_true(count_results(dir) < 4);
+	snprintf(path, sizeof(path), "%s/run.json", dir);
+	run = json_load_file(path, 0, &je);
+	assert_non_null(run);
+	assert_string_equal(json_string_value(json_object_get(run, "status")), "interrupted");
+	json_decref(run);
+	assert_no_leftovers(prefix);
+}
+
+/* SIGKILL leaves objects behind by nature; `bypasslab cleanup` removes them. */
+static void test_kill_then_cleanup(void **state)
+{
+	char cfg[512], res[512], dir[1024], prefix[32] = "", what[2048];
+	const char *args[] = { bin, "cleanup", NULL };
+	pid_t pid;
+	int st;
+
+	(void)state;
+	need_root();
+	snprintf(cfg, sizeof(cfg), "%s/kill.ini", tmpdir);
+	snprintf(res, sizeof(res), "%s/kill-results", tmpdir);
+	write_file(cfg, "[run]\nduration = 3\nwarmup = 0.2\n");
+	pid = start_bg(cfg, res);
+	/* Wait until the topology exists. */
+	for (int i = 0; i < 200; i++) {
+		struct timespec ts = { 0, 20000000 };
+
+		if (find_run_dir(res, dir, sizeof(dir), prefix, sizeof(prefix)) &&
+		    leftovers(prefix, what, sizeof(what)) >= 3)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	assert_true(prefix[0]);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	{
+		struct timespec ts = { 0, 200000000 }; /* endpoints die with their parent */
+
+		nanosleep(&ts, NULL);
+	}
+	assert_true(leftovers(prefix, what, sizeof(what)) > 0);
+	assert_int_equal(run_bin(NULL, args), 0);
+	assert_no_leftovers(prefix);
+}
+
+/* Two runs at once: per-run prefixes keep them apart. */
+static void test_parallel_runs(void **state)
+{
+	char cfg[512], res[2][512], dir[1024], prefix[2][32];
+	pid_t pid[2];
+
+	(void)state;
+	need_root();
+	snprintf(cfg, sizeof(cfg), "%s/par.ini", tmpdir);
+	write_file(cfg, "[run]\nduration = 1\nwarmup = 0.2\n[workload]\nrate = 20k\n");
+	for (int i = 0; i < 2; i++) {
+		snprintf(res[i], sizeof(res[i]), "%s/par-results-%d", tmpdir, i);
+		pid[i] = start_bg(cfg, res[i]);
+	}
+	for (int i = 0; i < 2; i++) {
+		int st;
+
+		waitpid(pid[i], &st, 0);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+		assert_true(find_run_dir(res[i], dir, sizeof(dir), prefix[i], sizeof(prefix[i])));
+		assert_int_equal(count_results(dir), 1);
+		assert_no_leftovers(prefix[i]);
+	}
+	assert_string_not_equal(prefix[0], prefix[1]);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	if (getenv("BYPASSLAB"))
+		bin = getenv("BYPASSLAB");
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/bypasslab-test-XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	char cmd[512];
+	const char *args[] = { bin, "cleanup", NULL };
+
+	(void)state;
+	/* Whatever a failed test left: runs that are gone get cleaned up. */
+	run_bin(NULL, args);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_config),
+		cmocka_unit_test(test_udp),
+		cmocka_unit_test(test_mmsg),
+		cmocka_unit_test(test_packet),
+		cmocka_unit_test(test_uring),
+		cmocka_unit_test(test_packet_sendto_recv),
+		cmocka_unit_test(test_uring_multishot),
+		cmocka_unit_test(test_blocking),
+		cmocka_unit_test(test_sigint),
+		cmocka_unit_test(test_kill_then_cleanup),
+		cmocka_unit_test(test_parallel_runs),
+	};
+
+	return cmocka_run_group_tests_name("integration", tests, group_setup, group_teardown);
+}
