@@ -14,9 +14,8 @@
  * packets of ready blocks without a system call; a block goes back to the
  * kernel once it has been walked and every frame taken from it released.
  * RX recv (packet_rx=recv): one recvfrom per frame.
- */
-/*
- * dp.h first: shm.h's enum names PACKET_TX_RING/PACKET_RX_RING (mode 0) are
+ *
+ * dp.h comes first: shm.h's enum names PACKET_TX_RING/PACKET_RX_RING (mode 0) are
  * also socket option macros in linux/if_packet.h. Included after the enum,
  * the macros win, so below those two names mean the socket options and the
  * modes are tested through PACKET_TX_SENDTO/PACKET_RX_RECV.
@@ -92,11 +91,16 @@ static inline struct tpacket_block_desc *rx_block(struct pk_priv *p, unsigned in
 
 static int pk_probe(void)
 {
-	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	int fd, err;
 
-	if (fd < 0)
-		return errno == EPERM || errno == EACCES || errno == EAFNOSUPPORT ? -EOPNOTSUPP
-										 : -errno;
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		/* No CAP_NET_RAW, or no AF_PACKET in this kernel. */
+		if (err == -EPERM || err == -EACCES || err == -EAFNOSUPPORT)
+			err = -EOPNOTSUPP;
+		return err;
+	}
 	close(fd);
 	return 0;
 }
@@ -334,16 +338,20 @@ static int pk_alloc_tx(struct dp_ctx *ctx, struct pkt_buf *bufs, int n)
 		}
 		return n;
 	}
+	/* Never hand out a slot twice in one call: a burst cannot wrap the ring. */
+	if (n > (int)p->tx_frames)
+		n = (int)p->tx_frames;
 	for (i = 0; i < n; i++) {
 		struct tpacket3_hdr *h = tx_slot(p, idx);
 		uint32_t st = load_acq(&h->tp_status);
 
 		/*
-		 * AVAILABLE: free. WRONG_FORMAT (only without PACKET_LOSS): the kernel
-		 * gave up on it and its head still points here, so reusing the slot
-		 * restarts the ring. SEND_REQUEST/SENDING: still the kernel's.
+		 * SEND_REQUEST: queued, not taken yet; SENDING: the skb is still in
+		 * flight and the kernel frees the slot from its destructor. Both stay
+		 * the kernel's. WRONG_FORMAT cannot stick: with PACKET_LOSS the kernel
+		 * marks a frame it cannot parse AVAILABLE and moves past it.
 		 */
-		if (st != TP_STATUS_AVAILABLE && !(st & TP_STATUS_WRONG_FORMAT))
+		if (st != TP_STATUS_AVAILABLE)
 			break;
 		bufs[i].data = (uint8_t *)h + PK_TX_DATA;
 		bufs[i].len = 0;

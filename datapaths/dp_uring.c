@@ -390,9 +390,8 @@ static int ur_tx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int n)
 		ur_reap(p, &ctx->st->tx_syscalls);
 		if (!p->tx_left && !io_uring_sq_ready(&p->ring))
 			break;
-		/* A failed enter (EBUSY, EAGAIN, EINTR) may have left SQEs: retry. */
-		if (ret < 0 && ret != -EINTR && ret != -EBUSY && ret != -EAGAIN &&
-		    io_uring_sq_ready(&p->ring))
+		/* EBUSY/EAGAIN (CQ backed up, just reaped) and EINTR: enter again. */
+		if (ret < 0 && ret != -EINTR && ret != -EBUSY && ret != -EAGAIN)
 			return ret;
 		ctx->st->tx_syscalls++;
 		ret = io_uring_submit_and_wait(&p->ring, 1);
@@ -422,32 +421,30 @@ static int ur_tx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int n)
 static int ur_rx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int max)
 {
 	struct ur_priv *p = ctx->priv;
-	int got = 0;
+	int got = 0, ret = 0;
 
 	if (max <= 0)
 		return 0;
 	ur_arm_rx(p, (unsigned int)max);
-	/* Enter only to submit: an idle non-blocking poll is a CQ peek. */
-	if (io_uring_sq_ready(&p->ring)) {
-		int ret;
-
-		ctx->st->rx_syscalls++;
-		ret = io_uring_submit(&p->ring);
-		if (ret < 0 && ret != -EINTR && ret != -EBUSY && ret != -EAGAIN)
-			return ret;
-	}
 	ur_reap(p, &ctx->st->rx_syscalls);
 	if (p->done_head == p->done_tail && p->blocking && !p->rx_err) {
 		struct __kernel_timespec ts = { 0, UR_WAIT_NS };
 		struct io_uring_cqe *cqe;
-		int ret;
 
+		/* Nothing there: submit the re-armed RECVs and wait, one enter. */
 		ctx->st->rx_syscalls++;
-		ret = io_uring_wait_cqe_timeout(&p->ring, &cqe, &ts);
-		if (ret < 0 && ret != -ETIME && ret != -EINTR)
-			return ret;
-		ur_reap(p, &ctx->st->rx_syscalls);
+		ret = io_uring_submit_and_wait_timeout(&p->ring, &cqe, 1, &ts, NULL);
+		if (ret == -ETIME)
+			ret = 0;
+	} else if (io_uring_sq_ready(&p->ring)) {
+		/* Enter only to submit: an idle non-blocking poll is a CQ peek. */
+		ctx->st->rx_syscalls++;
+		ret = io_uring_submit(&p->ring);
 	}
+	if (ret < 0 && ret != -EINTR && ret != -EBUSY && ret != -EAGAIN)
+		return ret;
+	/* A RECV finds data already queued on the socket inline, in the enter. */
+	ur_reap(p, &ctx->st->rx_syscalls);
 	while (got < max && p->done_head != p->done_tail) {
 		struct ur_done d = p->done[p->done_head++ & (UR_MAX_ENTRIES - 1)];
 

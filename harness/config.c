@@ -865,7 +865,13 @@ static char *load_reader(char *str, int num, void *stream)
 		s++;
 	len = strlen(s);
 	if (len + 1 > (size_t)num) {
-		load_error(lc, "line is longer than %d characters", num - 2);
+		size_t k = strcspn(s, " \t=:;#[");
+
+		if (k && k < 64)
+			load_error(lc, "key '%.*s': line is longer than %d characters", (int)k, s,
+				   num - 2);
+		else
+			load_error(lc, "line is longer than %d characters", num - 2);
 		return NULL;
 	}
 	check_line(lc, s);

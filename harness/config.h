@@ -79,9 +79,10 @@ int config_load(struct sweep *sw, const char *path, char *err, size_t errlen);
 /* Apply "key=v1,v2" (same value syntax); replaces the key's values.
  * Errors read "--set: key 'K': WHAT (allowed: ...)". */
 int config_set(struct sweep *sw, const char *kv, char *err, size_t errlen);
-/* Expand the product into *cases (malloc'd; caller frees). Cases vary the
- * last-listed key fastest; repetitions are innermost. Every case is validated
- * (values and cross-key constraints) before returning. */
+/* Expand the product into *cases (malloc'd; caller frees). Keys go in
+ * config_keys[] order, the last one varying fastest; repetitions are
+ * innermost. Every case is validated (values and cross-key constraints)
+ * before returning; at most CONFIG_MAX_CASES cases. */
 int sweep_expand(const struct sweep *sw, struct case_cfg **cases, int *ncases, char *err,
 		 size_t errlen);
 /* Defaults for every key. */

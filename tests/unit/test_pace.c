@@ -15,11 +15,11 @@ static void test_pace_exact(void **state)
 	struct pace p;
 
 	(void)state;
-	/* 1000 pps in bursts of 10 at 2 GHz: one burst every 20 ms = 4e7 ticks. */
+	/* 1000 pps in bursts of 10 at 2 GHz: 100 bursts/s, one every 10 ms = 2e7 ticks. */
 	pace_init(&p, 1000, 2000000000ull, 1000, 10);
-	assert_int_equal(pace_interval(&p), 40000000ull);
+	assert_int_equal(pace_interval(&p), 20000000ull);
 	assert_int_equal(pace_due(&p, 0), 1000);
-	assert_int_equal(pace_due(&p, 100), 1000 + 100 * 40000000ull);
+	assert_int_equal(pace_due(&p, 100), 1000 + 100 * 20000000ull);
 	assert_false(pace_ready(&p, 999));
 	assert_true(pace_ready(&p, 1000));
 }

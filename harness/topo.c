@@ -1,0 +1,665 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Building and removing the two-endpoint topologies with iproute2, plus the
+ * netns helpers the harness uses to act inside them. See topo.h.
+ *
+ * Order matters in three places:
+ *  - IPv6 is switched off in each netns (all + default) before its veth end
+ *    exists, and on every root-netns link right after creating it, so no
+ *    interface ever comes up with IPv6: no DAD, router solicitations or MLD
+ *    reports end up in the interface counters.
+ *  - MACs are set at creation: a MAC change flushes the neighbour table.
+ *  - Permanent neighbour entries go in after the links are up, because
+ *    taking an IPv4 device down flushes even permanent entries.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "config.h"
+#include "log.h"
+#include "runstate.h"
+#include "topo.h"
+
+#define TOPO_IFNAME "eth0"
+#define TOPO_MTU "1500"
+#define TOPO_PLEN 24
+#define TOPO_READY_MS 3000
+#define TOPO_DIRECT_IFINDEX_A "3" /* see make_direct_link() */
+/* 02:42:c6:12:00:0N (locally administered), 198.18.0.N */
+static const uint8_t topo_mac_base[6] = { 0x02, 0x42, 0xc6, 0x12, 0x00, 0x00 };
+#define TOPO_NET 0xc6120000u /* 198.18.0.0 */
+
+/* Longest strerror text found in the message: `ip` reports the kernel's
+ * errno only as text ("RTNETLINK answers: File exists"). */
+static int errno_from_msg(const char *msg)
+{
+	size_t best_len = 0;
+	int best = EIO;
+
+	for (int e = 1; e < 256; e++) {
+		const char *s = strerrordesc_np(e);
+		size_t len;
+
+		if (!s)
+			continue;
+		len = strlen(s);
+		if (len > best_len && strstr(msg, s)) {
+			best = e;
+			best_len = len;
+		}
+	}
+	return best;
+}
+
+/* One `ip` invocation; on failure a single warning line naming it. */
+static int ip_cmd(const char *const argv[])
+{
+	char err[512], cmd[512];
+	size_t used = 0;
+	int r;
+
+	r = run_cmd_capture(argv, NULL, 0, err, sizeof(err));
+	if (!r)
+		return 0;
+	cmd[0] = 0;
+	for (int i = 0; argv[i] && used < sizeof(cmd); i++) {
+		int n = snprintf(cmd + used, sizeof(cmd) - used, "%s%s", i ? " " : "", argv[i]);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	err[strcspn(err, "\n")] = 0;
+	if (r < 0) {
+		pr_warn("bypasslab: topology: '%s' could not run: %s\n", cmd, strerror(-r));
+		return r;
+	}
+	pr_warn("bypasslab: topology: '%s' failed (exit %d): %s\n", cmd, r,
+		err[0] ? err : "no message");
+	return -errno_from_msg(err);
+}
+
+static int write_str(const char *path, const char *val)
+{
+	ssize_t n, len = (ssize_t)strlen(val);
+	int fd, err = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, (size_t)len);
+	if (n < 0)
+		err = -errno;
+	else if (n != len)
+		err = -EIO;
+	close(fd);
+	return err;
+}
+
+/* Runs inside the new netns. "all" also resets "default" and every existing
+ * device (lo); "default" covers devices created or moved in later. */
+static int ns_disable_ipv6(void *arg)
+{
+	static const char *const knobs[] = {
+		"/proc/sys/net/ipv6/conf/all/disable_ipv6",
+		"/proc/sys/net/ipv6/conf/default/disable_ipv6",
+	};
+
+	(void)arg;
+	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		int err = write_str(knobs[i], "1");
+
+		/* No IPv6 in this kernel: nothing to keep quiet. */
+		if (err == -ENOENT)
+			return 0;
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Only the named device: the root netns' global settings stay untouched. */
+static int dev_disable_ipv6(const char *dev)
+{
+	char path[PATH_MAX];
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", dev);
+	err = write_str(path, "1");
+	if (err == -ENOENT && access("/proc/sys/net/ipv6", F_OK))
+		return 0;
+	if (err)
+		pr_warn("bypasslab: topology: disabling IPv6 on %s: %s\n", dev, strerror(-err));
+	return err;
+}
+
+static int ifindex_in_ns(void *arg)
+{
+	unsigned int idx = if_nametoindex(arg);
+
+	return idx ? (int)idx : -errno;
+}
+
+int netns_enter(const char *ns)
+{
+	char path[PATH_MAX];
+	int fd, err = 0;
+
+	if (!ns || !ns[0] || strchr(ns, '/')) {
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (setns(fd, CLONE_NEWNET))
+		err = -errno;
+	close(fd);
+	if (err)
+		errno = -err;
+	return err;
+}
+
+int netns_exec_fn(const char *ns, int (*fn)(void *), void *arg)
+{
+	int p[2], r, err;
+	ssize_t n;
+	pid_t pid;
+
+	if (!fn)
+		return -EINVAL;
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		goto out_pipe;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		r = netns_enter(ns);
+		if (!r)
+			r = fn(arg);
+		/* The result travels through the pipe: an exit status has 8 bits. */
+		if (write(p[1], &r, sizeof(r)) != (ssize_t)sizeof(r))
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	p[1] = -1;
+	do
+		n = read(p[0], &r, sizeof(r));
+	while (n < 0 && errno == EINTR);
+	err = n == (ssize_t)sizeof(r) ? r : -ECHILD;
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+out_pipe:
+	close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+	return err;
+}
+
+int if_counters_read(pid_t pid, const char *ifname, struct if_counters *c)
+{
+	char path[64], line[512];
+	int err = -ENODEV;
+	FILE *f;
+
+	memset(c, 0, sizeof(*c));
+	if (pid > 0)
+		snprintf(path, sizeof(path), "/proc/%d/net/dev", (int)pid);
+	else
+		/* thread-self: after setns() only this thread is in the netns. */
+		snprintf(path, sizeof(path), "/proc/thread-self/net/dev");
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v[16];
+		char *name = line, *colon = strchr(line, ':');
+
+		if (!colon)
+			continue; /* the two header lines */
+		*colon = 0;
+		while (*name == ' ')
+			name++;
+		if (strcmp(name, ifname))
+			continue;
+		/* rx: bytes packets errs drop fifo frame compressed multicast,
+		 * tx: bytes packets errs drop fifo colls carrier compressed */
+		if (sscanf(colon + 1,
+			   "%llu %llu %llu %llu %llu %llu %llu %llu "
+			   "%llu %llu %llu %llu %llu %llu %llu %llu",
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9],
+			   &v[10], &v[11], &v[12], &v[13], &v[14], &v[15]) != 16) {
+			err = -EINVAL;
+			break;
+		}
+		c->rx_bytes = v[0];
+		c->rx_packets = v[1];
+		c->rx_errors = v[2];
+		c->rx_dropped = v[3];
+		c->tx_bytes = v[8];
+		c->tx_packets = v[9];
+		c->tx_errors = v[10];
+		c->tx_dropped = v[11];
+		err = 0;
+		break;
+	}
+	fclose(f);
+	return err;
+}
+
+/* ---- building ------------------------------------------------------------ */
+
+#define TOPO_MAX_OBJS 8
+
+/* What this topo_up call recorded, to undo exactly that on failure. */
+struct topo_build {
+	struct topo *t;
+	struct runstate *rs;
+	int nmade;
+	struct {
+		enum rs_kind kind;
+		char name[32];
+	} made[TOPO_MAX_OBJS];
+};
+
+/* Record, then create with one `ip` command. */
+static int create_obj(struct topo_build *b, enum rs_kind kind, const char *name,
+		      const char *const argv[])
+{
+	int err;
+
+	if (b->nmade == TOPO_MAX_OBJS)
+		return -ENOSPC;
+	err = runstate__add(b->rs, kind, name);
+	if (err) {
+		pr_warn("bypasslab: topology: recording %s in the run state: %s\n", name,
+			strerror(-err));
+		return err;
+	}
+	err = ip_cmd(argv);
+	/* A name that exists already is not ours to delete. Any other failure
+	 * created nothing either, but stays recorded: removal is tolerant. */
+	if (err == -EEXIST) {
+		runstate__done(b->rs, kind, name);
+		return err;
+	}
+	b->made[b->nmade].kind = kind;
+	snprintf(b->made[b->nmade].name, sizeof(b->made[0].name), "%s", name);
+	b->nmade++;
+	return err;
+}
+
+static void topo_build_undo(struct topo_build *b)
+{
+	if (b->t->kind == TOPO_DIRECT)
+		for (int i = 0; i < b->nmade; i++)
+			if (b->made[i].kind == RS_NETNS) {
+				/* The veth pair inside would otherwise go away later,
+				 * asynchronously, with the netns. */
+				const char *argv[] = { "ip", "-n", b->made[i].name, "link", "delete",
+						       "dev", TOPO_IFNAME, NULL };
+
+				run_cmd(argv, true);
+				break;
+			}
+	while (b->nmade-- > 0)
+		runstate__undo(b->rs, b->made[b->nmade].kind, b->made[b->nmade].name);
+}
+
+static void fmt_mac(char *buf, size_t len, const uint8_t *m)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+static void topo_fill(struct topo *t, int kind, const char *prefix)
+{
+	memset(t, 0, sizeof(*t));
+	t->kind = kind;
+	snprintf(t->prefix, sizeof(t->prefix), "%s", prefix);
+	if (kind == TOPO_BRIDGE)
+		snprintf(t->bridge, sizeof(t->bridge), "%.12s-br", prefix);
+	for (int i = 0; i < 2; i++) {
+		struct topo_ep *ep = &t->ep[i];
+
+		snprintf(ep->ns, sizeof(ep->ns), "%.12s-%c", prefix, 'a' + i);
+		snprintf(ep->ifname, sizeof(ep->ifname), "%s", TOPO_IFNAME);
+		if (kind == TOPO_BRIDGE)
+			snprintf(ep->host_if, sizeof(ep->host_if), "%.12s-h%c", prefix, 'a' + i);
+		memcpy(ep->mac, topo_mac_base, 6);
+		ep->mac[5] = (uint8_t)(i + 1);
+		ep->ip = htonl(TOPO_NET | (uint32_t)(i + 1));
+	}
+}
+
+static int make_netns(struct topo_build *b)
+{
+	int err;
+
+	for (int i = 0; i < 2; i++) {
+		const char *ns = b->t->ep[i].ns;
+		const char *argv[] = { "ip", "netns", "add", ns, NULL };
+
+		err = create_obj(b, RS_NETNS, ns, argv);
+		if (err)
+			return err;
+		err = netns_exec_fn(ns, ns_disable_ipv6, NULL);
+		if (err) {
+			pr_warn("bypasslab: topology: disabling IPv6 in netns %s: %s\n", ns,
+				strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int make_bridge_links(struct topo_build *b)
+{
+	struct topo *t = b->t;
+	const char *br_argv[] = { "ip", "link", "add", t->bridge, "mtu", TOPO_MTU, "type",
+				  "bridge", "forward_delay", "0", "stp_state", "0",
+				  "mcast_snooping", "0", NULL };
+	int err;
+
+	err = create_obj(b, RS_LINK, t->bridge, br_argv);
+	if (!err)
+		err = dev_disable_ipv6(t->bridge);
+	for (int i = 0; i < 2 && !err; i++) {
+		struct topo_ep *ep = &t->ep[i];
+		char mac[18];
+		const char *veth_argv[] = { "ip", "link", "add", ep->host_if, "mtu", TOPO_MTU,
+					    "type", "veth", "peer", "name", ep->ifname, "mtu",
+					    TOPO_MTU, "address", mac, "netns", ep->ns, NULL };
+		const char *port_argv[] = { "ip", "link", "set", "dev", ep->host_if, "master",
+					    t->bridge, NULL };
+
+		/* The peer is born in the netns (IPv6 already off there). */
+		fmt_mac(mac, sizeof(mac), ep->mac);
+		err = create_obj(b, RS_LINK, ep->host_if, veth_argv);
+		if (!err)
+			err = dev_disable_ipv6(ep->host_if);
+		if (!err)
+			err = ip_cmd(port_argv);
+	}
+	return err;
+}
+
+static int make_direct_link(struct topo_build *b)
+{
+	struct topo *t = b->t;
+	char mac_a[18], mac_b[18];
+	/* Both ends created straight into their netns; the pair lives and dies
+	 * with the namespaces, which are recorded. Both would get ifindex 2
+	 * in their fresh netns, and linkwatch treats a device whose ifindex
+	 * equals its iflink as non-urgent: carrier-on then waits for the next
+	 * once-a-second batch. A distinct index on one end avoids that. */
+	const char *argv[] = { "ip", "-n", t->ep[0].ns, "link", "add", t->ep[0].ifname,
+			       "index", TOPO_DIRECT_IFINDEX_A, "mtu", TOPO_MTU, "address", mac_a,
+			       "type", "veth", "peer",
+			       "name", t->ep[1].ifname, "mtu", TOPO_MTU, "address", mac_b,
+			       "netns", t->ep[1].ns, NULL };
+
+	fmt_mac(mac_a, sizeof(mac_a), t->ep[0].mac);
+	fmt_mac(mac_b, sizeof(mac_b), t->ep[1].mac);
+	return ip_cmd(argv);
+}
+
+static int bring_up(struct topo_build *b)
+{
+	struct topo *t = b->t;
+	int err = 0;
+
+	for (int i = 0; i < 2 && !err; i++) {
+		struct topo_ep *ep = &t->ep[i];
+		char addr[INET_ADDRSTRLEN + 4], ip[INET_ADDRSTRLEN];
+		const char *addr_argv[] = { "ip", "-n", ep->ns, "addr", "add", addr, "dev",
+					    ep->ifname, NULL };
+		const char *lo_argv[] = { "ip", "-n", ep->ns, "link", "set", "dev", "lo", "up",
+					  NULL };
+		const char *up_argv[] = { "ip", "-n", ep->ns, "link", "set", "dev", ep->ifname,
+					  "up", NULL };
+		const char *host_argv[] = { "ip", "link", "set", "dev", ep->host_if, "up", NULL };
+
+		inet_ntop(AF_INET, &ep->ip, ip, sizeof(ip));
+		snprintf(addr, sizeof(addr), "%s/%d", ip, TOPO_PLEN);
+		err = ip_cmd(addr_argv);
+		if (!err)
+			err = ip_cmd(lo_argv);
+		if (!err)
+			err = ip_cmd(up_argv);
+		if (!err && ep->host_if[0])
+			err = ip_cmd(host_argv);
+	}
+	if (!err && t->bridge[0]) {
+		const char *argv[] = { "ip", "link", "set", "dev", t->bridge, "up", NULL };
+
+		err = ip_cmd(argv);
+	}
+	return err;
+}
+
+/* No ARP ever: each side knows the other's MAC from the start. */
+static int add_neighbours(struct topo_build *b)
+{
+	struct topo *t = b->t;
+	int err = 0;
+
+	for (int i = 0; i < 2 && !err; i++) {
+		const struct topo_ep *ep = &t->ep[i], *peer = &t->ep[!i];
+		char ip[INET_ADDRSTRLEN], mac[18];
+		const char *argv[] = { "ip", "-n", ep->ns, "neigh", "replace", ip, "lladdr", mac,
+				       "dev", ep->ifname, "nud", "permanent", NULL };
+
+		inet_ntop(AF_INET, &peer->ip, ip, sizeof(ip));
+		fmt_mac(mac, sizeof(mac), peer->mac);
+		err = ip_cmd(argv);
+	}
+	return err;
+}
+
+static int if_running(const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+	int fd, r;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	r = ioctl(fd, SIOCGIFFLAGS, &ifr) ? -errno : !!(ifr.ifr_flags & IFF_RUNNING);
+	close(fd);
+	return r;
+}
+
+static int brport_forwarding(const char *port)
+{
+	char path[PATH_MAX], buf[16] = "";
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/brport/state", port);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 && atoi(buf) == 3; /* BR_STATE_FORWARDING */
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Runs inside a netns: carrier is up once both veth ends are. */
+static int ns_wait_running(void *arg)
+{
+	for (int i = 0; i < TOPO_READY_MS; i++) {
+		int r = if_running(arg);
+
+		if (r)
+			return r < 0 ? r : 0;
+		sleep_ms(1);
+	}
+	return -ETIMEDOUT;
+}
+
+/* Carrier follows `up` asynchronously: until the kernel's linkwatch work
+ * has seen it, a veth transmits into the noop qdisc (dropped), and bridge
+ * ports only start forwarding after it. Wait until the path is open. */
+static int wait_ready(struct topo *t)
+{
+	int err = 0;
+
+	for (int i = 0; i < 2 && !err; i++)
+		err = netns_exec_fn(t->ep[i].ns, ns_wait_running, t->ep[i].ifname);
+	/* The bridge device's own carrier does not matter for forwarding
+	 * between ports (and lags: the bridge is a non-urgent linkwatch event,
+	 * batched once a second). */
+	for (int ms = 0; !err && t->bridge[0]; ms++) {
+		int r = 1;
+
+		for (int i = 0; i < 2 && r > 0; i++)
+			r = brport_forwarding(t->ep[i].host_if);
+		if (r)
+			err = r < 0 ? r : 0;
+		if (r || ms == TOPO_READY_MS) {
+			if (!r)
+				err = -ETIMEDOUT;
+			break;
+		}
+		sleep_ms(1);
+	}
+	if (err)
+		pr_warn("bypasslab: topology: %s did not come up: %s\n", t->prefix,
+			strerror(-err));
+	return err;
+}
+
+static int read_ifindexes(struct topo *t)
+{
+	for (int i = 0; i < 2; i++) {
+		struct topo_ep *ep = &t->ep[i];
+		int idx = netns_exec_fn(ep->ns, ifindex_in_ns, ep->ifname);
+
+		if (idx <= 0)
+			goto fail;
+		ep->ifindex = idx;
+		if (ep->host_if[0]) {
+			ep->host_ifindex = (int)if_nametoindex(ep->host_if);
+			if (!ep->host_ifindex)
+				goto fail;
+		}
+	}
+	if (t->bridge[0]) {
+		t->bridge_ifindex = (int)if_nametoindex(t->bridge);
+		if (!t->bridge_ifindex)
+			goto fail;
+	}
+	return 0;
+
+fail:
+	pr_warn("bypasslab: topology: an interface of %s vanished while it was built\n",
+		t->prefix);
+	return -ENODEV;
+}
+
+int topo_up(struct topo *t, struct runstate *rs, int kind, const char *prefix)
+{
+	struct topo_build b = { .t = t, .rs = rs };
+	int err;
+
+	if (!t || !rs || !prefix || (kind != TOPO_BRIDGE && kind != TOPO_DIRECT))
+		return -EINVAL;
+	/* "<prefix>-br" must fit IFNAMSIZ; the run state only accepts its own
+	 * prefix anyway. */
+	if (strlen(prefix) > IFNAMSIZ - 4 || strcmp(prefix, runstate__prefix(rs)))
+		return -EINVAL;
+	topo_fill(t, kind, prefix);
+	err = make_netns(&b);
+	if (err)
+		goto out_undo;
+	err = kind == TOPO_BRIDGE ? make_bridge_links(&b) : make_direct_link(&b);
+	if (err)
+		goto out_undo;
+	err = bring_up(&b);
+	if (err)
+		goto out_undo;
+	err = add_neighbours(&b);
+	if (err)
+		goto out_undo;
+	err = wait_ready(t);
+	if (err)
+		goto out_undo;
+	err = read_ifindexes(t);
+	if (err)
+		goto out_undo;
+	pr_debug("bypasslab: topology %s up: %s <-> %s\n",
+		 kind == TOPO_BRIDGE ? "bridge" : "direct", t->ep[0].ns, t->ep[1].ns);
+	return 0;
+
+out_undo:
+	topo_build_undo(&b);
+	return err;
+}
+
+static int topo_undo(struct runstate *rs, enum rs_kind kind, const char *name, int *first)
+{
+	int r;
+
+	if (!name[0])
+		return 0;
+	r = runstate__undo(rs, kind, name);
+	/* -ENOENT: not live in the run state, i.e. already torn down. */
+	if (r < 0 && r != -ENOENT && !*first)
+		*first = r;
+	return r;
+}
+
+int topo_down(struct topo *t, struct runstate *rs)
+{
+	int err = 0;
+
+	if (!t || !t->prefix[0])
+		return 0;
+	if (!rs)
+		return -EINVAL;
+	if (t->kind == TOPO_BRIDGE) {
+		/* Ports first: deleting a host-side veth takes the netns end with it
+		 * right away; the bridge is then empty. */
+		for (int i = 1; i >= 0; i--)
+			topo_undo(rs, RS_LINK, t->ep[i].host_if, &err);
+		topo_undo(rs, RS_LINK, t->bridge, &err);
+	} else {
+		const char *argv[] = { "ip", "-n", t->ep[0].ns, "link", "delete", "dev",
+				       t->ep[0].ifname, NULL };
+		char path[PATH_MAX];
+
+		/* Delete the pair now rather than when the kernel gets round to
+		 * freeing the namespace. */
+		snprintf(path, sizeof(path), "/run/netns/%s", t->ep[0].ns);
+		if (!access(path, F_OK))
+			run_cmd(argv, true);
+	}
+	for (int i = 1; i >= 0; i--)
+		topo_undo(rs, RS_NETNS, t->ep[i].ns, &err);
+	return err;
+}

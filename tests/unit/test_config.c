@@ -1,0 +1,1001 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Run configuration: values, lists and ranges, the product order, --set
+ * overrides, and every error path (each must name the file, the line of the
+ * offending key and the key itself, and leave nothing allocated).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "shm.h"
+
+static char tmpdir[PATH_MAX];
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Write tmpdir/name and load it into sw. */
+static int load_text(struct sweep *sw, const char *name, const char *text, char *err)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	write_file(path, text);
+	return config_load(sw, path, err, CONFIG_ERR_LEN);
+}
+
+static void check_msg(const char *msg, const char *prefix, const char *key, const char *what)
+{
+	if (getenv("TEST_CONFIG_VERBOSE"))
+		print_message("    %s\n", msg);
+	if (strncmp(msg, prefix, strlen(prefix)))
+		fail_msg("message \"%s\" does not start with \"%s\"", msg, prefix);
+	if (key && !strstr(msg, key))
+		fail_msg("message \"%s\" does not name \"%s\"", msg, key);
+	if (what && !strstr(msg, what))
+		fail_msg("message \"%s\" does not say \"%s\"", msg, what);
+	if (strchr(msg, '\n'))
+		fail_msg("message \"%s\" is not one line", msg);
+}
+
+/* Load text as name.ini and expand it; the sweep is freed. */
+static int expand_text(const char *name, const char *text, struct case_cfg **cases, int *n)
+{
+	char err[CONFIG_ERR_LEN];
+	struct sweep sw;
+	int r;
+
+	sweep_init(&sw);
+	r = load_text(&sw, name, text, err);
+	if (r)
+		fail_msg("load: %s", err);
+	r = sweep_expand(&sw, cases, n, err, sizeof(err));
+	if (r)
+		fail_msg("expand: %s", err);
+	sweep_free(&sw);
+	return r;
+}
+
+static void assert_case_equal(const struct case_cfg *a, const struct case_cfg *b)
+{
+	assert_string_equal(a->name, b->name);
+	assert_int_equal(a->repeat, b->repeat);
+	assert_int_equal(a->rep, b->rep);
+	assert_true(a->duration_s == b->duration_s);
+	assert_true(a->warmup_s == b->warmup_s);
+	assert_string_equal(a->results_dir, b->results_dir);
+	assert_int_equal(a->pattern, b->pattern);
+	assert_int_equal(a->size, b->size);
+	assert_int_equal(a->rate_pps, b->rate_pps);
+	assert_int_equal(a->burst, b->burst);
+	assert_int_equal(a->blocking, b->blocking);
+	assert_int_equal(a->touch, b->touch);
+	assert_int_equal(a->timeout_us, b->timeout_us);
+	assert_int_equal(a->outstanding, b->outstanding);
+	assert_int_equal(a->topology, b->topology);
+	assert_int_equal(a->cpu_a, b->cpu_a);
+	assert_int_equal(a->cpu_b, b->cpu_b);
+	assert_string_equal(a->datapath, b->datapath);
+	assert_int_equal(a->sndbuf, b->sndbuf);
+	assert_int_equal(a->rcvbuf, b->rcvbuf);
+	assert_int_equal(a->ring_frames, b->ring_frames);
+	assert_int_equal(a->packet_tx, b->packet_tx);
+	assert_int_equal(a->packet_rx, b->packet_rx);
+	assert_int_equal(a->uring_rx, b->uring_rx);
+	assert_int_equal(a->probes, b->probes);
+}
+
+/* ---- valid configurations --------------------------------------------- */
+
+static void test_defaults(void **state)
+{
+	struct case_cfg d, *c;
+	int n;
+
+	(void)state;
+	case_defaults(&d);
+	assert_int_equal(d.repeat, 1);
+	assert_true(d.duration_s == 1.0);
+	assert_true(d.warmup_s == 0.5);
+	assert_string_equal(d.results_dir, "results");
+	assert_int_equal(d.pattern, PAT_THROUGHPUT);
+	assert_int_equal(d.size, 64);
+	assert_int_equal(d.rate_pps, 0);
+	assert_int_equal(d.burst, 32);
+	assert_int_equal(d.blocking, 0);
+	assert_int_equal(d.touch, 0);
+	assert_int_equal(d.timeout_us, 100000);
+	assert_int_equal(d.outstanding, 1);
+	assert_int_equal(d.topology, TOPO_BRIDGE);
+	assert_int_equal(d.cpu_a, -1);
+	assert_int_equal(d.cpu_b, -1);
+	assert_string_equal(d.datapath, "udp");
+	assert_int_equal(d.sndbuf, 0);
+	assert_int_equal(d.rcvbuf, 0);
+	assert_int_equal(d.ring_frames, 4096);
+	assert_int_equal(d.packet_tx, PACKET_TX_RING);
+	assert_int_equal(d.packet_rx, PACKET_RX_RING);
+	assert_int_equal(d.uring_rx, URING_RX_SINGLE);
+	assert_int_equal(d.probes, PROBES_OFF);
+
+	/* Sections without keys: one case, all defaults, named after the file. */
+	expand_text("empty-ish.ini", "; nothing set\n[run]\n[workload]\n", &c, &n);
+	assert_int_equal(n, 1);
+	snprintf(d.name, sizeof(d.name), "empty-ish");
+	assert_case_equal(&c[0], &d);
+	free(c);
+}
+
+static void test_full_file(void **state)
+{
+	struct case_cfg *c;
+	int n;
+
+	(void)state;
+	expand_text("full.ini",
+		    "; every key, with comments, blank lines and indentation\n"
+		    "[run]\n"
+		    "name = full-test_1.0\n"
+		    "repeat = 1\n"
+		    "duration = 2.5\n"
+		    "warmup = 0\n"
+		    "results_dir = /tmp/bl results\n"
+		    "\n"
+		    "[workload]\n"
+		    "pattern = pingpong\n"
+		    "size = 512\n"
+		    "rate = 250k        ; open loop\n"
+		    "burst = 16\n"
+		    "blocking = no\n"
+		    "touch = yes\n"
+		    "timeout_us = 5000\n"
+		    "outstanding = 4\n"
+		    "\n"
+		    "[ topology ]\n"
+		    "    topology = direct\n"
+		    "\tcpu_a = 2\n"
+		    "cpu_b = auto\n"
+		    "# hash comments too\n"
+		    "[datapath]\n"
+		    "datapath = packet\n"
+		    "sndbuf = 256k\n"
+		    "rcvbuf = 4M\n"
+		    "ring_frames = 1024\n"
+		    "packet_tx = sendto\n"
+		    "packet_rx = recv\n"
+		    "uring_rx = multishot\n"
+		    "[probes]\n"
+		    "probes = aggregate\n",
+		    &c, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(c->name, "full-test_1.0");
+	assert_int_equal(c->repeat, 1);
+	assert_int_equal(c->rep, 0);
+	assert_true(c->duration_s == 2.5);
+	assert_true(c->warmup_s == 0.0);
+	assert_string_equal(c->results_dir, "/tmp/bl results");
+	assert_int_equal(c->pattern, PAT_PINGPONG);
+	assert_int_equal(c->size, 512);
+	assert_int_equal(c->rate_pps, 250000);
+	assert_int_equal(c->burst, 16);
+	assert_int_equal(c->blocking, 0);
+	assert_int_equal(c->touch, 1);
+	assert_int_equal(c->timeout_us, 5000);
+	assert_int_equal(c->outstanding, 4);
+	assert_int_equal(c->topology, TOPO_DIRECT);
+	assert_int_equal(c->cpu_a, 2);
+	assert_int_equal(c->cpu_b, -1);
+	assert_string_equal(c->datapath, "packet");
+	assert_int_equal(c->sndbuf, 256 * 1024);
+	assert_int_equal(c->rcvbuf, 4 * 1024 * 1024);
+	assert_int_equal(c->ring_frames, 1024);
+	assert_int_equal(c->packet_tx, PACKET_TX_SENDTO);
+	assert_int_equal(c->packet_rx, PACKET_RX_RECV);
+	assert_int_equal(c->uring_rx, URING_RX_MULTISHOT);
+	assert_int_equal(c->probes, PROBES_AGGREGATE);
+	free(c);
+}
+
+static void test_list_and_ranges(void **state)
+{
+	static const unsigned int mixed[] = { 64, 128, 256, 384, 512, 1518 };
+	static const unsigned int stepped[] = { 64, 164, 264 };
+	struct case_cfg *c;
+	int n;
+
+	(void)state;
+	/* Mixed list; whitespace around items is ignored. */
+	expand_text("mixed.ini", "[workload]\nsize =  64 , 128..128..512 ,1518\n", &c, &n);
+	assert_int_equal(n, 6);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(c[i].size, mixed[i]);
+	free(c);
+
+	/* start..end steps by one. */
+	expand_text("plain-range.ini", "[workload]\nburst = 1..4\n", &c, &n);
+	assert_int_equal(n, 4);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(c[i].burst, (unsigned int)i + 1);
+	free(c);
+
+	/* An end the step does not hit is not included. */
+	expand_text("stepped.ini", "[workload]\nsize = 64..100..300\n", &c, &n);
+	assert_int_equal(n, 3);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(c[i].size, stepped[i]);
+	free(c);
+
+	/* A one-value range, and negative bounds where the key allows them. */
+	expand_text("tiny.ini", "[workload]\nsize = 64..64\n[topology]\ncpu_a = -1..1\n", &c, &n);
+	assert_int_equal(n, 3);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(c[i].size, 64);
+		assert_int_equal(c[i].cpu_a, i - 1);
+	}
+	free(c);
+
+	/* Suffixes work in range bounds and steps. */
+	expand_text("suffix-range.ini",
+		    "[workload]\nrate = 100k..100k..300k\n[datapath]\nsndbuf = 64k..64k..128k\n",
+		    &c, &n);
+	assert_int_equal(n, 6);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(c[i].rate_pps, 100000u * (unsigned int)(i / 2 + 1));
+		assert_int_equal(c[i].sndbuf, 65536u * (unsigned int)(i % 2 + 1));
+	}
+	free(c);
+
+	/* The largest range allowed. */
+	expand_text("max-range.ini", "[workload]\nrate = 1..10000\n", &c, &n);
+	assert_int_equal(n, CONFIG_MAX_RANGE);
+	assert_int_equal(c[n - 1].rate_pps, 10000);
+	free(c);
+}
+
+static void test_product_order(void **state)
+{
+	static const char *const dps[] = { "udp", "mmsg" };
+	const char *vary[8];
+	char err[CONFIG_ERR_LEN];
+	struct case_cfg *c;
+	struct sweep sw;
+	int n;
+
+	(void)state;
+	sweep_init(&sw);
+	/* File order is not schema order: the product follows the schema. */
+	assert_int_equal(load_text(&sw, "order.ini",
+				   "[datapath]\ndatapath = udp, mmsg\n"
+				   "[workload]\nsize = 64, 128\npattern = throughput, pingpong\n"
+				   "burst = 8\n",
+				   err),
+			 0);
+	assert_int_equal(sweep_varying(&sw, vary, 8), 3);
+	assert_string_equal(vary[0], "pattern");
+	assert_string_equal(vary[1], "size");
+	assert_string_equal(vary[2], "datapath");
+	assert_int_equal(sweep_varying(&sw, vary, 2), 2);
+	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 8);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(c[i].pattern, i / 4 ? PAT_PINGPONG : PAT_THROUGHPUT);
+		assert_int_equal(c[i].size, (i / 2) % 2 ? 128 : 64);
+		assert_string_equal(c[i].datapath, dps[i % 2]);
+		assert_int_equal(c[i].burst, 8);
+		assert_string_equal(c[i].name, "order");
+	}
+	free(c);
+	sweep_free(&sw);
+}
+
+static void test_repeat(void **state)
+{
+	struct case_cfg *c;
+	int n;
+
+	(void)state;
+	expand_text("rep.ini", "[run]\nrepeat = 3\n[workload]\nsize = 64, 128\n", &c, &n);
+	assert_int_equal(n, 6);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(c[i].size, i < 3 ? 64 : 128);
+		assert_int_equal(c[i].rep, (unsigned int)i % 3);
+		assert_int_equal(c[i].repeat, 3);
+	}
+	free(c);
+}
+
+static void test_max_cases(void **state)
+{
+	struct case_cfg *c;
+	int n;
+
+	(void)state;
+	/* Exactly at the cap is allowed. */
+	expand_text("cap.ini", "[run]\nrepeat = 100\n[workload]\nsize = 64..1063\n", &c, &n);
+	assert_int_equal(n, CONFIG_MAX_CASES);
+	assert_int_equal(c[n - 1].size, 1063);
+	assert_int_equal(c[n - 1].rep, 99);
+	free(c);
+}
+
+static void test_set_override(void **state)
+{
+	static const unsigned int sizes[] = { 256, 512, 1024 };
+	char err[CONFIG_ERR_LEN];
+	struct case_cfg *c;
+	struct sweep sw;
+	int n;
+
+	(void)state;
+	sweep_init(&sw);
+	assert_int_equal(load_text(&sw, "set.ini", "[workload]\nburst = 4\nsize = 64, 128\n", err),
+			 0);
+	/* Replaces the file's values. */
+	assert_int_equal(config_set(&sw, " size = 256 , 512..512..1024", err, sizeof(err)), 0);
+	assert_int_equal(sw.nkeys, 2);
+	assert_string_equal(sw.keys[0].key, "size"); /* schema order: size before burst */
+	assert_string_equal(sw.keys[0].file, "--set");
+	assert_int_equal(sw.keys[0].line, 0);
+	assert_int_equal(sw.keys[0].nvalues, 3);
+	assert_int_equal(sw.keys[1].line, 2);
+	/* Adds keys the file did not set, and a later --set wins. */
+	assert_int_equal(config_set(&sw, "datapath=mmsg", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&sw, "burst=1..2", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&sw, "results_dir=out/x", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&sw, "probes=off", err, sizeof(err)), 0);
+	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 6);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(c[i].size, sizes[i / 2]);
+		assert_int_equal(c[i].burst, (unsigned int)(i % 2) + 1);
+		assert_string_equal(c[i].datapath, "mmsg");
+		assert_string_equal(c[i].results_dir, "out/x");
+		assert_string_equal(c[i].name, "set");
+	}
+	free(c);
+
+	/* A failed --set leaves the key as it was. */
+	assert_int_equal(config_set(&sw, "size=40", err, sizeof(err)), -EINVAL);
+	assert_string_equal(sw.keys[1].key, "size"); /* results_dir, size, burst, ... */
+	assert_int_equal(sw.keys[1].nvalues, 3);
+	sweep_free(&sw);
+
+	/* --set alone, without a file. */
+	sweep_init(&sw);
+	assert_int_equal(config_set(&sw, "pattern=pingpong", err, sizeof(err)), 0);
+	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(c[0].pattern, PAT_PINGPONG);
+	assert_string_equal(c[0].name, "run");
+	free(c);
+	sweep_free(&sw);
+}
+
+static void test_rate_suffixes(void **state)
+{
+	static const uint64_t want[] = { 500000, 1500000, 2000, 1000, 0, 0, 1000, 300, 100000000 };
+	struct case_cfg *c;
+	int n;
+
+	(void)state;
+	expand_text("rate.ini",
+		    "[workload]\nrate = 500k, 1.5M, 2K, 1000, max, MAX, 0.001M, 0.3k, 100M\n", &c,
+		    &n);
+	assert_int_equal(n, 9);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(c[i].rate_pps, want[i]);
+	free(c);
+
+	/* Buffer sizes are 1024-based. */
+	expand_text("bufs.ini", "[datapath]\nsndbuf = 0, 1k, 1.5k, 1M, 1G\n", &c, &n);
+	assert_int_equal(n, 5);
+	assert_int_equal(c[0].sndbuf, 0);
+	assert_int_equal(c[1].sndbuf, 1024);
+	assert_int_equal(c[2].sndbuf, 1536);
+	assert_int_equal(c[3].sndbuf, 1u << 20);
+	assert_int_equal(c[4].sndbuf, 1u << 30);
+	free(c);
+}
+
+static void test_cpu_auto(void **state)
+{
+	struct case_cfg *c;
+	int n;
+
+	(void)state;
+	expand_text("cpu.ini", "[topology]\ncpu_a = auto, -1, 0, 1023\ncpu_b = AUTO\n", &c, &n);
+	assert_int_equal(n, 4);
+	assert_int_equal(c[0].cpu_a, -1);
+	assert_int_equal(c[1].cpu_a, -1);
+	assert_int_equal(c[2].cpu_a, 0);
+	assert_int_equal(c[3].cpu_a, 1023);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(c[i].cpu_b, -1);
+	free(c);
+
+	/* Both ends on one CPU is a valid study. */
+	expand_text("same-cpu.ini", "[workload]\npattern = pingpong\n[topology]\ncpu_a = 3\ncpu_b = 3\n",
+		    &c, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(c[0].cpu_a, 3);
+	assert_int_equal(c[0].cpu_b, 3);
+	free(c);
+}
+
+static void test_bool_and_enum_words(void **state)
+{
+	struct case_cfg *c;
+	int n;
+
+	(void)state;
+	expand_text("bool.ini", "[workload]\ntouch = yes, no, true, false, on, off, 1, 0, Yes, OFF\n",
+		    &c, &n);
+	assert_int_equal(n, 10);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(c[i].touch, !(i % 2));
+	free(c);
+
+	/* Enum words are matched without case and stored canonically. */
+	expand_text("enum.ini",
+		    "[topology]\ntopology = Bridge, DIRECT\n[datapath]\n"
+		    "datapath = UDP, mmsg, packet, uring\n",
+		    &c, &n);
+	assert_int_equal(n, 8);
+	assert_int_equal(c[0].topology, TOPO_BRIDGE);
+	assert_int_equal(c[4].topology, TOPO_DIRECT);
+	assert_string_equal(c[0].datapath, "udp");
+	assert_string_equal(c[3].datapath, "uring");
+	free(c);
+}
+
+/* Settings that do not apply, or look odd but are meaningful, are not errors. */
+static void test_valid_combinations(void **state)
+{
+	struct case_cfg *c;
+	int n;
+
+	(void)state;
+	/* packet_tx/rx and uring_rx are ignored by other datapaths; udp has no ring. */
+	expand_text("ignored.ini",
+		    "[workload]\nburst = 256\nblocking = yes\n[datapath]\ndatapath = udp, mmsg\n"
+		    "ring_frames = 64\npacket_tx = sendto\nuring_rx = multishot\n",
+		    &c, &n);
+	assert_int_equal(n, 2);
+	free(c);
+	/* packet with sendto() and recv() has no ring to overflow. */
+	expand_text("no-ring.ini",
+		    "[workload]\nburst = 256\n[datapath]\ndatapath = packet\nring_frames = 64\n"
+		    "packet_tx = sendto\npacket_rx = recv\n",
+		    &c, &n);
+	assert_int_equal(n, 1);
+	free(c);
+	/* Closed-loop ping-pong may block; open loop and throughput may be paced. */
+	expand_text("loops.ini",
+		    "[workload]\npattern = pingpong, throughput\nrate = max\nblocking = yes\n"
+		    "outstanding = 64\n[datapath]\ndatapath = uring\nring_frames = 64\n",
+		    &c, &n);
+	assert_int_equal(n, 2);
+	free(c);
+	expand_text("paced.ini", "[workload]\npattern = throughput\nrate = 10k\nblocking = yes\n",
+		    &c, &n);
+	assert_int_equal(n, 1);
+	free(c);
+	/* Open-loop ping-pong: many requests in flight is what a rate means. */
+	expand_text("open.ini",
+		    "[workload]\npattern = pingpong\nrate = 1M\noutstanding = 256\n"
+		    "[datapath]\ndatapath = packet\nring_frames = 64\n",
+		    &c, &n);
+	assert_int_equal(n, 1);
+	free(c);
+}
+
+static void test_name_default(void **state)
+{
+	char err[CONFIG_ERR_LEN];
+	struct case_cfg *c;
+	struct sweep sw;
+	int n;
+
+	(void)state;
+	expand_text("my run+1.ini", "[workload]\n", &c, &n);
+	assert_string_equal(c[0].name, "my_run_1");
+	free(c);
+	expand_text("no-suffix", "[workload]\n", &c, &n);
+	assert_string_equal(c[0].name, "no-suffix");
+	free(c);
+	expand_text("named.ini", "[run]\nname = explicit\n", &c, &n);
+	assert_string_equal(c[0].name, "explicit");
+	free(c);
+
+	/* A name may contain "..": only integer keys take ranges. */
+	sweep_init(&sw);
+	assert_int_equal(load_text(&sw, "dots.ini", "[run]\nname = a..b\nresults_dir = ../r\n", err),
+			 0);
+	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), 0);
+	assert_string_equal(c[0].name, "a..b");
+	assert_string_equal(c[0].results_dir, "../r");
+	free(c);
+	sweep_free(&sw);
+}
+
+static void test_keys_table(void **state)
+{
+	static const char *const sections[] = { "run", "workload", "topology", "datapath", "probes" };
+	char err[CONFIG_ERR_LEN], kv[128];
+	struct case_cfg d, *c;
+	struct sweep sw;
+	int nkeys = 0, n;
+
+	(void)state;
+	sweep_init(&sw);
+	for (const struct config_key_info *k = config_keys; k->key; k++, nkeys++) {
+		int known = 0;
+
+		for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+			known |= !strcmp(k->section, sections[i]);
+		assert_true(known);
+		assert_non_null(k->allowed);
+		assert_non_null(k->def);
+		assert_non_null(k->help);
+		/* The documented default is a value the parser accepts and the
+		 * one case_defaults() uses. */
+		if (!strcmp(k->key, "name"))
+			continue;
+		snprintf(kv, sizeof(kv), "%s=%s", k->key, k->def);
+		if (config_set(&sw, kv, err, sizeof(err)))
+			fail_msg("%s: %s", kv, err);
+	}
+	assert_int_equal(nkeys, 24);
+	assert_int_equal(sw.nkeys, 23);
+	for (int i = 1; i < sw.nkeys; i++)
+		assert_true(strcmp(sw.keys[i - 1].key, sw.keys[i].key) != 0);
+	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	case_defaults(&d);
+	assert_case_equal(&c[0], &d);
+	free(c);
+	sweep_free(&sw);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(topo_name(TOPO_BRIDGE), "bridge");
+	assert_string_equal(topo_name(TOPO_DIRECT), "direct");
+	assert_string_equal(topo_name(2), "?");
+	assert_string_equal(pattern_name(PAT_THROUGHPUT), "throughput");
+	assert_string_equal(pattern_name(PAT_PINGPONG), "pingpong");
+	assert_string_equal(pattern_name(-1), "?");
+	assert_string_equal(probes_name(PROBES_OFF), "off");
+	assert_string_equal(probes_name(PROBES_AGGREGATE), "aggregate");
+	assert_string_equal(probes_name(PROBES_PATH), "path");
+	assert_string_equal(probes_name(3), "?");
+}
+
+/* The shipped examples parse and mean what their comments say. */
+static void test_example_configs(void **state)
+{
+	char root[PATH_MAX], path[PATH_MAX + 64], err[CONFIG_ERR_LEN];
+	const char *tail = "tests/unit/test_config.c";
+	size_t n = strlen(__FILE__);
+	struct case_cfg *c;
+	struct sweep sw;
+	int nc;
+
+	(void)state;
+	if (n < strlen(tail) || strcmp(__FILE__ + n - strlen(tail), tail))
+		skip();
+	snprintf(root, sizeof(root), "%.*s", (int)(n - strlen(tail)), __FILE__);
+
+	snprintf(path, sizeof(path), "%sconfigs/udp-throughput.ini", root);
+	if (access(path, R_OK))
+		skip();
+	sweep_init(&sw);
+	if (config_load(&sw, path, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(sweep_expand(&sw, &c, &nc, err, sizeof(err)), 0);
+	assert_int_equal(nc, 1);
+	assert_string_equal(c[0].name, "udp-throughput");
+	assert_string_equal(c[0].datapath, "udp");
+	assert_int_equal(c[0].topology, TOPO_BRIDGE);
+	assert_int_equal(c[0].pattern, PAT_THROUGHPUT);
+	assert_int_equal(c[0].size, 64);
+	assert_int_equal(c[0].rate_pps, 0);
+	assert_int_equal(c[0].burst, 32);
+	assert_true(c[0].duration_s == 1.0);
+	free(c);
+	sweep_free(&sw);
+
+	snprintf(path, sizeof(path), "%sconfigs/pingpong.ini", root);
+	sweep_init(&sw);
+	if (config_load(&sw, path, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(sweep_expand(&sw, &c, &nc, err, sizeof(err)), 0);
+	assert_int_equal(nc, 1);
+	assert_string_equal(c[0].name, "pingpong");
+	assert_string_equal(c[0].datapath, "udp");
+	assert_int_equal(c[0].pattern, PAT_PINGPONG);
+	assert_int_equal(c[0].size, 64);
+	assert_int_equal(c[0].rate_pps, 0); /* closed loop */
+	assert_int_equal(c[0].outstanding, 1);
+	free(c);
+	sweep_free(&sw);
+}
+
+/* ---- errors ----------------------------------------------------------- */
+
+static void test_load_atomic(void **state)
+{
+	char err[CONFIG_ERR_LEN], prefix[PATH_MAX + 64];
+	struct sweep sw;
+
+	(void)state;
+	sweep_init(&sw);
+	/* An error on a late line undoes the keys read before it. */
+	assert_int_equal(load_text(&sw, "late.ini",
+				   "[workload]\nsize = 64,128\nburst = 1..8\n[datapath]\n"
+				   "datapath = udp\nring_frames = 100\n",
+				   err),
+			 -EINVAL);
+	snprintf(prefix, sizeof(prefix), "%s/late.ini:6: ", tmpdir);
+	check_msg(err, prefix, "key 'ring_frames'", "not a power of two");
+	assert_int_equal(sw.nkeys, 0);
+	assert_null(sw.path);
+
+	/* A second file may not set what the first did. */
+	assert_int_equal(load_text(&sw, "first.ini", "[workload]\n\nsize = 64\n", err), 0);
+	assert_int_equal(load_text(&sw, "second.ini", "[workload]\nburst = 2\nsize = 128\n", err),
+			 -EINVAL);
+	snprintf(prefix, sizeof(prefix), "%s/second.ini:3: ", tmpdir);
+	check_msg(err, prefix, "key 'size'", "first.ini:3");
+	assert_int_equal(sw.nkeys, 1);
+	/* ... and a file may not set what --set already did. */
+	assert_int_equal(config_set(&sw, "burst=4", err, sizeof(err)), 0);
+	assert_int_equal(load_text(&sw, "third.ini", "[workload]\nburst = 2\n", err), -EINVAL);
+	snprintf(prefix, sizeof(prefix), "%s/third.ini:2: ", tmpdir);
+	check_msg(err, prefix, "key 'burst'", "already set by --set");
+	sweep_free(&sw);
+}
+
+static void test_missing_file(void **state)
+{
+	char err[CONFIG_ERR_LEN], path[PATH_MAX + 64];
+	struct sweep sw;
+
+	(void)state;
+	sweep_init(&sw);
+	snprintf(path, sizeof(path), "%s/does-not-exist.ini", tmpdir);
+	assert_int_equal(config_load(&sw, path, err, sizeof(err)), -ENOENT);
+	check_msg(err, path, NULL, "No such file");
+	assert_int_equal(sw.nkeys, 0);
+	sweep_free(&sw);
+}
+
+struct err_case {
+	const char *name; /* file is name.ini */
+	const char *text;
+	int line;
+	const char *key;  /* must appear in the message */
+	const char *what; /* must appear in the message */
+};
+
+static void run_load_error(void **state)
+{
+	const struct err_case *ec = *state;
+	char err[CONFIG_ERR_LEN], file[128], prefix[PATH_MAX + 160];
+	struct sweep sw;
+
+	assert_non_null(ec);
+	sweep_init(&sw);
+	snprintf(file, sizeof(file), "%s.ini", ec->name);
+	memset(err, 'x', sizeof(err));
+	assert_int_equal(load_text(&sw, file, ec->text, err), -EINVAL);
+	snprintf(prefix, sizeof(prefix), "%s/%s:%d: ", tmpdir, file, ec->line);
+	check_msg(err, prefix, ec->key, ec->what);
+	assert_int_equal(sw.nkeys, 0);
+	sweep_free(&sw);
+}
+
+/* Loads fine; sweep_expand must refuse it. */
+static void run_expand_error(void **state)
+{
+	const struct err_case *ec = *state;
+	char err[CONFIG_ERR_LEN], file[128], prefix[PATH_MAX + 160];
+	struct case_cfg *c = (struct case_cfg *)&c;
+	struct sweep sw;
+	int n = -1;
+
+	assert_non_null(ec);
+	sweep_init(&sw);
+	snprintf(file, sizeof(file), "%s.ini", ec->name);
+	if (load_text(&sw, file, ec->text, err))
+		fail_msg("load: %s", err);
+	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), -EINVAL);
+	assert_null(c);
+	assert_int_equal(n, 0);
+	snprintf(prefix, sizeof(prefix), "%s/%s:%d: ", tmpdir, file, ec->line);
+	check_msg(err, prefix, ec->key, ec->what);
+	sweep_free(&sw);
+}
+
+/* --set errors: text is the argument, line is unused. */
+static void run_set_error(void **state)
+{
+	const struct err_case *ec = *state;
+	char err[CONFIG_ERR_LEN];
+	struct sweep sw;
+
+	assert_non_null(ec);
+	sweep_init(&sw);
+	assert_int_equal(config_set(&sw, ec->text, err, sizeof(err)), -EINVAL);
+	check_msg(err, "--set: ", ec->key, ec->what);
+	assert_int_equal(sw.nkeys, 0);
+	sweep_free(&sw);
+}
+
+#define W "[workload]\n"
+#define D "[datapath]\n"
+#define L64 "64,64,64,64,64,64,64,64,64,64,"
+
+/* name, file text, line, key, what */
+#define LOAD_ERRORS(X)                                                                           \
+	X(unknown_key, W "size = 64\nsizes = 64\n", 3, "key 'sizes'",                           \
+	  "(allowed: pattern, size, rate, burst")                                                \
+	X(unknown_section, "[run]\nrepeat = 1\n\n[wokload]\nsize = 64\n", 4, "[wokload]",       \
+	  "(allowed: [run], [workload], [topology], [datapath], [probes])")                      \
+	X(unknown_empty_section, "[run]\n[bogus]\n", 2, "[bogus]", "unknown section")           \
+	X(unterminated_section, "[workload\nsize = 64\n", 1, "section", "']'")                  \
+	X(wrong_section, "[run]\nduration = 1\nsize = 64\n", 3, "key 'size'",                  \
+	  "belongs in [workload]")                                                               \
+	X(wrong_section_probes, "[probes]\ndatapath = udp\n", 2, "key 'datapath'",              \
+	  "belongs in [datapath]")                                                               \
+	X(before_section, "; comment\nsize = 64\n", 2, "key 'size'", "before any section")     \
+	X(no_value, W "size\n", 2, "key 'size'", "no value")                                    \
+	X(indent_is_not_continuation, W "size = 64\n    128\n", 3, "key '128'", "no value")   \
+	X(empty_value, W "size =\n", 2, "key 'size'", "empty value")                           \
+	X(empty_item, W "size = 64,,128\n", 2, "key 'size'", "empty item")                     \
+	X(leading_comma, W "size = ,64\n", 2, "key 'size'", "empty item")                      \
+	X(trailing_comma, W "size = 64,\n", 2, "key 'size'", "empty item")                     \
+	X(duplicate, W "size = 64\nburst = 1\nsize = 128\n", 4, "key 'size'",                  \
+	  "already set at line 2")                                                               \
+	X(duplicate_second_block, W "size = 64\n[run]\nrepeat = 2\n" W "size = 64\n", 6,         \
+	  "key 'size'", "already set at line 2")                                                 \
+	X(bad_number, W "burst = 3x\n", 2, "key 'burst'", "'3x' is not an integer")           \
+	X(bad_number_hex, W "burst = 0x10\n", 2, "key 'burst'", "'0x10' is not an integer")   \
+	X(bad_number_plus, W "burst = +3\n", 2, "key 'burst'", "not an integer")              \
+	X(bad_number_huge, W "burst = 99999999999999999999\n", 2, "key 'burst'", "out of range") \
+	X(negative, W "burst = -1\n", 2, "key 'burst'", "'-1' is not an integer")             \
+	X(out_of_range, W "burst = 300\n", 2, "key 'burst'", "300 is out of range (allowed: 1..256)") \
+	X(size_63, W "pattern = throughput\nsize = 63\n", 3, "key 'size'",                     \
+	  "63 is below the 64-byte minimum frame (Eth+IPv4+UDP headers, 18-byte test header "    \
+	  "and FCS) (allowed: 64..1518)")                                                        \
+	X(size_40_in_list, W "size = 64, 40, 128\n", 2, "key 'size'", "40 is below the 64-byte") \
+	X(size_1519, W "size = 1519\n", 2, "key 'size'", "1519 is above the 1518-byte maximum") \
+	X(bad_enum, W "pattern = pingpog\n", 2, "key 'pattern'",                                \
+	  "unknown value 'pingpog' (allowed: throughput|pingpong)")                              \
+	X(bad_enum_datapath, D "datapath = udp, dpdk\n", 2, "key 'datapath'",                   \
+	  "(allowed: udp|mmsg|packet|uring)")                                                    \
+	X(bad_enum_topology, "[topology]\ntopology = star\n", 2, "key 'topology'", "'star'")   \
+	X(bad_enum_packet_tx, D "packet_tx = recv\n", 2, "key 'packet_tx'", "ring|sendto")     \
+	X(bad_enum_packet_rx, D "packet_rx = sendto\n", 2, "key 'packet_rx'", "ring|recv")     \
+	X(bad_enum_uring_rx, D "uring_rx = multi\n", 2, "key 'uring_rx'", "single|multishot")  \
+	X(bad_enum_probes, "[probes]\nprobes = all\n", 2, "key 'probes'", "off|aggregate|path") \
+	X(bad_bool, W "blocking = maybe\n", 2, "key 'blocking'", "'maybe' is not a yes/no")    \
+	X(bad_bool_touch, W "touch = 2\n", 2, "key 'touch'", "'2' is not a yes/no")            \
+	X(bad_float, "[run]\nduration = fast\n", 2, "key 'duration'", "'fast' is not a number") \
+	X(float_low, "[run]\nduration = 0.05\n", 2, "key 'duration'", "0.05 is out of range")  \
+	X(float_high, "[run]\nduration = 3601\n", 2, "key 'duration'", "(allowed: 0.1..3600)") \
+	X(float_nan, "[run]\nduration = nan\n", 2, "key 'duration'", "not a number")           \
+	X(float_inf, "[run]\nwarmup = inf\n", 2, "key 'warmup'", "not a number")               \
+	X(float_hex, "[run]\nwarmup = 0x1p1\n", 2, "key 'warmup'", "not a number")             \
+	X(float_negative, "[run]\nwarmup = -1\n", 2, "key 'warmup'", "-1 is out of range")     \
+	X(float_trailing, "[run]\nwarmup = 1.5.2\n", 2, "key 'warmup'", "not a number")        \
+	X(range_reversed, W "size = 512..64\n", 2, "key 'size'", "start 512 is above end 64")  \
+	X(range_step_zero, W "size = 64..0..512\n", 2, "key 'size'", "step must be > 0")       \
+	X(range_step_negative, W "size = 64..-1..512\n", 2, "key 'size'", "bad range")         \
+	X(range_open_end, W "size = 64..\n", 2, "key 'size'", "bad range '64..'")              \
+	X(range_open_start, W "size = ..64\n", 2, "key 'size'", "bad range '..64'")            \
+	X(range_dots, W "size = ..\n", 2, "key 'size'", "bad range '..'")                      \
+	X(range_four_parts, W "size = 64..1..2..3\n", 2, "key 'size'", "bad range")            \
+	X(range_three_dots, W "size = 64...128\n", 2, "key 'size'", "bad range")               \
+	X(range_bad_bound, W "size = 64..x\n", 2, "key 'size'", "'x' is not an integer")       \
+	X(range_leaves_range, W "size = 1500..10..1600\n", 2, "key 'size'",                    \
+	  "1520 is above the 1518-byte maximum")                                                 \
+	X(range_word_bound, W "rate = max..10\n", 2, "key 'rate'", "'max' is not an integer")  \
+	X(range_auto_bound, "[topology]\ncpu_a = auto..3\n", 2, "key 'cpu_a'", "'auto'")       \
+	X(range_too_long, W "rate = 1..10001\n", 2, "key 'rate'",                               \
+	  "expands to 10001 values, more than 10000")                                            \
+	X(range_not_pow2, D "ring_frames = 64..128\n", 2, "key 'ring_frames'",                  \
+	  "65 is not a power of two")                                                            \
+	X(range_on_float, "[run]\nduration = 1..5\n", 2, "key 'duration'",                      \
+	  "ranges are only for integer keys")                                                    \
+	X(range_on_enum, W "pattern = throughput..pingpong\n", 2, "key 'pattern'",              \
+	  "ranges are only for integer keys")                                                    \
+	X(range_on_bool, W "touch = 0..1\n", 2, "key 'touch'", "ranges are only for integer keys") \
+	X(list_repeat, "[run]\nrepeat = 1,2\n", 2, "key 'repeat'", "takes one value")          \
+	X(range_repeat, "[run]\nrepeat = 1..3\n", 2, "key 'repeat'", "takes one value")        \
+	X(repeat_zero, "[run]\nrepeat = 0\n", 2, "key 'repeat'", "(allowed: 1..1000)")         \
+	X(list_name, "[run]\nname = a,b\n", 2, "key 'name'", "takes one value")                \
+	X(list_results_dir, "[run]\nresults_dir = a, b\n", 2, "key 'results_dir'",             \
+	  "takes one value")                                                                     \
+	X(bad_name, "[run]\nname = a/b\n", 2, "key 'name'", "not allowed")                     \
+	X(long_name, "[run]\nname = "                                                          \
+		     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",          \
+	  2, "key 'name'", "1..63 characters")                                                   \
+	X(ring_not_pow2, D "ring_frames = 100\n", 2, "key 'ring_frames'", "not a power of two") \
+	X(ring_small, D "ring_frames = 32\n", 2, "key 'ring_frames'", "32 is out of range")    \
+	X(rate_fraction, W "rate = 1.2345k\n", 2, "key 'rate'", "not a whole number")          \
+	X(rate_plain_fraction, W "rate = 1.5\n", 2, "key 'rate'", "'1.5' is not an integer")   \
+	X(rate_zero, W "rate = 0\n", 2, "key 'rate'", "0 is out of range")                     \
+	X(rate_too_high, W "rate = 200M\n", 2, "key 'rate'", "200000000 is out of range")      \
+	X(rate_bad_suffix, W "rate = 10G\n", 2, "key 'rate'", "k = 1000, M = 1000000")         \
+	X(rate_milli, W "rate = 10m\n", 2, "key 'rate'", "'10m' is not an integer")            \
+	X(rate_bad_word, W "rate = maximum\n", 2, "key 'rate'", "'maximum'")                   \
+	X(sndbuf_too_big, D "sndbuf = 2G\n", 2, "key 'sndbuf'", "2147483648 is out of range")  \
+	X(rcvbuf_fraction, D "rcvbuf = 1.3k\n", 2, "key 'rcvbuf'", "not a whole number")       \
+	X(sndbuf_decimal_suffix, D "sndbuf = 1T\n", 2, "key 'sndbuf'", "1024-based")           \
+	X(cpu_high, "[topology]\ncpu_a = 1024\n", 2, "key 'cpu_a'", "1024 is out of range")    \
+	X(cpu_low, "[topology]\ncpu_b = -2\n", 2, "key 'cpu_b'", "-2 is out of range")         \
+	X(cpu_word, "[topology]\ncpu_a = automatic\n", 2, "key 'cpu_a'", "'automatic'")        \
+	X(timeout_zero, W "timeout_us = 0\n", 2, "key 'timeout_us'", "(allowed: 1..10000000)") \
+	X(outstanding_big, W "outstanding = 257\n", 2, "key 'outstanding'", "257 is out of range") \
+	X(long_line, W "size = " L64 L64 L64 L64 L64 L64 L64 L64 "64\n", 2, "key 'size'", "longer than") \
+	X(crlf_lines, "[workload]\r\nburst = 1\r\n\r\nsize = 40\r\n", 4, "key 'size'",          \
+	  "40 is below")                                                                         \
+	X(deep_line,                                                                             \
+	  "; a longer file\n[run]\nduration = 1\n\n# warm up first\nwarmup = 0.2\n\n"           \
+	  "[workload]\n  pattern = throughput   ; indented\nburst = 32\n\nsize = 40\n",          \
+	  12, "key 'size'", "40 is below the 64-byte minimum frame")
+
+/* name, file text, line of the key blamed, key, what */
+#define EXPAND_ERRORS(X)                                                                         \
+	X(too_many_cases, "[run]\nrepeat = 100\n" W "size = 64..1064\n", 4, "key 'size'",       \
+	  "over 100000 cases")                                                                   \
+	X(too_many_cases_product,                                                                \
+	  W "size = 64..563\nburst = 1..256\n", 3, "key 'burst'", "100000")                      \
+	X(multishot_blocking, W "blocking = yes\n" D "datapath = uring\nuring_rx = multishot\n", \
+	  5, "key 'uring_rx'", "multishot receive is completion-driven; blocking=yes has no meaning") \
+	X(multishot_blocking_in_sweep,                                                           \
+	  W "blocking = no, yes\n" D "datapath = udp, uring\nuring_rx = single, multishot\n",   \
+	  5, "key 'uring_rx'", "completion-driven")                                              \
+	X(burst_over_ring_packet, W "burst = 128\n" D "datapath = packet\nring_frames = 64\n",  \
+	  2, "key 'burst'", "burst 128 does not fit a packet ring of 64 frames")                 \
+	X(burst_over_ring_uring, W "burst = 256\n" D "datapath = udp,uring\nring_frames = 128\n", \
+	  2, "key 'burst'", "uring ring of 128")                                                 \
+	X(burst_over_ring_packet_tx_only,                                                        \
+	  W "burst = 128\n" D "datapath = packet\nring_frames = 64\npacket_rx = recv\n", 2,     \
+	  "key 'burst'", "(allowed: burst <= ring_frames)")                                      \
+	X(outstanding_over_ring,                                                                 \
+	  W "pattern = pingpong\noutstanding = 128\nburst = 1\n" D "datapath = packet\n"         \
+	  "ring_frames = 64\n",                                                                  \
+	  3, "key 'outstanding'", "128 requests in flight")                                      \
+	X(open_loop_blocking, W "pattern = pingpong\nrate = 10k\n\nblocking = yes\n", 5,        \
+	  "key 'blocking'", "open loop")
+
+#define DEF_CASE(n, t, l, k, w) static const struct err_case ec_##n = { #n, t, l, k, w };
+#define LOAD_TEST(n, t, l, k, w) \
+	{ "load_error_" #n, run_load_error, NULL, NULL, (void *)&ec_##n },
+#define EXPAND_TEST(n, t, l, k, w) \
+	{ "expand_error_" #n, run_expand_error, NULL, NULL, (void *)&ec_##n },
+#define DEF_SET_CASE(n, t, l, k, w) \
+	static const struct err_case ec_set_##n = { #n, t, l, k, w };
+#define SET_TEST(n, t, l, k, w) \
+	{ "set_error_" #n, run_set_error, NULL, NULL, (void *)&ec_set_##n },
+
+/* name, --set argument, -, key, what */
+#define SET_ERRORS(X)                                                                            \
+	X(no_equals, "size", 0, "key 'size'", "expected key=value")                             \
+	X(empty, "size=", 0, "key 'size'", "empty value")                                       \
+	X(blank, "size =  ", 0, "key 'size'", "empty value")                                    \
+	X(unknown, "sizes=64", 0, "key 'sizes'", "(allowed: name, repeat, duration")            \
+	X(bad_value, "size=63", 0, "key 'size'", "63 is below the 64-byte minimum frame")       \
+	X(list_repeat, "repeat=2,3", 0, "key 'repeat'", "takes one value")                      \
+	X(bad_range, "size=64..", 0, "key 'size'", "bad range")
+
+LOAD_ERRORS(DEF_CASE)
+EXPAND_ERRORS(DEF_CASE)
+SET_ERRORS(DEF_SET_CASE)
+
+/* A cross-key error caused by --set points at the --set. */
+static void test_set_cross_error(void **state)
+{
+	char err[CONFIG_ERR_LEN];
+	struct case_cfg *c;
+	struct sweep sw;
+	int n;
+
+	(void)state;
+	sweep_init(&sw);
+	assert_int_equal(load_text(&sw, "cross.ini", D "datapath = uring\n", err), 0);
+	assert_int_equal(config_set(&sw, "blocking=yes", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&sw, "uring_rx=multishot", err, sizeof(err)), 0);
+	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), -EINVAL);
+	check_msg(err, "--set: ", "key 'uring_rx'", "completion-driven");
+	/* Too many cases because of a --set. */
+	assert_int_equal(config_set(&sw, "uring_rx=single", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&sw, "rate=1..10000", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&sw, "size=64..100", err, sizeof(err)), 0);
+	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), -EINVAL);
+	check_msg(err, "--set: ", "key 'rate'", "100000");
+	sweep_free(&sw);
+}
+
+static int rm_tree(const char *dir)
+{
+	char path[PATH_MAX + 300];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	return rmdir(dir);
+}
+
+static int group_setup(void **state)
+{
+	const char *t = getenv("TMPDIR");
+
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "%s/bl-test-config.XXXXXX", t && *t ? t : "/tmp");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	return rm_tree(tmpdir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_full_file),
+		cmocka_unit_test(test_list_and_ranges),
+		cmocka_unit_test(test_product_order),
+		cmocka_unit_test(test_repeat),
+		cmocka_unit_test(test_max_cases),
+		cmocka_unit_test(test_set_override),
+		cmocka_unit_test(test_rate_suffixes),
+		cmocka_unit_test(test_cpu_auto),
+		cmocka_unit_test(test_bool_and_enum_words),
+		cmocka_unit_test(test_valid_combinations),
+		cmocka_unit_test(test_name_default),
+		cmocka_unit_test(test_keys_table),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_example_configs),
+		cmocka_unit_test(test_load_atomic),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_set_cross_error),
+		LOAD_ERRORS(LOAD_TEST) EXPAND_ERRORS(EXPAND_TEST) SET_ERRORS(SET_TEST)
+	};
+
+	/* The group fixture leaves its state NULL so each error test gets its
+	 * own case as initial state. */
+	return cmocka_run_group_tests_name("config", tests, group_setup, group_teardown);
+}
