@@ -43,7 +43,7 @@ INTEG_BINS := $(patsubst tests/integ/%.c,$(OUTPUT)/tests/%,$(INTEG_SRCS))
 all: bypasslab
 
 bypasslab: $(OUTPUT)/bypasslab
-	$(Q)cp $< $@
+	$(Q)cp $< $@.tmp && mv -f $@.tmp $@
 
 $(OUTPUT)/bypasslab: $(OBJS)
 	$(call msg,LINK,$@)

@@ -9,6 +9,7 @@ int do_run(int argc, char **argv);
 int do_cleanup(int argc, char **argv);
 int do_probe(int argc, char **argv);
 int do_keys(int argc, char **argv);
+int do_topo(int argc, char **argv);
 
 /* Exit codes (only main-level functions map errors to these). */
 enum {

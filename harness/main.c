@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "cleanup", do_cleanup, "cleanup [--force] [-v]: remove what crashed or killed runs left" },
 	{ "probe", do_probe, "probe: which datapaths work on this machine" },
 	{ "keys", do_keys, "keys: every config key, its section, allowed values and default" },
+	{ "topo", do_topo, "topo [--topology bridge|direct] -- CMD: run CMD on a run's topology" },
 	{ "endpoint", endpoint_main, "endpoint --shm PATH: one endpoint (started by run)" },
 	{ NULL, NULL, NULL },
 };

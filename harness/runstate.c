@@ -811,21 +811,22 @@ static int rs_undo_obj(struct runstate *rs, struct rs_obj *o)
 int runstate__undo(struct runstate *rs, enum rs_kind kind, const char *name)
 {
 	struct rs_obj *o;
+	int r;
 
 	if (!rs || !name || (unsigned int)kind >= RS_NKINDS)
 		return -EINVAL;
 	o = rs_find_live(rs, kind, name);
 	if (!o)
 		return -ENOENT;
-	return rs_undo_obj(rs, o);
+	r = rs_undo_obj(rs, o);
+	return r < 0 ? r : 0;
 }
 
-int runstate__undo_all(struct runstate *rs)
+/* How many objects were actually removed, or the first -errno. */
+static int rs_undo_all_count(struct runstate *rs)
 {
 	int removed = 0, err = 0;
 
-	if (!rs)
-		return -EINVAL;
 	/* Newest first: processes before the netns they run in, bridge ports
 	 * before the bridge, files before their directory. */
 	for (size_t i = rs->nobjs; i-- > 0;) {
@@ -841,6 +842,16 @@ int runstate__undo_all(struct runstate *rs)
 			removed++;
 	}
 	return err ? err : removed;
+}
+
+int runstate__undo_all(struct runstate *rs)
+{
+	int r;
+
+	if (!rs)
+		return -EINVAL;
+	r = rs_undo_all_count(rs);
+	return r < 0 ? r : 0;
 }
 
 int runstate__live(const struct runstate *rs)
@@ -1069,7 +1080,7 @@ static int cleanup_state_file(const char *prefix, bool force, bool verbose,
 			prefix, (int)rs->owner, alive ? "is running (forced)" : "is gone",
 			runstate__live(rs));
 	rs->verbose = verbose;
-	r = runstate__undo_all(rs);
+	r = rs_undo_all_count(rs);
 	if (!runstate__live(rs)) {
 		if (!unlink(rs->path)) {
 			if (verbose)

@@ -45,22 +45,25 @@ bool runstate_name_has_prefix(const char *name);
 struct runstate *runstate__open(const char *prefix);
 const char *runstate__prefix(const struct runstate *rs);
 const char *runstate__path(const struct runstate *rs);
-/* Record an object before creating it. netns/link names must start with
- * "<prefix>-", paths must be absolute with a basename starting with the
- * prefix (-EINVAL otherwise), so a damaged state file cannot name anything
- * that is not the run's own. */
+/* Record an object before creating it (processes: runstate__add_pid).
+ * netns/link names must start with "<prefix>-", paths must be absolute
+ * with a basename starting with the prefix (-EINVAL otherwise), so a
+ * damaged state file cannot name anything that is not the run's own. */
 int runstate__add(struct runstate *rs, enum rs_kind kind, const char *name);
 /* Record a started process (with its starttime, against pid reuse). */
 int runstate__add_pid(struct runstate *rs, pid_t pid);
 /* Record that the object is gone (the caller removed it, or it was never
  * created). For RS_PID the name is the decimal pid. */
 int runstate__done(struct runstate *rs, enum rs_kind kind, const char *name);
-/* Remove one object now (tolerating that it is already gone) and record it
- * done. 1 removed, 0 was already gone, or -errno (still recorded live). */
+/* Remove one live object now (tolerating that it is already gone) and
+ * record it done. 0, -ENOENT if it is not recorded live, or -errno (then
+ * it stays live). Links are looked up in the calling thread's netns: call
+ * these from the root netns. */
 int runstate__undo(struct runstate *rs, enum rs_kind kind, const char *name);
-/* Remove every live object, newest first. Idempotent; tolerant of objects
- * that are already gone. Returns how many were removed, or the first -errno
- * (after trying all of them). */
+/* Remove every live object, newest first: SIGKILL processes whose
+ * starttime still matches (and reap our children), delete netns and links,
+ * unlink files, rmdir directories. Idempotent; tolerant of objects that are
+ * already gone. 0, or the first -errno after trying all of them. */
 int runstate__undo_all(struct runstate *rs);
 /* Number of objects still recorded live. */
 int runstate__live(const struct runstate *rs);

@@ -411,9 +411,8 @@ static int make_direct_link(struct topo_build *b)
 	 * once-a-second batch. A distinct index on one end avoids that. */
 	const char *argv[] = { "ip", "-n", t->ep[0].ns, "link", "add", t->ep[0].ifname,
 			       "index", TOPO_DIRECT_IFINDEX_A, "mtu", TOPO_MTU, "address", mac_a,
-			       "type", "veth", "peer",
-			       "name", t->ep[1].ifname, "mtu", TOPO_MTU, "address", mac_b,
-			       "netns", t->ep[1].ns, NULL };
+			       "type", "veth", "peer", "name", t->ep[1].ifname, "mtu", TOPO_MTU,
+			       "address", mac_b, "netns", t->ep[1].ns, NULL };
 
 	fmt_mac(mac_a, sizeof(mac_a), t->ep[0].mac);
 	fmt_mac(mac_b, sizeof(mac_b), t->ep[1].mac);
@@ -621,17 +620,16 @@ out_undo:
 	return err;
 }
 
-static int topo_undo(struct runstate *rs, enum rs_kind kind, const char *name, int *first)
+static void topo_undo(struct runstate *rs, enum rs_kind kind, const char *name, int *first)
 {
 	int r;
 
 	if (!name[0])
-		return 0;
+		return;
 	r = runstate__undo(rs, kind, name);
 	/* -ENOENT: not live in the run state, i.e. already torn down. */
 	if (r < 0 && r != -ENOENT && !*first)
 		*first = r;
-	return r;
 }
 
 int topo_down(struct topo *t, struct runstate *rs)
