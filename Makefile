@@ -38,6 +38,7 @@ INTEG_SRCS := $(wildcard tests/integ/test_*.c)
 INTEG_BINS := $(patsubst tests/integ/%.c,$(OUTPUT)/tests/%,$(INTEG_SRCS))
 
 .DELETE_ON_ERROR:
+.SECONDARY:
 .PHONY: all deps test unit integ run clean install bench
 
 all: bypasslab
@@ -106,3 +107,12 @@ clean:
 	$(Q)rm -rf $(OUTPUT) bypasslab
 
 -include $(OBJS:.o=.d)
+
+# Syscall numbers -> names for the build's architecture.
+$(OUTPUT)/syscall_names.h: | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)echo '#include <sys/syscall.h>' | $(CC) -E -dM - | \
+		sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9][0-9]*\)$$/\t[\2] = "\1",/p' | \
+		sort -t'[' -k2 -n > $@.tmp && mv $@.tmp $@
+
+$(OUTPUT)/probes/attr_user.o: $(OUTPUT)/syscall_names.h

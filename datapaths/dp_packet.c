@@ -3,22 +3,31 @@
  * packet: AF_PACKET raw socket bound to the endpoint's interface, whole
  * Ethernet frames in and out, qdisc bypassed.
  *
- * TX ring (packet_tx=ring): a mmap'ed TPACKET_V3 ring of fixed 2048-byte
- * slots. alloc_tx hands out free slots for the engine to fill in place,
- * tx_burst flips them to SEND_REQUEST and kicks the kernel with one sendto
- * per burst. The kernel walks the ring from its own head, so slots are handed
- * out and submitted strictly in ring order.
+ * The TPACKET version is per socket and applies to both rings, so it is
+ * chosen by role:
+ *  - throughput (send/recv): TPACKET_V3. Its RX ring hands user space whole
+ *    blocks, and a block is released only when it fills or its retire timer
+ *    (1 ms at the least) fires: few wakeups and cache-friendly batches, which
+ *    is what a stream wants.
+ *  - ping-pong (client/server): TPACKET_V2. Every frame has its own status
+ *    word and is visible the moment the kernel marks it TP_STATUS_USER; with
+ *    V3 a lone reply would sit in a half-empty block until the timer, and
+ *    every round trip would take about 1 ms.
+ *
+ * TX ring (packet_tx=ring): a mmap'ed ring of fixed 2048-byte slots (V2 or
+ * V3 headers; transmit behaves the same in both). alloc_tx hands out free
+ * slots for the engine to fill in place, tx_burst flips them to SEND_REQUEST
+ * and kicks the kernel with one sendto per burst. The kernel walks the ring
+ * from its own head, so slots are handed out and submitted strictly in ring
+ * order.
  * TX sendto (packet_tx=sendto): one sendto per frame from private buffers.
  *
- * RX ring (packet_rx=ring): TPACKET_V3 block ring. rx_burst walks the
- * packets of ready blocks without a system call; a block goes back to the
- * kernel once it has been walked and every frame taken from it released.
+ * RX ring (packet_rx=ring), V3: rx_burst walks the packets of ready blocks
+ * without a system call; a block goes back to the kernel once it has been
+ * walked and every frame taken from it released.
+ * RX ring, V2: rx_burst takes ready frames in ring order without a system
+ * call; each goes back to the kernel when the engine releases it.
  * RX recv (packet_rx=recv): one recvfrom per frame.
- *
- * dp.h comes first: shm.h's enum names PACKET_TX_RING/PACKET_RX_RING (mode 0) are
- * also socket option macros in linux/if_packet.h. Included after the enum,
- * the macros win, so below those two names mean the socket options and the
- * modes are tested through PACKET_TX_SENDTO/PACKET_RX_RECV.
  */
 #include "dp.h"
 
@@ -36,11 +45,10 @@
 #include <sys/time.h>
 
 #define PK_FRAME 2048u               /* slot size of both rings, and copy buffers */
-#define PK_RX_BLOCK (1u << 20)       /* RX block: 1 MiB */
-#define PK_RX_TOV_MS 1u              /* retire a partly filled RX block after 1 ms */
+#define PK_RX_BLOCK (1u << 20)       /* V3 RX block: 1 MiB */
+#define PK_RX_TOV_MS 1u              /* retire a partly filled V3 RX block after 1 ms */
 #define PK_RX_MAX_BLOCKS 1024u
-#define PK_TX_BLOCK (64u << 10)      /* TX block: 32 slots, small enough to be contiguous */
-#define PK_TX_DATA TPACKET_ALIGN(sizeof(struct tpacket3_hdr)) /* frame offset in a TX slot */
+#define PK_SLOT_BLOCK (64u << 10)    /* TX and V2 RX block: 32 slots, small enough to be contiguous */
 #define PK_DEF_FRAMES 4096u
 #define PK_POLL_MS 50
 
@@ -49,16 +57,19 @@ struct pk_priv {
 	uint8_t *map; /* RX ring, then TX ring, one mapping */
 	size_t map_len;
 	int blocking;
+	int v2; /* TPACKET_V2 on both rings (ping-pong), else TPACKET_V3 */
 
 	/* TX ring */
 	uint8_t *tx_ring;
 	unsigned int tx_frames;
 	unsigned int tx_head; /* oldest slot not yet submitted: next to hand out */
+	unsigned int tx_off;  /* frame offset in a slot: the aligned header of the version */
 
 	/* RX ring */
 	uint8_t *rx_ring;
-	unsigned int rx_blocks;
-	unsigned int rx_cur;            /* block being walked, or next to look at */
+	unsigned int rx_blocks;         /* V3 */
+	unsigned int rx_frames;         /* V2 */
+	unsigned int rx_cur;            /* V3: block being walked, or next to look at; V2: next frame */
 	int rx_open;                    /* rx_cur is being walked */
 	unsigned int rx_left;           /* packets of rx_cur not yet handed out */
 	struct tpacket3_hdr *rx_pkt;    /* next packet of rx_cur */
@@ -78,10 +89,22 @@ static inline void store_rel(volatile uint32_t *p, uint32_t v)
 	__atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
-static inline struct tpacket3_hdr *tx_slot(struct pk_priv *p, unsigned int i)
+static inline uint8_t *tx_slot(struct pk_priv *p, unsigned int i)
 {
-	/* PK_TX_BLOCK is a multiple of PK_FRAME: slots are contiguous in the map. */
-	return (struct tpacket3_hdr *)(p->tx_ring + (size_t)i * PK_FRAME);
+	/* PK_SLOT_BLOCK is a multiple of PK_FRAME: slots are contiguous in the map. */
+	return p->tx_ring + (size_t)i * PK_FRAME;
+}
+
+/* The status word sits at a different offset in the V2 and V3 headers. */
+static inline uint32_t *slot_status(const struct pk_priv *p, uint8_t *slot)
+{
+	return p->v2 ? &((struct tpacket2_hdr *)slot)->tp_status
+		     : &((struct tpacket3_hdr *)slot)->tp_status;
+}
+
+static inline struct tpacket2_hdr *rx_frame(struct pk_priv *p, unsigned int i)
+{
+	return (struct tpacket2_hdr *)(p->rx_ring + (size_t)i * PK_FRAME);
 }
 
 static inline struct tpacket_block_desc *rx_block(struct pk_priv *p, unsigned int b)
@@ -148,8 +171,8 @@ static int pk_open(struct dp_ctx *ctx)
 	char *msg = ctx->shm->errmsg;
 	size_t mlen = sizeof(ctx->shm->errmsg);
 	int tx = cfg->role != EP_ROLE_RECV, rx = cfg->role != EP_ROLE_SEND;
-	int tx_ring = tx && cfg->packet_tx != PACKET_TX_SENDTO;
-	int rx_ring = rx && cfg->packet_rx != PACKET_RX_RECV;
+	int tx_ring = tx && cfg->packet_tx != PKT_TX_SENDTO;
+	int rx_ring = rx && cfg->packet_rx != PKT_RX_RECV;
 	unsigned int frames = cfg->ring_frames ? cfg->ring_frames : PK_DEF_FRAMES;
 	struct tpacket_req3 rxr = { 0 }, txr = { 0 };
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };

@@ -179,10 +179,11 @@ int endpoint_main(int argc, char **argv)
 	}
 	err = ops->open ? ops->open(&ctx) : 0;
 	if (err) {
-		if (!shm->errmsg[0])
-			snprintf(shm->errmsg, sizeof(shm->errmsg), "%s open: %s", ops->name,
-				 strerror(-err));
-		fail(shm, err, err == -EOPNOTSUPP ? 3 : 1, "%s", shm->errmsg);
+		char msg[sizeof(shm->errmsg)];
+
+		/* Keep the datapath's own message; fail() rewrites errmsg. */
+		snprintf(msg, sizeof(msg), "%s", shm->errmsg[0] ? shm->errmsg : strerror(-err));
+		fail(shm, err, err == -EOPNOTSUPP ? 3 : 1, "%s open: %s", ops->name, msg);
 		free(ctx.priv);
 		return err == -EOPNOTSUPP ? 3 : 1;
 	}

@@ -19,8 +19,8 @@ enum ep_role { EP_ROLE_SEND = 0, EP_ROLE_RECV, EP_ROLE_CLIENT, EP_ROLE_SERVER };
 enum ep_cmd { EP_CMD_WAIT = 0, EP_CMD_RUN, EP_CMD_STOP };
 enum ep_state { EP_ST_INIT = 0, EP_ST_READY, EP_ST_RUNNING, EP_ST_DONE, EP_ST_FAILED };
 
-enum packet_tx_mode { PACKET_TX_RING = 0, PACKET_TX_SENDTO };
-enum packet_rx_mode { PACKET_RX_RING = 0, PACKET_RX_RECV };
+enum packet_tx_mode { PKT_TX_RING = 0, PKT_TX_SENDTO };
+enum packet_rx_mode { PKT_RX_RING = 0, PKT_RX_RECV };
 enum uring_rx_mode { URING_RX_SINGLE = 0, URING_RX_MULTISHOT };
 
 struct ep_config {

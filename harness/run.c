@@ -25,12 +25,15 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/types.h>
 
 #include "config.h"
 #include "dp.h"
 #include "endpoint.h"
 #include "harness.h"
 #include "log.h"
+#include "attr.h"
+#include "attr_user.h"
 #include "result.h"
 #include "runstate.h"
 #include "table.h"
@@ -275,6 +278,70 @@ static int run_in_ns_nft(void *arg)
 	return run_cmd(argv, false);
 }
 
+static uint32_t netns_ino(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? 0 : (uint32_t)st.st_ino;
+}
+
+/* Load and attach the attribution probes for this case: the endpoints'
+ * processes and the devices on the path, by (netns, ifindex). */
+static struct attr *probes_up(const struct topo *t, const struct ep_run *ep, unsigned int cpu_a,
+			      unsigned int cpu_b, char *errmsg, size_t len)
+{
+	uint32_t root = netns_ino("/proc/self/ns/net"), ino[2];
+	struct attr *a;
+	char path[64];
+	int err;
+
+	a = attr__open((1ull << cpu_a) | (1ull << cpu_b));
+	if (!a) {
+		snprintf(errmsg, len, "probes: load: %s", strerror(errno));
+		return NULL;
+	}
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "/run/netns/%s", t->ep[i].ns);
+		ino[i] = netns_ino(path);
+		attr__add_tgid(a, (uint32_t)ep[i].pid, (uint32_t)i);
+	}
+	attr__add_dev(a, ino[0], (uint32_t)t->ep[0].ifindex, ATTR_ROLE_A);
+	attr__add_dev(a, ino[1], (uint32_t)t->ep[1].ifindex, ATTR_ROLE_B);
+	if (t->kind == TOPO_BRIDGE) {
+		attr__add_dev(a, root, (uint32_t)t->ep[0].host_ifindex, ATTR_ROLE_HOST_A);
+		attr__add_dev(a, root, (uint32_t)t->ep[1].host_ifindex, ATTR_ROLE_HOST_B);
+		attr__add_dev(a, root, (uint32_t)t->bridge_ifindex, ATTR_ROLE_BRIDGE);
+	}
+	err = attr__attach(a);
+	if (err) {
+		snprintf(errmsg, len, "probes: attach: %s", strerror(-err));
+		attr__destroy(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* Per-core breakdown: each endpoint's core divided by its own packets. */
+static json_t *probes_json(const struct attr *a, const struct attr_snap *o,
+			   const struct attr_snap *c, const struct ep_run *ep, int pp,
+			   unsigned int cpu_a, unsigned int cpu_b, uint64_t window_ns)
+{
+	const struct ep_stats *ao = &ep[0].w_open, *ac = &ep[0].w_close;
+	const struct ep_stats *bo = &ep[1].w_open, *bc = &ep[1].w_close;
+	uint64_t a_pkts = pp ? ac->rx_pkts - ao->rx_pkts : ac->tx_pkts - ao->tx_pkts;
+	uint64_t b_pkts = bc->rx_pkts - bo->rx_pkts;
+	struct attr_core cores[2] = {
+		{ (int)cpu_a, pp ? "a: client" : "a: send", a_pkts },
+		{ (int)cpu_b, pp ? "b: server" : "b: recv", b_pkts },
+	};
+
+	if (cpu_a == cpu_b) {
+		cores[0].label = pp ? "a+b: client and server" : "a+b: send and recv";
+		return attr__json(a, o, c, cores, 1, window_ns);
+	}
+	return attr__json(a, o, c, cores, 2, window_ns);
+}
+
 struct case_ctx {
 	const struct case_cfg *c;
 	int idx, ncases;
@@ -304,6 +371,9 @@ static json_t *run_case(struct case_ctx *cc)
 	struct result_in in = { 0 };
 	json_t *samples = json_array(), *res;
 	struct histo *rtt_win = NULL;
+	struct attr *attr = NULL;
+	struct attr_snap *as_open = NULL, *as_close = NULL;
+	json_t *attr_j = NULL;
 	uint64_t t_open, t_close, t_next;
 	char status[32] = "ok", errmsg[512] = "";
 	int err, topo_ok = 0;
@@ -363,6 +433,13 @@ static json_t *run_case(struct case_ctx *cc)
 			goto out;
 		}
 	}
+	if (c->probes != PROBES_OFF) {
+		attr = probes_up(&t, ep, cpu_a, cpu_b, errmsg, sizeof(errmsg));
+		if (!attr) {
+			snprintf(status, sizeof(status), "failed");
+			goto out;
+		}
+	}
 	path_counters_read(&t, &pc0);
 	__atomic_store_n(&ep[1].shm->cmd, EP_CMD_RUN, __ATOMIC_RELEASE);
 	__atomic_store_n(&ep[0].shm->cmd, EP_CMD_RUN, __ATOMIC_RELEASE);
@@ -382,6 +459,8 @@ static json_t *run_case(struct case_ctx *cc)
 		proc_cpu_read(ep[i].pid, &ep[i].cpu_open);
 	}
 	memcpy(ep[0].rtt_open, &ep[0].shm->rtt, sizeof(struct histo));
+	if (attr)
+		as_open = attr__snap(attr);
 	{
 		struct ep_stats prev[2] = { ep[0].w_open, ep[1].w_open };
 		uint64_t t_prev = t_open, t_end = t_open + (uint64_t)(c->duration_s * 1e9);
@@ -424,6 +503,8 @@ static json_t *run_case(struct case_ctx *cc)
 		snap_stats(&ep[i].w_close, ep[i].shm);
 		proc_cpu_read(ep[i].pid, &ep[i].cpu_close);
 	}
+	if (attr)
+		as_close = attr__snap(attr);
 	rtt_win = malloc(sizeof(struct histo));
 	if (rtt_win)
 		histo_sub(rtt_win, &ep[0].shm->rtt, ep[0].rtt_open);
@@ -475,6 +556,8 @@ static json_t *run_case(struct case_ctx *cc)
 		in.ns_after[i] = pc1.ns[i];
 	}
 	in.softnet_drops = pc1.softnet_drops - pc0.softnet_drops;
+	if (attr && as_open && as_close)
+		attr_j = probes_json(attr, as_open, as_close, ep, pp, cpu_a, cpu_b, t_close - t_open);
 	goto out;
 
 interrupted:
@@ -485,6 +568,9 @@ interrupted:
 		snprintf(errmsg, sizeof(errmsg), "%s", strerror(-err));
 	}
 out:
+	attr__destroy(attr);
+	attr_snap__free(as_open);
+	attr_snap__free(as_close);
 	for (int i = 0; i < 2; i++)
 		finish_endpoint(&ep[i], cc->rs);
 	in.case_cfg = c;
@@ -496,6 +582,12 @@ out:
 	in.machine = cc->machine;
 	in.idx = cc->idx;
 	res = result_build(&in, samples);
+	if (res && attr_j) {
+		json_object_set_new(attr_j, "mode", json_string(probes_name(c->probes)));
+		json_object_set_new(res, "attribution", attr_j);
+	} else {
+		json_decref(attr_j);
+	}
 	free(rtt_win);
 	free(ep[0].rtt_open);
 	if (topo_ok)
@@ -634,12 +726,6 @@ int do_run(int argc, char **argv)
 				 argv[optind], cases[i].datapath);
 			goto bad_input;
 		}
-		if (cases[i].probes != PROBES_OFF) {
-			fprintf(stderr, "bypasslab: probes=%s is not available in this build\n",
-				probes_name(cases[i].probes));
-			ret = EXIT_UNSUPPORTED;
-			goto out_sweep;
-		}
 	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "bypasslab: run needs root (network namespaces, veth, bridge)\n");
@@ -743,6 +829,8 @@ int do_run(int argc, char **argv)
 			free(s);
 		} else {
 			table_row(stdout, res);
+			if (json_object_get(res, "attribution"))
+				attr_print(stdout, json_object_get(res, "attribution"));
 		}
 		fflush(stdout);
 		json_array_append_new(list, res);

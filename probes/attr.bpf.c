@@ -1,0 +1,630 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Exclusive per-CPU segment attribution (see attr.h).
+ *
+ * Every handler below is a boundary: it charges the time since the previous
+ * boundary on this CPU to the open segment's (context, stage) slot and opens
+ * the next one. Contexts nest exactly: a softirq that runs inside a system
+ * call's local_bh_enable() pushes the syscall's segment and pops it on exit,
+ * so the softirq's time is the softirq's, not the syscall's.
+ *
+ * Each handler is written once and attached through two thin wrappers, a
+ * tp_btf one and a raw_tp one; user space loads one set and switches the
+ * other off (tp_btf when the kernel can, raw_tp otherwise).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "attr.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define MAX_DEPTH 8
+
+_Static_assert(ATTR_NR_SOFTIRQ == NR_SOFTIRQS, "softirq vector count changed");
+
+const volatile __u64 targ_cpu_mask = 0; /* CPUs to account (bit per CPU, < 64) */
+
+struct frame {
+	__u32 ctx;
+	__u32 stage;
+};
+
+struct cpu_state {
+	__u64 ts;
+	__u32 ctx;
+	__u32 stage;
+	__u32 depth;
+	__u32 valid; /* context known (after a sched_switch or an endpoint syscall) */
+	__u32 xmit_prev;
+	__u32 pad;
+	struct frame stack[MAX_DEPTH];
+	__u64 raise_ts[ATTR_NR_SOFTIRQ];
+};
+
+struct task_sys {
+	__u64 enter_ts;
+	__u32 nr;
+	__u32 in_sys;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cpu_state);
+} cstate SEC(".maps");
+
+/* Endpoint processes: tgid -> side (0 = a, 1 = b). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u32);
+} tgids SEC(".maps");
+
+/* Devices on the path: (netns inode, ifindex) -> ATTR_ROLE_*. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, struct attr_dev_key);
+	__type(value, __u32);
+} devs SEC(".maps");
+
+/* Endpoint threads inside a system call (survives a sleep in the call). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct task_sys);
+} tasks SEC(".maps");
+
+/* Results, mmapped by user space; each CPU writes only its own slice.
+ * Sizes are set before load: nr_cpus * ATTR_NSLOTS, * ATTR_NR_SYSCALLS *
+ * ATTR_HIST_SLOTS, * ATTR_NEV. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct attr_seg);
+} segs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} sys_hist SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} evs SEC(".maps");
+
+static __always_inline struct cpu_state *state(__u32 *cpu)
+{
+	__u32 zero = 0;
+
+	*cpu = bpf_get_smp_processor_id();
+	if (*cpu >= 64 || !(targ_cpu_mask & (1ull << *cpu)))
+		return NULL;
+	return bpf_map_lookup_elem(&cstate, &zero);
+}
+
+static __always_inline void ev_add(__u32 cpu, __u32 ev, __u64 v)
+{
+	__u32 idx = cpu * ATTR_NEV + ev;
+	__u64 *p = bpf_map_lookup_elem(&evs, &idx);
+
+	if (p)
+		*p += v;
+}
+
+/* Close the open segment at `now`. */
+static __always_inline void charge(struct cpu_state *s, __u32 cpu, __u64 now)
+{
+	ev_add(cpu, ATTR_EV_EVENTS, 1);
+	if (s->valid && s->ts && now > s->ts && s->ctx < ATTR_NCTX && s->stage < ATTR_NSTAGES) {
+		__u32 idx = cpu * ATTR_NSLOTS + s->ctx * ATTR_NSTAGES + s->stage;
+		struct attr_seg *g = bpf_map_lookup_elem(&segs, &idx);
+
+		if (g) {
+			g->ns += now - s->ts;
+			g->count++;
+		}
+	} else if (!s->valid) {
+		ev_add(cpu, ATTR_EV_NOT_READY, 1);
+	}
+	s->ts = now;
+}
+
+static __always_inline int is_endpoint(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&tgids, &tgid) != NULL;
+}
+
+static __always_inline __u32 dev_role(struct net_device *dev)
+{
+	struct attr_dev_key k = {};
+	__u32 *r;
+
+	if (!dev)
+		return ATTR_ROLE_NONE;
+	k.ifindex = BPF_CORE_READ(dev, ifindex);
+	k.netns_ino = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	r = bpf_map_lookup_elem(&devs, &k);
+	return r && *r < ATTR_NROLES ? *r : ATTR_ROLE_NONE;
+}
+
+static __always_inline __u32 log2_u64(__u64 v)
+{
+	__u32 r = 0;
+
+	/* Bounded loop: 6 steps of binary search. */
+	if (v >> 32) { v >>= 32; r += 32; }
+	if (v >> 16) { v >>= 16; r += 16; }
+	if (v >> 8) { v >>= 8; r += 8; }
+	if (v >> 4) { v >>= 4; r += 4; }
+	if (v >> 2) { v >>= 2; r += 2; }
+	if (v >> 1) { r += 1; }
+	return r;
+}
+
+/* ---- context switches ---------------------------------------------------- */
+
+static __always_inline int on_switch(struct task_struct *prev, struct task_struct *next)
+{
+	__u32 cpu, next_pid, next_tgid, prev_tgid;
+	struct cpu_state *s = state(&cpu);
+	struct task_sys *t;
+	int ep_next;
+	__u64 now;
+
+	if (!s)
+		return 0;
+	now = bpf_ktime_get_ns();
+	charge(s, cpu, now);
+	next_pid = BPF_CORE_READ(next, pid);
+	next_tgid = BPF_CORE_READ(next, tgid);
+	prev_tgid = BPF_CORE_READ(prev, tgid);
+	ep_next = is_endpoint(next_tgid);
+	if (ep_next || is_endpoint(prev_tgid))
+		ev_add(cpu, ATTR_EV_SWITCHES, 1);
+	s->valid = 1;
+	s->depth = 0;
+	s->stage = ATTR_ST_SELF;
+	if (next_pid == 0) {
+		s->ctx = ATTR_CTX_IDLE;
+	} else if (ep_next) {
+		t = bpf_map_lookup_elem(&tasks, &next_pid);
+		s->ctx = (t && t->in_sys && t->nr < ATTR_NR_SYSCALLS) ? ATTR_CTX_SYSCALL + t->nr
+								      : ATTR_CTX_USER;
+	} else {
+		s->ctx = ATTR_CTX_OTHER;
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(btf_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch(prev, next);
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(raw_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch(prev, next);
+}
+
+/* ---- system calls of the endpoints --------------------------------------- */
+
+static __always_inline int on_sys_enter(long id)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 cpu, tid = (__u32)pid_tgid, nr;
+	struct cpu_state *s = state(&cpu);
+	struct task_sys t = {};
+	__u64 now;
+
+	if (!s || !is_endpoint(pid_tgid >> 32))
+		return 0;
+	now = bpf_ktime_get_ns();
+	charge(s, cpu, now);
+	nr = (id >= 0 && id < ATTR_NR_SYSCALLS) ? (__u32)id : ATTR_NR_SYSCALLS - 1;
+	/* A system call starts in task context: the CPU's state is known. */
+	s->valid = 1;
+	s->depth = 0;
+	s->ctx = ATTR_CTX_SYSCALL + nr;
+	s->stage = ATTR_ST_SELF;
+	t.enter_ts = now;
+	t.nr = nr;
+	t.in_sys = 1;
+	bpf_map_update_elem(&tasks, &tid, &t, BPF_ANY);
+	ev_add(cpu, ATTR_EV_SYSCALLS, 1);
+	return 0;
+}
+
+static __always_inline int on_sys_exit(void)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 cpu, tid = (__u32)pid_tgid;
+	struct cpu_state *s = state(&cpu);
+	struct task_sys *t;
+	__u64 now;
+
+	if (!s || !is_endpoint(pid_tgid >> 32))
+		return 0;
+	now = bpf_ktime_get_ns();
+	charge(s, cpu, now);
+	s->valid = 1;
+	s->depth = 0;
+	s->ctx = ATTR_CTX_USER;
+	s->stage = ATTR_ST_SELF;
+	t = bpf_map_lookup_elem(&tasks, &tid);
+	if (t && t->in_sys) {
+		__u32 slot = log2_u64(now - t->enter_ts);
+		__u32 idx;
+		__u64 *h;
+
+		if (slot >= ATTR_HIST_SLOTS)
+			slot = ATTR_HIST_SLOTS - 1;
+		if (t->nr < ATTR_NR_SYSCALLS) {
+			idx = (cpu * ATTR_NR_SYSCALLS + t->nr) * ATTR_HIST_SLOTS + slot;
+			h = bpf_map_lookup_elem(&sys_hist, &idx);
+			if (h)
+				*h += 1;
+		}
+		t->in_sys = 0;
+	}
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(btf_sys_enter, struct pt_regs *regs, long id)
+{
+	return on_sys_enter(id);
+}
+
+SEC("raw_tp/sys_enter")
+int BPF_PROG(raw_sys_enter, struct pt_regs *regs, long id)
+{
+	return on_sys_enter(id);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(btf_sys_exit, struct pt_regs *regs, long ret)
+{
+	return on_sys_exit();
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(raw_sys_exit, struct pt_regs *regs, long ret)
+{
+	return on_sys_exit();
+}
+
+/* ---- interrupts: push on entry, pop on exit ------------------------------ */
+
+static __always_inline int nest_enter(__u32 ctx)
+{
+	__u32 cpu, d;
+	struct cpu_state *s = state(&cpu);
+
+	if (!s)
+		return 0;
+	charge(s, cpu, bpf_ktime_get_ns());
+	d = s->depth;
+	if (d < MAX_DEPTH) {
+		s->stack[d].ctx = s->ctx;
+		s->stack[d].stage = s->stage;
+	}
+	s->depth = d + 1;
+	s->ctx = ctx;
+	s->stage = ATTR_ST_SELF;
+	return 0;
+}
+
+static __always_inline int nest_exit(void)
+{
+	__u32 cpu, d;
+	struct cpu_state *s = state(&cpu);
+
+	if (!s)
+		return 0;
+	charge(s, cpu, bpf_ktime_get_ns());
+	d = s->depth;
+	if (d == 0 || d > MAX_DEPTH) {
+		/* Attached in the middle of it: what it returns to is unknown
+		 * until the next sched_switch or endpoint system call. */
+		ev_add(cpu, ATTR_EV_DEPTH_ERR, 1);
+		s->valid = 0;
+		s->depth = 0;
+		return 0;
+	}
+	d--;
+	s->depth = d;
+	if (d < MAX_DEPTH) {
+		s->ctx = s->stack[d].ctx;
+		s->stage = s->stack[d].stage;
+	}
+	return 0;
+}
+
+static __always_inline int on_softirq_entry(unsigned int vec)
+{
+	__u32 cpu;
+	struct cpu_state *s = state(&cpu);
+	__u64 now;
+
+	if (!s || vec >= ATTR_NR_SOFTIRQ)
+		return 0;
+	now = bpf_ktime_get_ns();
+	ev_add(cpu, ATTR_EV_SOFTIRQ + vec, 1);
+	if (s->raise_ts[vec] && now > s->raise_ts[vec]) {
+		ev_add(cpu, ATTR_EV_RAISE_WAIT + vec, now - s->raise_ts[vec]);
+		ev_add(cpu, ATTR_EV_RAISE_N + vec, 1);
+	}
+	s->raise_ts[vec] = 0;
+	return nest_enter(ATTR_CTX_SOFTIRQ + vec);
+}
+
+static __always_inline int on_softirq_raise(unsigned int vec)
+{
+	__u32 cpu;
+	struct cpu_state *s = state(&cpu);
+
+	/* Not a boundary: only the first raise before an entry is timed. */
+	if (!s || vec >= ATTR_NR_SOFTIRQ)
+		return 0;
+	if (!s->raise_ts[vec])
+		s->raise_ts[vec] = bpf_ktime_get_ns();
+	return 0;
+}
+
+static __always_inline int on_hardirq_entry(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	if (cpu < 64 && (targ_cpu_mask & (1ull << cpu)))
+		ev_add(cpu, ATTR_EV_HARDIRQ, 1);
+	return nest_enter(ATTR_CTX_HARDIRQ);
+}
+
+SEC("tp_btf/softirq_entry")
+int BPF_PROG(btf_softirq_entry, unsigned int vec)
+{
+	return on_softirq_entry(vec);
+}
+
+SEC("raw_tp/softirq_entry")
+int BPF_PROG(raw_softirq_entry, unsigned int vec)
+{
+	return on_softirq_entry(vec);
+}
+
+SEC("tp_btf/softirq_exit")
+int BPF_PROG(btf_softirq_exit, unsigned int vec)
+{
+	return nest_exit();
+}
+
+SEC("raw_tp/softirq_exit")
+int BPF_PROG(raw_softirq_exit, unsigned int vec)
+{
+	return nest_exit();
+}
+
+SEC("tp_btf/softirq_raise")
+int BPF_PROG(btf_softirq_raise, unsigned int vec)
+{
+	return on_softirq_raise(vec);
+}
+
+SEC("raw_tp/softirq_raise")
+int BPF_PROG(raw_softirq_raise, unsigned int vec)
+{
+	return on_softirq_raise(vec);
+}
+
+SEC("tp_btf/irq_handler_entry")
+int BPF_PROG(btf_irq_entry, int irq)
+{
+	return on_hardirq_entry();
+}
+
+SEC("raw_tp/irq_handler_entry")
+int BPF_PROG(raw_irq_entry, int irq)
+{
+	return on_hardirq_entry();
+}
+
+SEC("tp_btf/irq_handler_exit")
+int BPF_PROG(btf_irq_exit, int irq)
+{
+	return nest_exit();
+}
+
+SEC("raw_tp/irq_handler_exit")
+int BPF_PROG(raw_irq_exit, int irq)
+{
+	return nest_exit();
+}
+
+/* x86 local APIC timer: the most frequent interrupt, with no irq_handler_* event. */
+SEC("tp_btf/local_timer_entry")
+int BPF_PROG(btf_timer_entry, int vector)
+{
+	return on_hardirq_entry();
+}
+
+SEC("raw_tp/local_timer_entry")
+int BPF_PROG(raw_timer_entry, int vector)
+{
+	return on_hardirq_entry();
+}
+
+SEC("tp_btf/local_timer_exit")
+int BPF_PROG(btf_timer_exit, int vector)
+{
+	return nest_exit();
+}
+
+SEC("raw_tp/local_timer_exit")
+int BPF_PROG(raw_timer_exit, int vector)
+{
+	return nest_exit();
+}
+
+/* ---- the packet's way: stage changes inside the open context ------------- */
+
+static __always_inline int set_stage(__u32 stage, int save_prev)
+{
+	__u32 cpu;
+	struct cpu_state *s = state(&cpu);
+
+	if (!s)
+		return 0;
+	charge(s, cpu, bpf_ktime_get_ns());
+	if (save_prev)
+		s->xmit_prev = s->stage;
+	s->stage = stage;
+	return 0;
+}
+
+static __always_inline int on_dev_queue(struct sk_buff *skb)
+{
+	return set_stage(ATTR_ST_XMIT + dev_role(BPF_CORE_READ(skb, dev)), 1);
+}
+
+static __always_inline int on_dev_xmit(void)
+{
+	__u32 cpu;
+	struct cpu_state *s = state(&cpu);
+
+	if (!s)
+		return 0;
+	/* Back to whatever queued the packet (the bridge, the stack). */
+	charge(s, cpu, bpf_ktime_get_ns());
+	s->stage = s->xmit_prev < ATTR_NSTAGES ? s->xmit_prev : ATTR_ST_SELF;
+	return 0;
+}
+
+static __always_inline int on_receive(struct sk_buff *skb)
+{
+	return set_stage(ATTR_ST_RECV + dev_role(BPF_CORE_READ(skb, dev)), 0);
+}
+
+SEC("tp_btf/net_dev_queue")
+int BPF_PROG(btf_net_dev_queue, struct sk_buff *skb)
+{
+	return on_dev_queue(skb);
+}
+
+SEC("raw_tp/net_dev_queue")
+int BPF_PROG(raw_net_dev_queue, struct sk_buff *skb)
+{
+	return on_dev_queue(skb);
+}
+
+SEC("tp_btf/net_dev_xmit")
+int BPF_PROG(btf_net_dev_xmit, struct sk_buff *skb)
+{
+	return on_dev_xmit();
+}
+
+SEC("raw_tp/net_dev_xmit")
+int BPF_PROG(raw_net_dev_xmit, struct sk_buff *skb)
+{
+	return on_dev_xmit();
+}
+
+SEC("tp_btf/netif_receive_skb")
+int BPF_PROG(btf_netif_receive_skb, struct sk_buff *skb)
+{
+	return on_receive(skb);
+}
+
+SEC("raw_tp/netif_receive_skb")
+int BPF_PROG(raw_netif_receive_skb, struct sk_buff *skb)
+{
+	return on_receive(skb);
+}
+
+SEC("tp_btf/sk_data_ready")
+int BPF_PROG(btf_sk_data_ready, const struct sock *sk)
+{
+	return set_stage(ATTR_ST_SOCK_WAKE, 0);
+}
+
+SEC("raw_tp/sk_data_ready")
+int BPF_PROG(raw_sk_data_ready, const struct sock *sk)
+{
+	return set_stage(ATTR_ST_SOCK_WAKE, 0);
+}
+
+SEC("tp_btf/napi_poll")
+int BPF_PROG(btf_napi_poll, struct napi_struct *napi)
+{
+	return set_stage(ATTR_ST_NAPI, 0);
+}
+
+SEC("raw_tp/napi_poll")
+int BPF_PROG(raw_napi_poll, struct napi_struct *napi)
+{
+	return set_stage(ATTR_ST_NAPI, 0);
+}
+
+SEC("tp_btf/consume_skb")
+int BPF_PROG(btf_consume_skb, struct sk_buff *skb)
+{
+	return set_stage(ATTR_ST_FREE, 0);
+}
+
+SEC("raw_tp/consume_skb")
+int BPF_PROG(raw_consume_skb, struct sk_buff *skb)
+{
+	return set_stage(ATTR_ST_FREE, 0);
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(btf_kfree_skb, struct sk_buff *skb)
+{
+	return set_stage(ATTR_ST_FREE, 0);
+}
+
+SEC("raw_tp/kfree_skb")
+int BPF_PROG(raw_kfree_skb, struct sk_buff *skb)
+{
+	return set_stage(ATTR_ST_FREE, 0);
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(btf_sock_send_length, struct sock *sk)
+{
+	return set_stage(ATTR_ST_SOCK_DONE, 0);
+}
+
+SEC("raw_tp/sock_send_length")
+int BPF_PROG(raw_sock_send_length, struct sock *sk)
+{
+	return set_stage(ATTR_ST_SOCK_DONE, 0);
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(btf_sock_recv_length, struct sock *sk)
+{
+	return set_stage(ATTR_ST_SOCK_DONE, 0);
+}
+
+SEC("raw_tp/sock_recv_length")
+int BPF_PROG(raw_sock_recv_length, struct sock *sk)
+{
+	return set_stage(ATTR_ST_SOCK_DONE, 0);
+}

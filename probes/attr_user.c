@@ -1,0 +1,608 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/types.h>
+#include <sys/mman.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "attr.h"
+#include "attr.skel.h"
+#include "attr_user.h"
+#include "log.h"
+
+static const char *const syscall_names[] = {
+#include "syscall_names.h"
+};
+
+static const char *const softirq_names[ATTR_NR_SOFTIRQ] = {
+	"HI", "TIMER", "NET_TX", "NET_RX", "BLOCK", "IRQ_POLL", "TASKLET", "SCHED", "HRTIMER", "RCU",
+};
+
+/* Tracepoints the breakdown cannot do without; the rest are refinements
+ * whose absence is recorded. */
+static const char *const required_tps[] = {
+	"sched_switch", "sys_enter", "sys_exit", "softirq_entry", "softirq_exit", NULL,
+};
+
+struct attr {
+	struct attr_bpf *skel;
+	const char *attach; /* "tp_btf" or "raw_tp" */
+	int ncpus;
+	uint64_t cpu_mask;
+	struct bpf_link *links[64];
+	int nlinks;
+	char missing[512];
+	void *m_segs, *m_hist, *m_evs;
+	size_t sz_segs, sz_hist, sz_evs;
+};
+
+struct attr_snap {
+	struct attr_seg *segs;
+	uint64_t *hist;
+	uint64_t *evs;
+	uint64_t busy_ticks[64], total_ticks[64];
+};
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* libbpf's messages one level below ours. */
+	if (level == LIBBPF_DEBUG && log_level < LOG_DEBUG + 1)
+		return 0;
+	if (level == LIBBPF_INFO && log_level < LOG_DEBUG)
+		return 0;
+	if (log_level < LOG_INFO)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static const char *tp_of(const struct bpf_program *p)
+{
+	const char *sec = bpf_program__section_name(p);
+	const char *slash = strchr(sec, '/');
+
+	return slash ? slash + 1 : sec;
+}
+
+static int is_required(const char *tp)
+{
+	for (int i = 0; required_tps[i]; i++)
+		if (!strcmp(required_tps[i], tp))
+			return 1;
+	return 0;
+}
+
+static struct attr_bpf *open_variant(struct attr *a, int use_btf)
+{
+	const char *want = use_btf ? "btf_" : "raw_";
+	struct btf *vmlinux = use_btf ? btf__load_vmlinux_btf() : NULL;
+	struct bpf_program *p;
+	struct attr_bpf *skel;
+	int err;
+
+	skel = attr_bpf__open();
+	if (!skel) {
+		err = -errno;
+		btf__free(vmlinux);
+		errno = -err;
+		return NULL;
+	}
+	skel->rodata->targ_cpu_mask = a->cpu_mask;
+	bpf_map__set_max_entries(skel->maps.segs, (__u32)(a->ncpus * ATTR_NSLOTS));
+	bpf_map__set_max_entries(skel->maps.sys_hist,
+				 (__u32)(a->ncpus * ATTR_NR_SYSCALLS * ATTR_HIST_SLOTS));
+	bpf_map__set_max_entries(skel->maps.evs, (__u32)(a->ncpus * ATTR_NEV));
+	a->missing[0] = 0;
+	bpf_object__for_each_program(p, skel->obj) {
+		const char *name = bpf_program__name(p);
+		char tname[96];
+
+		if (strncmp(name, want, 4)) {
+			bpf_program__set_autoload(p, false);
+			continue;
+		}
+		/* tp_btf needs the tracepoint's BTF type; an absent optional one
+		 * (e.g. local_timer_* off x86) is left out, not fatal. */
+		snprintf(tname, sizeof(tname), "btf_trace_%s", tp_of(p));
+		if (vmlinux && btf__find_by_name_kind(vmlinux, tname, BTF_KIND_TYPEDEF) < 0) {
+			bpf_program__set_autoload(p, false);
+			if (!is_required(tp_of(p)))
+				snprintf(a->missing + strlen(a->missing),
+					 sizeof(a->missing) - strlen(a->missing), "%s%s",
+					 a->missing[0] ? "," : "", tp_of(p));
+		}
+	}
+	btf__free(vmlinux);
+	err = attr_bpf__load(skel);
+	if (err) {
+		attr_bpf__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
+	return skel;
+}
+
+static void *map_mmap(struct bpf_map *m, size_t *sz)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t len = (size_t)bpf_map__value_size(m) * bpf_map__max_entries(m);
+	void *p;
+
+	len = (len + page - 1) / page * page;
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, bpf_map__fd(m), 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	*sz = len;
+	return p;
+}
+
+struct attr *attr__open(uint64_t cpu_mask)
+{
+	struct attr *a = calloc(1, sizeof(*a));
+	int err;
+
+	if (!a)
+		return NULL;
+	libbpf_set_print(libbpf_print);
+	a->cpu_mask = cpu_mask;
+	a->ncpus = libbpf_num_possible_cpus();
+	if (a->ncpus <= 0 || a->ncpus > 64) {
+		err = a->ncpus <= 0 ? a->ncpus : -E2BIG;
+		goto err_free;
+	}
+	/* Feature fallback: BTF-typed tracepoints where the kernel has them,
+	 * raw tracepoints otherwise. */
+	a->skel = open_variant(a, 1);
+	a->attach = "tp_btf";
+	if (!a->skel) {
+		pr_info("attr: tp_btf programs did not load (%s); using raw_tp\n", strerror(errno));
+		a->skel = open_variant(a, 0);
+		a->attach = "raw_tp";
+	}
+	if (!a->skel) {
+		err = -errno;
+		goto err_free;
+	}
+	a->m_segs = map_mmap(a->skel->maps.segs, &a->sz_segs);
+	a->m_hist = map_mmap(a->skel->maps.sys_hist, &a->sz_hist);
+	a->m_evs = map_mmap(a->skel->maps.evs, &a->sz_evs);
+	if (!a->m_segs || !a->m_hist || !a->m_evs) {
+		err = -errno;
+		attr__destroy(a);
+		errno = -err;
+		return NULL;
+	}
+	return a;
+
+err_free:
+	free(a);
+	errno = -err;
+	return NULL;
+}
+
+int attr__add_tgid(struct attr *a, uint32_t tgid, uint32_t side)
+{
+	return bpf_map__update_elem(a->skel->maps.tgids, &tgid, sizeof(tgid), &side, sizeof(side),
+				    BPF_ANY);
+}
+
+int attr__add_dev(struct attr *a, uint32_t netns_ino, uint32_t ifindex, uint32_t role)
+{
+	struct attr_dev_key k = { .netns_ino = netns_ino, .ifindex = ifindex };
+
+	return bpf_map__update_elem(a->skel->maps.devs, &k, sizeof(k), &role, sizeof(role),
+				    BPF_ANY);
+}
+
+int attr__attach(struct attr *a)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, a->skel->obj) {
+		struct bpf_link *l;
+		int err;
+
+		if (!bpf_program__autoload(p))
+			continue;
+		l = bpf_program__attach(p);
+		if (!l) {
+			err = -errno;
+			if (is_required(tp_of(p))) {
+				pr_warn("attr: attach %s: %s\n", bpf_program__name(p), strerror(-err));
+				return err;
+			}
+			snprintf(a->missing + strlen(a->missing),
+				 sizeof(a->missing) - strlen(a->missing), "%s%s",
+				 a->missing[0] ? "," : "", tp_of(p));
+			continue;
+		}
+		if (a->nlinks < (int)(sizeof(a->links) / sizeof(a->links[0])))
+			a->links[a->nlinks++] = l;
+		else
+			bpf_link__destroy(l);
+	}
+	return 0;
+}
+
+static void read_proc_stat(struct attr_snap *s)
+{
+	char line[512];
+	FILE *f = fopen("/proc/stat", "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v[10] = { 0 };
+		int cpu;
+
+		if (strncmp(line, "cpu", 3) || line[3] < '0' || line[3] > '9')
+			continue;
+		if (sscanf(line + 3, "%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1],
+			   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) < 9 ||
+		    cpu < 0 || cpu >= 64)
+			continue;
+		/* user nice system idle iowait irq softirq steal */
+		s->busy_ticks[cpu] = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+		s->total_ticks[cpu] = s->busy_ticks[cpu] + v[3] + v[4];
+	}
+	fclose(f);
+}
+
+struct attr_snap *attr__snap(struct attr *a)
+{
+	struct attr_snap *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->segs = malloc(a->sz_segs);
+	s->hist = malloc(a->sz_hist);
+	s->evs = malloc(a->sz_evs);
+	if (!s->segs || !s->hist || !s->evs) {
+		attr_snap__free(s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	memcpy(s->segs, a->m_segs, a->sz_segs);
+	memcpy(s->hist, a->m_hist, a->sz_hist);
+	memcpy(s->evs, a->m_evs, a->sz_evs);
+	read_proc_stat(s);
+	return s;
+}
+
+void attr_snap__free(struct attr_snap *s)
+{
+	if (!s)
+		return;
+	free(s->segs);
+	free(s->hist);
+	free(s->evs);
+	free(s);
+}
+
+void attr__destroy(struct attr *a)
+{
+	if (!a)
+		return;
+	for (int i = 0; i < a->nlinks; i++)
+		bpf_link__destroy(a->links[i]);
+	if (a->m_segs)
+		munmap(a->m_segs, a->sz_segs);
+	if (a->m_hist)
+		munmap(a->m_hist, a->sz_hist);
+	if (a->m_evs)
+		munmap(a->m_evs, a->sz_evs);
+	attr_bpf__destroy(a->skel);
+	free(a);
+}
+
+/* ---- naming ---------------------------------------------------------------- */
+
+static const char *const role_xmit[ATTR_NROLES] = {
+	"xmit on another device",	  "veth xmit a.eth0 -> bridge port a",
+	"veth xmit b.eth0 -> bridge port b", "veth xmit bridge port a -> a.eth0",
+	"veth xmit bridge port b -> b.eth0", "bridge device xmit",
+};
+static const char *const role_recv[ATTR_NROLES] = {
+	"receive on another device",	   "IP/UDP receive in a",
+	"IP/UDP receive in b",		   "bridge forwarding (in from port a)",
+	"bridge forwarding (in from port b)", "bridge local receive",
+};
+
+/* Direct topology: the a/b veths are each other's peers. */
+static const char *stage_name(unsigned int st, char *buf, size_t len)
+{
+	if (st == ATTR_ST_SELF)
+		return NULL;
+	if (st >= ATTR_ST_XMIT && st < ATTR_ST_XMIT + ATTR_NROLES)
+		return role_xmit[st - ATTR_ST_XMIT];
+	if (st >= ATTR_ST_RECV && st < ATTR_ST_RECV + ATTR_NROLES)
+		return role_recv[st - ATTR_ST_RECV];
+	if (st == ATTR_ST_SOCK_WAKE)
+		return "socket enqueue done -> wakeup";
+	if (st == ATTR_ST_NAPI)
+		return "napi/backlog";
+	if (st == ATTR_ST_FREE)
+		return "after skb free";
+	if (st == ATTR_ST_SOCK_DONE)
+		return "socket call return";
+	snprintf(buf, len, "stage %u", st);
+	return buf;
+}
+
+static void ctx_name(unsigned int ctx, char *buf, size_t len)
+{
+	unsigned int nsys = sizeof(syscall_names) / sizeof(syscall_names[0]);
+
+	if (ctx == ATTR_CTX_USER)
+		snprintf(buf, len, "user");
+	else if (ctx == ATTR_CTX_OTHER)
+		snprintf(buf, len, "other tasks");
+	else if (ctx == ATTR_CTX_IDLE)
+		snprintf(buf, len, "idle");
+	else if (ctx == ATTR_CTX_HARDIRQ)
+		snprintf(buf, len, "hardirq");
+	else if (ctx < ATTR_CTX_SYSCALL)
+		snprintf(buf, len, "softirq %s", softirq_names[ctx - ATTR_CTX_SOFTIRQ]);
+	else if (ctx - ATTR_CTX_SYSCALL < nsys && syscall_names[ctx - ATTR_CTX_SYSCALL])
+		snprintf(buf, len, "syscall %s", syscall_names[ctx - ATTR_CTX_SYSCALL]);
+	else
+		snprintf(buf, len, "syscall %u", ctx - ATTR_CTX_SYSCALL);
+}
+
+/* The fixed summary groups a reader compares across datapaths. */
+static const char *group_of(unsigned int ctx, unsigned int st)
+{
+	if (ctx == ATTR_CTX_IDLE)
+		return "idle";
+	if (ctx == ATTR_CTX_OTHER)
+		return "other tasks (off-CPU)";
+	if (ctx == ATTR_CTX_HARDIRQ)
+		return "hardirq";
+	if (st >= ATTR_ST_XMIT && st < ATTR_ST_XMIT + ATTR_NROLES)
+		return st == ATTR_ST_XMIT + ATTR_ROLE_BRIDGE ? "bridge" : "veth xmit";
+	if (st == ATTR_ST_RECV + ATTR_ROLE_HOST_A || st == ATTR_ST_RECV + ATTR_ROLE_HOST_B ||
+	    st == ATTR_ST_RECV + ATTR_ROLE_BRIDGE)
+		return "bridge";
+	if (st == ATTR_ST_RECV + ATTR_ROLE_A || st == ATTR_ST_RECV + ATTR_ROLE_B)
+		return "IP/UDP receive";
+	if (st >= ATTR_ST_RECV && st < ATTR_ST_RECV + ATTR_NROLES)
+		return "receive (other devices)";
+	if (st == ATTR_ST_SOCK_WAKE)
+		return "socket enqueue/wakeup";
+	if (ctx == ATTR_CTX_USER)
+		return "user";
+	if (ctx >= ATTR_CTX_SYSCALL)
+		return "syscalls";
+	if (ctx == ATTR_CTX_SOFTIRQ + 2)
+		return "softirq NET_TX";
+	if (ctx == ATTR_CTX_SOFTIRQ + 3)
+		return "softirq NET_RX (napi, backlog)";
+	return "other softirqs";
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+struct cat {
+	char name[128];
+	const char *group;
+	uint64_t ns, count;
+};
+
+static int cat_cmp(const void *x, const void *y)
+{
+	const struct cat *a = x, *b = y;
+
+	return a->ns < b->ns ? 1 : a->ns > b->ns ? -1 : strcmp(a->name, b->name);
+}
+
+static json_t *core_json(const struct attr *a, const struct attr_snap *o,
+			 const struct attr_snap *c, const struct attr_core *core, uint64_t window_ns)
+{
+	int cpu = core->cpu;
+	double pkts = core->pkts ? (double)core->pkts : 1.0;
+	const struct attr_seg *so = o->segs + (size_t)cpu * ATTR_NSLOTS;
+	const struct attr_seg *sc = c->segs + (size_t)cpu * ATTR_NSLOTS;
+	const uint64_t *eo = o->evs + (size_t)cpu * ATTR_NEV, *ec = c->evs + (size_t)cpu * ATTR_NEV;
+	struct cat *cats = calloc(ATTR_NSLOTS, sizeof(*cats));
+	uint64_t total = 0, idle = 0, busy_ticks, sys_calls = 0, sirq = 0;
+	json_t *j = json_object(), *jc = json_array(), *jg = json_object(), *js = json_array(),
+	       *jsi = json_array();
+	long hz = sysconf(_SC_CLK_TCK);
+	double measured_busy, attributed_busy;
+	int n = 0;
+
+	if (!cats)
+		return j;
+	for (unsigned int ctx = 0; ctx < ATTR_NCTX; ctx++) {
+		for (unsigned int st = 0; st < ATTR_NSTAGES; st++) {
+			unsigned int i = ctx * ATTR_NSTAGES + st;
+			uint64_t ns = sc[i].ns - so[i].ns;
+			char cn[64], sb[32];
+			const char *sn;
+
+			if (!ns)
+				continue;
+			ctx_name(ctx, cn, sizeof(cn));
+			sn = stage_name(st, sb, sizeof(sb));
+			snprintf(cats[n].name, sizeof(cats[n].name), "%s%s%s", cn, sn ? " / " : "",
+				 sn ? sn : "");
+			cats[n].group = group_of(ctx, st);
+			cats[n].ns = ns;
+			cats[n].count = sc[i].count - so[i].count;
+			total += ns;
+			if (ctx == ATTR_CTX_IDLE)
+				idle += ns;
+			n++;
+		}
+	}
+	qsort(cats, (size_t)n, sizeof(*cats), cat_cmp);
+	for (int i = 0; i < n; i++) {
+		json_t *g = json_object_get(jg, cats[i].group);
+
+		json_array_append_new(
+			jc, json_pack("{s:s, s:s, s:I, s:f, s:f, s:I}", "name", cats[i].name,
+				      "group", cats[i].group, "ns", (json_int_t)cats[i].ns,
+				      "ns_per_pkt", (double)cats[i].ns / pkts, "pct",
+				      total ? 100.0 * (double)cats[i].ns / (double)total : 0.0,
+				      "segments", (json_int_t)cats[i].count));
+		if (!g) {
+			g = json_pack("{s:I, s:f}", "ns", (json_int_t)0, "ns_per_pkt", 0.0);
+			json_object_set_new(jg, cats[i].group, g);
+		}
+		json_object_set_new(g, "ns",
+				    json_integer(json_integer_value(json_object_get(g, "ns")) +
+						 (json_int_t)cats[i].ns));
+		json_object_set_new(g, "ns_per_pkt",
+				    json_real((double)json_integer_value(json_object_get(g, "ns")) /
+					      pkts));
+	}
+	/* Per-syscall table: calls, exclusive time, log2 latency histogram. */
+	for (unsigned int nr = 0; nr < ATTR_NR_SYSCALLS; nr++) {
+		const uint64_t *ho = o->hist + ((size_t)cpu * ATTR_NR_SYSCALLS + nr) * ATTR_HIST_SLOTS;
+		const uint64_t *hc = c->hist + ((size_t)cpu * ATTR_NR_SYSCALLS + nr) * ATTR_HIST_SLOTS;
+		uint64_t calls = 0, excl = 0;
+		json_t *h = json_array();
+		char cn[64];
+
+		for (int s = 0; s < ATTR_HIST_SLOTS; s++) {
+			calls += hc[s] - ho[s];
+			json_array_append_new(h, json_integer((json_int_t)(hc[s] - ho[s])));
+		}
+		for (unsigned int st = 0; st < ATTR_NSTAGES; st++) {
+			unsigned int i = (ATTR_CTX_SYSCALL + nr) * ATTR_NSTAGES + st;
+
+			excl += sc[i].ns - so[i].ns;
+		}
+		if (!calls && !excl) {
+			json_decref(h);
+			continue;
+		}
+		sys_calls += calls;
+		ctx_name(ATTR_CTX_SYSCALL + nr, cn, sizeof(cn));
+		json_array_append_new(
+			js, json_pack("{s:s, s:i, s:I, s:f, s:I, s:f, s:f, s:o}", "name", cn + 8,
+				      "nr", nr, "calls", (json_int_t)calls, "calls_per_pkt",
+				      (double)calls / pkts, "ns", (json_int_t)excl, "ns_per_call",
+				      calls ? (double)excl / (double)calls : 0.0, "ns_per_pkt",
+				      (double)excl / pkts, "latency_log2_ns", h));
+	}
+	for (int v = 0; v < ATTR_NR_SOFTIRQ; v++) {
+		uint64_t ent = ec[ATTR_EV_SOFTIRQ + v] - eo[ATTR_EV_SOFTIRQ + v];
+		uint64_t wn = ec[ATTR_EV_RAISE_N + v] - eo[ATTR_EV_RAISE_N + v];
+		uint64_t w = ec[ATTR_EV_RAISE_WAIT + v] - eo[ATTR_EV_RAISE_WAIT + v];
+		uint64_t ns = 0;
+
+		for (unsigned int st = 0; st < ATTR_NSTAGES; st++) {
+			unsigned int i = (ATTR_CTX_SOFTIRQ + (unsigned int)v) * ATTR_NSTAGES + st;
+
+			ns += sc[i].ns - so[i].ns;
+		}
+		sirq += ent;
+		if (!ent && !ns)
+			continue;
+		json_array_append_new(
+			jsi, json_pack("{s:s, s:I, s:f, s:I, s:f, s:f}", "name", softirq_names[v],
+				       "entries", (json_int_t)ent, "entries_per_pkt",
+				       (double)ent / pkts, "ns", (json_int_t)ns, "ns_per_pkt",
+				       (double)ns / pkts, "raise_to_entry_ns_avg",
+				       wn ? (double)w / (double)wn : 0.0));
+	}
+	busy_ticks = c->busy_ticks[cpu] - o->busy_ticks[cpu];
+	measured_busy = (double)busy_ticks * 1e9 / (double)hz;
+	attributed_busy = (double)(total - idle);
+	json_object_set_new(j, "cpu", json_integer(cpu));
+	json_object_set_new(j, "endpoints", json_string(core->label));
+	json_object_set_new(j, "pkts", json_integer((json_int_t)core->pkts));
+	json_object_set_new(j, "window_ns", json_integer((json_int_t)window_ns));
+	json_object_set_new(j, "attributed_ns", json_integer((json_int_t)total));
+	json_object_set_new(j, "attributed_busy_ns", json_real(attributed_busy));
+	json_object_set_new(j, "measured_busy_ns", json_real(measured_busy));
+	json_object_set_new(j, "measured_busy_source",
+			    json_string("/proc/stat per-CPU ticks (user+nice+system+irq+softirq+steal)"));
+	json_object_set_new(j, "closure_pct",
+			    json_real(measured_busy > 0 ? 100.0 * attributed_busy / measured_busy
+							: 0.0));
+	json_object_set_new(j, "coverage_pct",
+			    json_real(window_ns ? 100.0 * (double)total / (double)window_ns : 0.0));
+	json_object_set_new(j, "unattributed_ns_per_pkt",
+			    json_real((measured_busy - attributed_busy) / pkts));
+	json_object_set_new(j, "busy_ns_per_pkt", json_real(attributed_busy / pkts));
+	json_object_set_new(j, "syscalls_per_pkt", json_real((double)sys_calls / pkts));
+	json_object_set_new(j, "softirq_entries_per_pkt", json_real((double)sirq / pkts));
+	json_object_set_new(j, "context_switches_per_pkt",
+			    json_real((double)(ec[ATTR_EV_SWITCHES] - eo[ATTR_EV_SWITCHES]) / pkts));
+	json_object_set_new(j, "hardirqs_per_pkt",
+			    json_real((double)(ec[ATTR_EV_HARDIRQ] - eo[ATTR_EV_HARDIRQ]) / pkts));
+	json_object_set_new(j, "probe_events_per_pkt",
+			    json_real((double)(ec[ATTR_EV_EVENTS] - eo[ATTR_EV_EVENTS]) / pkts));
+	json_object_set_new(j, "events_before_state_known",
+			    json_integer((json_int_t)(ec[ATTR_EV_NOT_READY] - eo[ATTR_EV_NOT_READY])));
+	json_object_set_new(j, "groups", jg);
+	json_object_set_new(j, "categories", jc);
+	json_object_set_new(j, "syscalls", js);
+	json_object_set_new(j, "softirqs", jsi);
+	free(cats);
+	return j;
+}
+
+json_t *attr__json(const struct attr *a, const struct attr_snap *open,
+		   const struct attr_snap *close, const struct attr_core *cores, int ncores,
+		   uint64_t window_ns)
+{
+	json_t *j = json_object(), *jc = json_array();
+
+	json_object_set_new(j, "attach", json_string(a->attach));
+	json_object_set_new(j, "programs", json_integer(a->nlinks));
+	json_object_set_new(j, "missing_tracepoints", json_string(a->missing));
+	json_object_set_new(j, "method",
+			    json_string("exclusive per-CPU segments between tracepoints"));
+	for (int i = 0; i < ncores; i++)
+		json_array_append_new(jc, core_json(a, open, close, &cores[i], window_ns));
+	json_object_set_new(j, "cores", jc);
+	return j;
+}
+
+/* ---- text ------------------------------------------------------------------ */
+
+void attr_print(FILE *f, json_t *attr)
+{
+	size_t i, k;
+	json_t *core;
+
+	json_array_foreach(json_object_get(attr, "cores"), i, core) {
+		json_t *cat;
+		double shown = 0;
+
+		fprintf(f,
+			"  cpu %d (%s): %.0f ns/pkt busy, closure %.1f%% of measured busy time, "
+			"unattributed %.0f ns/pkt, %.2f syscalls/pkt, %.2f softirqs/pkt, "
+			"%.3f switches/pkt, %.1f probe events/pkt\n",
+			(int)json_integer_value(json_object_get(core, "cpu")),
+			json_string_value(json_object_get(core, "endpoints")),
+			json_number_value(json_object_get(core, "busy_ns_per_pkt")),
+			json_number_value(json_object_get(core, "closure_pct")),
+			json_number_value(json_object_get(core, "unattributed_ns_per_pkt")),
+			json_number_value(json_object_get(core, "syscalls_per_pkt")),
+			json_number_value(json_object_get(core, "softirq_entries_per_pkt")),
+			json_number_value(json_object_get(core, "context_switches_per_pkt")),
+			json_number_value(json_object_get(core, "probe_events_per_pkt")));
+		json_array_foreach(json_object_get(core, "categories"), k, cat) {
+			double pct = json_number_value(json_object_get(cat, "pct"));
+
+			if (k >= 14 || (pct < 0.5 && k >= 6)) {
+				fprintf(f, "    %8s  %5.1f%%  (%zu smaller categories)\n", "",
+					100.0 - shown,
+					json_array_size(json_object_get(core, "categories")) - k);
+				break;
+			}
+			shown += pct;
+			fprintf(f, "    %8.1f  %5.1f%%  %s\n",
+				json_number_value(json_object_get(cat, "ns_per_pkt")), pct,
+				json_string_value(json_object_get(cat, "name")));
+		}
+	}
+}
