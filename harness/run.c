@@ -288,14 +288,15 @@ static uint32_t netns_ino(const char *path)
 /* Load and attach the attribution probes for this case: the endpoints'
  * processes and the devices on the path, by (netns, ifindex). */
 static struct attr *probes_up(const struct topo *t, const struct ep_run *ep, unsigned int cpu_a,
-			      unsigned int cpu_b, char *errmsg, size_t len)
+			      unsigned int cpu_b, int path_mode, char *errmsg,
+			      size_t len)
 {
 	uint32_t root = netns_ino("/proc/self/ns/net"), ino[2];
 	struct attr *a;
 	char path[64];
 	int err;
 
-	a = attr__open((1ull << cpu_a) | (1ull << cpu_b));
+	a = attr__open((1ull << cpu_a) | (1ull << cpu_b), path_mode);
 	if (!a) {
 		snprintf(errmsg, len, "probes: load: %s", strerror(errno));
 		return NULL;
@@ -434,7 +435,8 @@ static json_t *run_case(struct case_ctx *cc)
 		}
 	}
 	if (c->probes != PROBES_OFF) {
-		attr = probes_up(&t, ep, cpu_a, cpu_b, errmsg, sizeof(errmsg));
+		attr = probes_up(&t, ep, cpu_a, cpu_b, c->probes == PROBES_PATH, errmsg,
+				 sizeof(errmsg));
 		if (!attr) {
 			snprintf(status, sizeof(status), "failed");
 			goto out;

@@ -140,13 +140,14 @@ static void *map_mmap(struct bpf_map *m, size_t *sz)
 	return p;
 }
 
-struct attr *attr__open(uint64_t cpu_mask)
+struct attr *attr__open(uint64_t cpu_mask, int path_mode)
 {
 	struct attr *a = calloc(1, sizeof(*a));
 	int err;
 
 	if (!a)
 		return NULL;
+	(void)path_mode;
 	libbpf_set_print(libbpf_print);
 	a->cpu_mask = cpu_mask;
 	a->ncpus = libbpf_num_possible_cpus();

@@ -21,7 +21,7 @@ struct attr_core {
 };
 
 /* Load the programs for the CPUs in cpu_mask. NULL + errno on failure. */
-struct attr *attr__open(uint64_t cpu_mask);
+struct attr *attr__open(uint64_t cpu_mask, int path_mode);
 int attr__add_tgid(struct attr *a, uint32_t tgid, uint32_t side);
 int attr__add_dev(struct attr *a, uint32_t netns_ino, uint32_t ifindex, uint32_t role);
 int attr__attach(struct attr *a);
