@@ -74,10 +74,10 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) $(shell pkg-config --libs cmocka)
 
-$(OUTPUT)/tests/%: tests/integ/%.c $(LIB_OBJS)
+$(OUTPUT)/tests/%: tests/integ/%.c tests/integ/integ.h $(LIB_OBJS)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) $(shell pkg-config --libs cmocka)
+	$(Q)$(CC) $(CFLAGS) $(filter %.c %.o,$^) -o $@ $(LDLIBS) $(shell pkg-config --libs cmocka)
 
 $(OUTPUT):
 	$(Q)mkdir -p $@

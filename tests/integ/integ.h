@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Helpers shared by the integration tests (each test file is its own
+ * program and includes this once): running ./bypasslab, reading its JSON,
+ * and checking that a run left nothing behind.
+ */
+#ifndef BL_INTEG_H
+#define BL_INTEG_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+static const char *bin = "./bypasslab";
+static char tmpdir[256];
+
+static __attribute__((unused)) int must_run(void)
+{
+	const char *ci = getenv("CI");
+
+	return ci && *ci && strcmp(ci, "false") && strcmp(ci, "0");
+}
+
+static __attribute__((unused)) void need_root(void)
+{
+	if (geteuid() == 0)
+		return;
+	if (must_run())
+		fail_msg("integration tests need root and CI=true forbids skipping them");
+	skip();
+}
+
+static __attribute__((unused)) void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Run bypasslab with args; capture stdout into *out (malloc'd). Returns the
+ * exit status (or 128+signal). */
+static __attribute__((unused)) int run_bin(char **out, const char *const args[])
+{
+	int pipefd[2], st;
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap);
+	pid_t pid;
+
+	assert_non_null(buf);
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(pipefd[1], 1);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		execv(bin, (char *const *)args);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	for (;;) {
+		ssize_t r;
+
+		if (len + 4096 > cap) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		r = read(pipefd[0], buf + len, cap - len - 1);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = 0;
+	close(pipefd[0]);
+	waitpid(pid, &st, 0);
+	if (out)
+		*out = buf;
+	else
+		free(buf);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Names with the run's prefix that still exist anywhere. */
+static __attribute__((unused)) int leftovers(const char *prefix, char *what, size_t len)
+{
+	const char *dirs[] = { "/run/netns", "/sys/class/net", "/dev/shm", NULL };
+	char path[512];
+	int n = 0;
+
+	what[0] = 0;
+	for (int i = 0; dirs[i]; i++) {
+		DIR *d = opendir(dirs[i]);
+		struct dirent *e;
+
+		if (!d)
+			continue;
+		while ((e = readdir(d))) {
+			if (!strncmp(e->d_name, prefix, strlen(prefix))) {
+				n++;
+				snprintf(what + strlen(what), len - strlen(what), "%s/%s ",
+					 dirs[i], e->d_name);
+			}
+		}
+		closedir(d);
+	}
+	snprintf(path, sizeof(path), "/run/bypasslab/%s.state", prefix);
+	if (!access(path, F_OK)) {
+		n++;
+		snprintf(what + strlen(what), len - strlen(what), "%s ", path);
+	}
+	return n;
+}
+
+static __attribute__((unused)) void assert_no_leftovers(const char *prefix)
+{
+	char what[2048];
+	int n = leftovers(prefix, what, sizeof(what));
+
+	if (n)
+		fail_msg("run %s left %d object(s): %s", prefix, n, what);
+}
+
+/* The prefix is the last component of run_id ("YYYYmmdd-HHMMSS-blXXXXXX"). */
+static __attribute__((unused)) void prefix_of(json_t *res, char *prefix, size_t len)
+{
+	const char *id = json_string_value(json_object_get(res, "run_id"));
+	const char *p;
+
+	assert_non_null(id);
+	p = strrchr(id, '-');
+	assert_non_null(p);
+	snprintf(prefix, len, "%s", p + 1);
+}
+
+static __attribute__((unused)) double num(json_t *o, const char *path)
+{
+	char buf[256], *save, *tok;
+	json_t *j = o;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (tok = strtok_r(buf, ".", &save); tok && j; tok = strtok_r(NULL, ".", &save))
+		j = json_object_get(j, tok);
+	if (!j || !json_is_number(j))
+		fail_msg("result has no number at %s", path);
+	return json_number_value(j);
+}
+
+static __attribute__((unused)) int group_setup(void **state)
+{
+	(void)state;
+	if (getenv("BYPASSLAB"))
+		bin = getenv("BYPASSLAB");
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/bypasslab-test-XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static __attribute__((unused)) int group_teardown(void **state)
+{
+	char cmd[512];
+	const char *args[] = { bin, "cleanup", NULL };
+
+	(void)state;
+	/* Whatever a failed test left: runs that are gone get cleaned up. */
+	run_bin(NULL, args);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+#endif
