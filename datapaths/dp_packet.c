@@ -173,15 +173,22 @@ static int pk_open(struct dp_ctx *ctx)
 	int tx = cfg->role != EP_ROLE_RECV, rx = cfg->role != EP_ROLE_SEND;
 	int tx_ring = tx && cfg->packet_tx != PKT_TX_SENDTO;
 	int rx_ring = rx && cfg->packet_rx != PKT_RX_RECV;
+	/* Ping-pong waits on single frames: per-frame status words (see top). */
+	int v2 = cfg->role == EP_ROLE_CLIENT || cfg->role == EP_ROLE_SERVER;
 	unsigned int frames = cfg->ring_frames ? cfg->ring_frames : PK_DEF_FRAMES;
+	/* V2 reads the leading struct tpacket_req part only (shorter optlen). */
+	socklen_t req_len = v2 ? sizeof(struct tpacket_req) : sizeof(struct tpacket_req3);
 	struct tpacket_req3 rxr = { 0 }, txr = { 0 };
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
-	char rxinfo[64] = "none", txinfo[48] = "none";
-	int one = 1, ver = TPACKET_V3, fd, err;
+	char rxinfo[64] = "none", txinfo[64] = "none";
+	int one = 1, ver = v2 ? TPACKET_V2 : TPACKET_V3, fd, err;
 
 	p->fd = -1;
 	p->map = MAP_FAILED;
 	p->blocking = !!cfg->blocking;
+	p->v2 = v2;
+	p->tx_off = v2 ? TPACKET_ALIGN(sizeof(struct tpacket2_hdr))
+		       : TPACKET_ALIGN(sizeof(struct tpacket3_hdr));
 
 	/* Protocol 0: nothing is queued to the socket until bind(). */
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
@@ -234,7 +241,22 @@ static int pk_open(struct dp_ctx *ctx)
 		if (err)
 			goto close_fd;
 	}
-	if (rx_ring) {
+	if (rx_ring && v2) {
+		unsigned int per_block = PK_SLOT_BLOCK / PK_FRAME;
+		unsigned int nb = (frames + per_block - 1) / per_block;
+
+		rxr.tp_block_size = PK_SLOT_BLOCK;
+		rxr.tp_block_nr = nb;
+		rxr.tp_frame_size = PK_FRAME;
+		rxr.tp_frame_nr = nb * per_block;
+		err = pk_setopt(ctx, fd, SOL_PACKET, PACKET_RX_RING, &rxr, req_len,
+				"PACKET_RX_RING");
+		if (err)
+			goto close_fd;
+		p->rx_frames = rxr.tp_frame_nr;
+		snprintf(rxinfo, sizeof(rxinfo), "ring(tpacket_v2: per-frame, for latency; %ux%u)",
+			 p->rx_frames, PK_FRAME);
+	} else if (rx_ring) {
 		unsigned int per_block = PK_RX_BLOCK / PK_FRAME;
 		unsigned int nb = (frames + per_block - 1) / per_block;
 
@@ -248,30 +270,35 @@ static int pk_open(struct dp_ctx *ctx)
 		rxr.tp_frame_size = PK_FRAME;
 		rxr.tp_frame_nr = nb * per_block;
 		rxr.tp_retire_blk_tov = PK_RX_TOV_MS;
-		err = pk_setopt(ctx, fd, SOL_PACKET, PACKET_RX_RING, &rxr, sizeof(rxr),
+		err = pk_setopt(ctx, fd, SOL_PACKET, PACKET_RX_RING, &rxr, req_len,
 				"PACKET_RX_RING");
 		if (err)
 			goto close_fd;
 		p->rx_blocks = nb;
-		snprintf(rxinfo, sizeof(rxinfo), "ring(tpacket_v3 blocks=%ux%uKiB tov=%ums)", nb,
+		snprintf(rxinfo, sizeof(rxinfo),
+			 "ring(tpacket_v3: blocks, for batching; %ux%uKiB tov=%ums)", nb,
 			 PK_RX_BLOCK >> 10, PK_RX_TOV_MS);
 	} else if (rx) {
 		snprintf(rxinfo, sizeof(rxinfo), "recvfrom/frame");
 	}
 	if (tx_ring) {
-		unsigned int per_block = PK_TX_BLOCK / PK_FRAME;
+		unsigned int per_block = PK_SLOT_BLOCK / PK_FRAME;
 		unsigned int nb = (frames + per_block - 1) / per_block;
 
-		txr.tp_block_size = PK_TX_BLOCK;
+		txr.tp_block_size = PK_SLOT_BLOCK;
 		txr.tp_block_nr = nb;
 		txr.tp_frame_size = PK_FRAME;
 		txr.tp_frame_nr = nb * per_block;
-		err = pk_setopt(ctx, fd, SOL_PACKET, PACKET_TX_RING, &txr, sizeof(txr),
+		err = pk_setopt(ctx, fd, SOL_PACKET, PACKET_TX_RING, &txr, req_len,
 				"PACKET_TX_RING");
 		if (err)
 			goto close_fd;
 		p->tx_frames = txr.tp_frame_nr;
-		snprintf(txinfo, sizeof(txinfo), "ring(tpacket_v3 %ux%u)", p->tx_frames, PK_FRAME);
+		/* Transmit is the same in V2 and V3: the version follows the RX
+		 * ring, or the role when there is none. */
+		snprintf(txinfo, sizeof(txinfo), "ring(tpacket_v%d: %s; %ux%u)", v2 ? 2 : 3,
+			 rx_ring ? "as rx" : v2 ? "ping-pong" : "throughput", p->tx_frames,
+			 PK_FRAME);
 	} else if (tx) {
 		snprintf(txinfo, sizeof(txinfo), "sendto/frame");
 	}
@@ -300,9 +327,8 @@ static int pk_open(struct dp_ctx *ctx)
 		goto unmap_rings;
 	}
 	p->fd = fd;
-	snprintf(ctx->shm->dp_info, sizeof(ctx->shm->dp_info),
-		 "tx=%s rx=%s qdisc_bypass=on%s", txinfo, rxinfo,
-		 rx ? " bpf=ipv4/udp dport only" : "");
+	snprintf(ctx->shm->dp_info, sizeof(ctx->shm->dp_info), "tx=%s rx=%s qdisc_bypass=on%s",
+		 txinfo, rxinfo, rx ? " bpf=udp dport" : "");
 	return 0;
 
 unmap_rings:
@@ -365,8 +391,8 @@ static int pk_alloc_tx(struct dp_ctx *ctx, struct pkt_buf *bufs, int n)
 	if (n > (int)p->tx_frames)
 		n = (int)p->tx_frames;
 	for (i = 0; i < n; i++) {
-		struct tpacket3_hdr *h = tx_slot(p, idx);
-		uint32_t st = load_acq(&h->tp_status);
+		uint8_t *slot = tx_slot(p, idx);
+		uint32_t st = load_acq(slot_status(p, slot));
 
 		/*
 		 * SEND_REQUEST: queued, not taken yet; SENDING: the skb is still in
@@ -376,7 +402,7 @@ static int pk_alloc_tx(struct dp_ctx *ctx, struct pkt_buf *bufs, int n)
 		 */
 		if (st != TP_STATUS_AVAILABLE)
 			break;
-		bufs[i].data = (uint8_t *)h + PK_TX_DATA;
+		bufs[i].data = slot + p->tx_off;
 		bufs[i].len = 0;
 		bufs[i].priv = idx;
 		if (++idx == p->tx_frames)
@@ -387,7 +413,8 @@ static int pk_alloc_tx(struct dp_ctx *ctx, struct pkt_buf *bufs, int n)
 	 * kick stopped on a full device queue or socket buffer): kick again, or
 	 * nothing would ever drain it. SENDING slots complete on their own.
 	 */
-	if (i == 0 && n > 0 && load_acq(&tx_slot(p, idx)->tp_status) == TP_STATUS_SEND_REQUEST) {
+	if (i == 0 && n > 0 &&
+	    load_acq(slot_status(p, tx_slot(p, idx))) == TP_STATUS_SEND_REQUEST) {
 		int err = pk_kick(ctx, p);
 
 		if (err && err != -EAGAIN && err != -ENOBUFS && err != -EINTR)
@@ -418,12 +445,21 @@ static int pk_tx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int n)
 		return 0;
 	for (i = 0; i < n; i++) {
 		unsigned int idx = (unsigned int)bufs[i].priv;
-		struct tpacket3_hdr *h = tx_slot(p, idx);
+		uint8_t *slot = tx_slot(p, idx);
 
-		h->tp_len = bufs[i].len;
-		h->tp_snaplen = bufs[i].len;
-		h->tp_next_offset = 0; /* fixed-size slots only */
-		store_rel(&h->tp_status, TP_STATUS_SEND_REQUEST);
+		if (p->v2) {
+			struct tpacket2_hdr *h = (struct tpacket2_hdr *)slot;
+
+			h->tp_len = bufs[i].len;
+			h->tp_snaplen = bufs[i].len;
+		} else {
+			struct tpacket3_hdr *h = (struct tpacket3_hdr *)slot;
+
+			h->tp_len = bufs[i].len;
+			h->tp_snaplen = bufs[i].len;
+			h->tp_next_offset = 0; /* fixed-size slots only */
+		}
+		store_rel(slot_status(p, slot), TP_STATUS_SEND_REQUEST);
 		p->tx_head = idx + 1 == p->tx_frames ? 0 : idx + 1;
 	}
 	/*
@@ -443,7 +479,34 @@ static inline void rx_block_done(struct pk_priv *p, unsigned int b)
 	store_rel(&rx_block(p, b)->hdr.bh1.block_status, TP_STATUS_KERNEL);
 }
 
-static int rx_ring_take(struct pk_priv *p, struct pkt_buf *bufs, int max)
+/*
+ * V2: take ready frames in ring order. The kernel fills frames strictly in
+ * order too and drops a packet when its next frame is still ours, so frames
+ * are released in the order they were taken (the engine releases whole
+ * bursts) and a burst never exceeds the ring (burst <= ring_frames).
+ */
+static int rx_v2_take(struct pk_priv *p, struct pkt_buf *bufs, int max)
+{
+	int got = 0;
+
+	if (max > (int)p->rx_frames)
+		max = (int)p->rx_frames;
+	while (got < max) {
+		struct tpacket2_hdr *h = rx_frame(p, p->rx_cur);
+
+		if (!(load_acq(&h->tp_status) & TP_STATUS_USER))
+			break;
+		bufs[got].data = (uint8_t *)h + h->tp_mac;
+		bufs[got].len = h->tp_snaplen;
+		bufs[got].priv = p->rx_cur;
+		got++;
+		if (++p->rx_cur == p->rx_frames)
+			p->rx_cur = 0;
+	}
+	return got;
+}
+
+static int rx_v3_take(struct pk_priv *p, struct pkt_buf *bufs, int max)
 {
 	int got = 0;
 
@@ -483,6 +546,11 @@ static int rx_ring_take(struct pk_priv *p, struct pkt_buf *bufs, int max)
 	return got;
 }
 
+static inline int rx_ring_take(struct pk_priv *p, struct pkt_buf *bufs, int max)
+{
+	return p->v2 ? rx_v2_take(p, bufs, max) : rx_v3_take(p, bufs, max);
+}
+
 static int pk_rx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int max)
 {
 	struct pk_priv *p = ctx->priv;
@@ -494,6 +562,7 @@ static int pk_rx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int max)
 
 		if (got || !p->blocking)
 			return got;
+		/* V2 wakes the poller per frame, V3 when a block is retired. */
 		ctx->st->rx_syscalls++;
 		if (poll(&pfd, 1, PK_POLL_MS) < 0 && errno != EINTR)
 			return -errno;
@@ -526,6 +595,12 @@ static void pk_release(struct dp_ctx *ctx, struct pkt_buf *bufs, int n)
 
 	if (!p->rx_ring)
 		return;
+	if (p->v2) {
+		for (int i = 0; i < n; i++)
+			store_rel(&rx_frame(p, (unsigned int)bufs[i].priv)->tp_status,
+				  TP_STATUS_KERNEL);
+		return;
+	}
 	for (int i = 0; i < n; i++) {
 		unsigned int b = (unsigned int)bufs[i].priv;
 
@@ -537,6 +612,7 @@ static void pk_release(struct dp_ctx *ctx, struct pkt_buf *bufs, int n)
 static int pk_kstats(struct dp_ctx *ctx, struct ep_kstats *ks)
 {
 	struct pk_priv *p = ctx->priv;
+	/* V2 fills the leading struct tpacket_stats part: same fields. */
 	struct tpacket_stats_v3 s = { 0 };
 	socklen_t len = sizeof(s);
 
@@ -552,8 +628,8 @@ static int pk_kstats(struct dp_ctx *ctx, struct ep_kstats *ks)
 
 const struct dp_ops dp_packet_ops = {
 	.name = "packet",
-	.desc = "AF_PACKET raw socket: TPACKET_V3 TX/RX rings (or sendto/recvfrom), "
-		"qdisc bypass",
+	.desc = "AF_PACKET raw socket: TX/RX rings (TPACKET_V2 for ping-pong, V3 for "
+		"throughput) or sendto/recvfrom, qdisc bypass",
 	/* ZC_TX holds for packet_tx=ring (the default); sendto mode copies. */
 	.caps = DP_CAP_L2 | DP_CAP_BATCH | DP_CAP_ZC_TX,
 	.priv_size = sizeof(struct pk_priv),

@@ -12,7 +12,23 @@
  * a provided-buffer ring; released buffers go straight back to that ring.
  *
  * Completions are reaped by peeking at the CQ (no system call); an enter
- * happens only to submit SQEs or, in blocking mode, to wait.
+ * happens only to submit SQEs, in blocking mode to wait, or when the
+ * task_work mode below needs one.
+ *
+ * A RECV that finds no data arms a poll on the socket; the packet's arrival
+ * (softirq, usually on the peer's CPU) queues task_work on the endpoint's
+ * task, and that task_work posts the CQE. uring_taskrun picks who runs it:
+ *  - default: the kernel interrupts the endpoint's CPU with an IPI and runs
+ *    it on the way back to user space. No system call, but an IPI per
+ *    completion, and a costly one under virtualization.
+ *  - coop (COOP_TASKRUN | TASKRUN_FLAG): no IPI. The work waits for the
+ *    task's next kernel entry; the kernel sets IORING_SQ_TASKRUN in the SQ
+ *    ring flags, and a busy-polling reaper that sees it enters once
+ *    (io_uring_get_events) to run it.
+ *  - defer (SINGLE_ISSUER | DEFER_TASKRUN): the work is queued on the ring
+ *    and runs only in an enter with GETEVENTS, so a non-blocking receive
+ *    that finds the CQ empty enters every time to reap.
+ * Every enter made to run task_work is a receive system call.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -48,6 +64,7 @@ struct ur_priv {
 	int ring_up;
 	int blocking;
 	int multishot;
+	int defer; /* uring_taskrun=defer: completions need an enter */
 	unsigned int entries;
 
 	/* TX: results of the burst being sent */
@@ -155,25 +172,38 @@ static void ur_cqe(struct ur_priv *p, const struct io_uring_cqe *cqe)
 	}
 }
 
-/* Drain the CQ into the TX results and the RX FIFO. Peeking costs no system
- * call, except when the kernel has CQEs held back (overflow) to flush. */
-static void ur_reap(struct ur_priv *p, uint64_t *syscalls)
+/*
+ * Drain the CQ into the TX results and the RX FIFO. Reading the CQ costs no
+ * system call. Once it is empty, one enter if the kernel flags work for us:
+ * pending task_work (IORING_SQ_TASKRUN, coop mode; counted in *tw_syscalls,
+ * the receive side, since that work is what produces receive completions)
+ * or CQEs held back on overflow (counted in *syscalls). The CQ is read
+ * directly rather than through io_uring_peek_batch_cqe, which would make
+ * that enter itself, uncounted.
+ */
+static void ur_reap(struct ur_priv *p, uint64_t *syscalls, uint64_t *tw_syscalls)
 {
-	struct io_uring_cqe *cqes[UR_REAP_BATCH];
+	int entered = 0;
 
 	for (;;) {
-		unsigned int n;
+		struct io_uring_cqe *cqe;
+		unsigned int head, sqf, n = 0;
 
-		if (!io_uring_cq_ready(&p->ring) &&
-		    (IO_URING_READ_ONCE(*p->ring.sq.kflags) &
-		     (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN)))
-			(*syscalls)++;
-		n = io_uring_peek_batch_cqe(&p->ring, cqes, UR_REAP_BATCH);
-		if (!n)
+		io_uring_for_each_cqe(&p->ring, head, cqe) {
+			ur_cqe(p, cqe);
+			if (++n == UR_REAP_BATCH)
+				break;
+		}
+		if (n) {
+			io_uring_cq_advance(&p->ring, n);
+			continue;
+		}
+		sqf = IO_URING_READ_ONCE(*p->ring.sq.kflags);
+		if (entered || !(sqf & (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN)))
 			break;
-		for (unsigned int i = 0; i < n; i++)
-			ur_cqe(p, cqes[i]);
-		io_uring_cq_advance(&p->ring, n);
+		(*(sqf & IORING_SQ_TASKRUN ? tw_syscalls : syscalls))++;
+		io_uring_get_events(&p->ring);
+		entered = 1;
 	}
 }
 
@@ -211,6 +241,19 @@ static void ur_arm_rx(struct ur_priv *p, unsigned int want)
 	}
 }
 
+static const struct {
+	const char *name;
+	unsigned int flags;
+	const char *flag_names;
+	const char *info; /* for dp_info */
+} ur_taskrun[] = {
+	[URING_TASKRUN_DEFAULT] = { "default", 0, "none", "default(IPI)" },
+	[URING_TASKRUN_COOP] = { "coop", IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
+				 "COOP_TASKRUN|TASKRUN_FLAG", "coop(no IPI)" },
+	[URING_TASKRUN_DEFER] = { "defer", IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+				  "SINGLE_ISSUER|DEFER_TASKRUN", "defer(enter to reap)" },
+};
+
 static int ur_open(struct dp_ctx *ctx)
 {
 	const struct ep_config *cfg = ctx->cfg;
@@ -220,12 +263,18 @@ static int ur_open(struct dp_ctx *ctx)
 	struct io_uring_params par = { 0 };
 	struct sockaddr_in peer;
 	unsigned int entries = cfg->ring_frames;
+	unsigned int tr = cfg->uring_taskrun;
 	char rxinfo[40];
 	int err;
 
 	p->fd = -1;
 	p->blocking = !!cfg->blocking;
 	p->multishot = cfg->uring_rx == URING_RX_MULTISHOT;
+	if (tr >= sizeof(ur_taskrun) / sizeof(ur_taskrun[0])) {
+		snprintf(msg, mlen, "unknown uring_taskrun mode %u", tr);
+		return -EINVAL;
+	}
+	p->defer = tr == URING_TASKRUN_DEFER;
 	p->br = MAP_FAILED;
 	p->pbuf = MAP_FAILED;
 
@@ -243,9 +292,20 @@ static int ur_open(struct dp_ctx *ctx)
 		entries = UR_MIN_ENTRIES;
 	if (entries > UR_MAX_ENTRIES)
 		entries = UR_MAX_ENTRIES;
-	par.flags = IORING_SETUP_CQSIZE;
+	par.flags = IORING_SETUP_CQSIZE | ur_taskrun[tr].flags;
 	par.cq_entries = entries * 2;
+	/*
+	 * The setup doubles as the probe for the task_work flags: a kernel that
+	 * does not know them refuses the ring (EINVAL), and the case reports
+	 * that instead of quietly measuring the default mode.
+	 */
 	err = io_uring_queue_init_params(entries, &p->ring, &par);
+	if (err == -EINVAL && ur_taskrun[tr].flags) {
+		snprintf(msg, mlen, "uring_taskrun=%s: kernel refused io_uring setup flags %s (%s)",
+			 ur_taskrun[tr].name, ur_taskrun[tr].flag_names, strerror(-err));
+		err = -EOPNOTSUPP;
+		goto close_fd;
+	}
 	if (err) {
 		snprintf(msg, mlen, "io_uring_queue_init(%u): %s", entries, strerror(-err));
 		if (err == -EPERM || err == -ENOSYS)
@@ -305,7 +365,7 @@ static int ur_open(struct dp_ctx *ctx)
 			snprintf(msg, mlen, "wait for multishot RECV: %s", strerror(-err));
 			goto unmap_pbuf;
 		}
-		ur_reap(p, &sc);
+		ur_reap(p, &sc, &sc);
 		if (p->ms_refused) {
 			err = p->ms_refused;
 			snprintf(msg, mlen, "multishot RECV refused by the kernel: %s",
@@ -321,8 +381,9 @@ static int ur_open(struct dp_ctx *ctx)
 		snprintf(rxinfo, sizeof(rxinfo), "RECV sqe/pkt, burst kept armed");
 	}
 	snprintf(ctx->shm->dp_info, sizeof(ctx->shm->dp_info),
-		 "send=SEND sqe/pkt, 1 enter/burst; recv=%s; sq=%u cq=%u%s", rxinfo,
-		 p->entries, p->ring.cq.ring_entries, p->blocking ? " blocking" : "");
+		 "send=SEND sqe/pkt, 1 enter/burst; recv=%s; sq=%u cq=%u%s; taskrun=%s", rxinfo,
+		 p->entries, p->ring.cq.ring_entries, p->blocking ? " blocking" : "",
+		 ur_taskrun[tr].info);
 	return 0;
 
 unmap_pbuf:
@@ -387,7 +448,7 @@ static int ur_tx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int n)
 	ctx->st->tx_syscalls++;
 	ret = io_uring_submit_and_wait(&p->ring, (unsigned int)n);
 	for (;;) {
-		ur_reap(p, &ctx->st->tx_syscalls);
+		ur_reap(p, &ctx->st->tx_syscalls, &ctx->st->rx_syscalls);
 		if (!p->tx_left && !io_uring_sq_ready(&p->ring))
 			break;
 		/* EBUSY/EAGAIN (CQ backed up, just reaped) and EINTR: enter again. */
@@ -426,7 +487,7 @@ static int ur_rx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int max)
 	if (max <= 0)
 		return 0;
 	ur_arm_rx(p, (unsigned int)max);
-	ur_reap(p, &ctx->st->rx_syscalls);
+	ur_reap(p, &ctx->st->rx_syscalls, &ctx->st->rx_syscalls);
 	if (p->done_head == p->done_tail && p->blocking && !p->rx_err) {
 		struct __kernel_timespec ts = { 0, UR_WAIT_NS };
 		struct io_uring_cqe *cqe;
@@ -436,6 +497,10 @@ static int ur_rx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int max)
 		ret = io_uring_submit_and_wait_timeout(&p->ring, &cqe, 1, &ts, NULL);
 		if (ret == -ETIME)
 			ret = 0;
+	} else if (p->defer && p->done_head == p->done_tail && !p->rx_err) {
+		/* Deferred task_work runs only here: submit and reap, one enter. */
+		ctx->st->rx_syscalls++;
+		ret = io_uring_submit_and_get_events(&p->ring);
 	} else if (io_uring_sq_ready(&p->ring)) {
 		/* Enter only to submit: an idle non-blocking poll is a CQ peek. */
 		ctx->st->rx_syscalls++;
@@ -444,7 +509,7 @@ static int ur_rx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int max)
 	if (ret < 0 && ret != -EINTR && ret != -EBUSY && ret != -EAGAIN)
 		return ret;
 	/* A RECV finds data already queued on the socket inline, in the enter. */
-	ur_reap(p, &ctx->st->rx_syscalls);
+	ur_reap(p, &ctx->st->rx_syscalls, &ctx->st->rx_syscalls);
 	while (got < max && p->done_head != p->done_tail) {
 		struct ur_done d = p->done[p->done_head++ & (UR_MAX_ENTRIES - 1)];
 
@@ -490,7 +555,8 @@ static int ur_kstats(struct dp_ctx *ctx, struct ep_kstats *ks)
 const struct dp_ops dp_uring_ops = {
 	.name = "uring",
 	.desc = "UDP socket through io_uring: SEND sqe per packet, one enter per burst; "
-		"RECV single or multishot with a provided-buffer ring",
+		"RECV single or multishot with a provided-buffer ring; completion task_work "
+		"by IPI, coop or defer",
 	.caps = DP_CAP_BATCH,
 	.priv_size = sizeof(struct ur_priv),
 	.probe = ur_probe,

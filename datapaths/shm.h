@@ -22,6 +22,8 @@ enum ep_state { EP_ST_INIT = 0, EP_ST_READY, EP_ST_RUNNING, EP_ST_DONE, EP_ST_FA
 enum packet_tx_mode { PKT_TX_RING = 0, PKT_TX_SENDTO };
 enum packet_rx_mode { PKT_RX_RING = 0, PKT_RX_RECV };
 enum uring_rx_mode { URING_RX_SINGLE = 0, URING_RX_MULTISHOT };
+/* Who runs io_uring's completion task_work: see datapaths/dp_uring.c. */
+enum uring_taskrun_mode { URING_TASKRUN_DEFAULT = 0, URING_TASKRUN_COOP, URING_TASKRUN_DEFER };
 
 struct ep_config {
 	char datapath[16];
@@ -50,6 +52,7 @@ struct ep_config {
 	uint32_t packet_rx;   /* enum packet_rx_mode */
 	uint32_t uring_rx;    /* enum uring_rx_mode */
 	uint32_t pad;
+	uint32_t uring_taskrun; /* enum uring_taskrun_mode */
 };
 
 /* Endpoint counters: engine counts packets, datapaths count their calls. */

@@ -32,6 +32,9 @@
 #define CFG_PACKET_RX_RECV 1
 #define CFG_URING_RX_SINGLE 0
 #define CFG_URING_RX_MULTISHOT 1
+#define CFG_URING_TASKRUN_DEFAULT 0
+#define CFG_URING_TASKRUN_COOP 1
+#define CFG_URING_TASKRUN_DEFER 2
 
 #define CFG_MAX_BURST 256 /* DP_MAX_BURST in datapaths/dp.h */
 #define CFG_FRAME_MIN 64
@@ -77,6 +80,10 @@ const struct config_key_info config_keys[] = {
 	{ "packet_rx", "datapath", "ring|recv", "ring", "packet: receive through the ring or recv()" },
 	{ "uring_rx", "datapath", "single|multishot", "single",
 	  "uring: one receive per submission or multishot receive" },
+	{ "uring_taskrun", "datapath", "default|coop|defer", "default",
+	  "uring: who runs completion task_work: default = an IPI interrupts the endpoint; "
+	  "coop = no IPI, run when the endpoint enters the kernel (COOP_TASKRUN|TASKRUN_FLAG); "
+	  "defer = only when the endpoint enters to reap (SINGLE_ISSUER|DEFER_TASKRUN)" },
 	{ "probes", "probes", "off|aggregate|path", "off", "kernel probes around the run" },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
@@ -114,6 +121,7 @@ static const char *const w_dp[] = { "udp", "mmsg", "packet", "uring", NULL };
 static const char *const w_ptx[] = { "ring", "sendto", NULL };
 static const char *const w_prx[] = { "ring", "recv", NULL };
 static const char *const w_urx[] = { "single", "multishot", NULL };
+static const char *const w_utr[] = { "default", "coop", "defer", NULL };
 static const char *const w_probes[] = { "off", "aggregate", "path", NULL };
 
 #define OFF(f) offsetof(struct case_cfg, f), sizeof(((struct case_cfg *)0)->f)
@@ -147,6 +155,7 @@ static const struct key_def key_defs[] = {
 	{ .type = V_ENUM, .store = S_INT, OFF(packet_tx), .words = w_ptx },
 	{ .type = V_ENUM, .store = S_INT, OFF(packet_rx), .words = w_prx },
 	{ .type = V_ENUM, .store = S_INT, OFF(uring_rx), .words = w_urx },
+	{ .type = V_ENUM, .store = S_INT, OFF(uring_taskrun), .words = w_utr },
 	{ .type = V_ENUM, .store = S_INT, OFF(probes), .words = w_probes },
 };
 
@@ -180,6 +189,7 @@ void case_defaults(struct case_cfg *c)
 	c->packet_tx = CFG_PACKET_TX_RING;
 	c->packet_rx = CFG_PACKET_RX_RING;
 	c->uring_rx = CFG_URING_RX_SINGLE;
+	c->uring_taskrun = CFG_URING_TASKRUN_DEFAULT;
 	c->probes = PROBES_OFF;
 }
 

@@ -46,6 +46,7 @@ struct case_cfg {
 	int packet_tx;           /* enum packet_tx_mode */
 	int packet_rx;           /* enum packet_rx_mode */
 	int uring_rx;            /* enum uring_rx_mode */
+	int uring_taskrun;       /* enum uring_taskrun_mode */
 	/* [probes] */
 	int probes;              /* enum probes_mode */
 };

@@ -54,10 +54,13 @@ static json_t *stats_json(const struct ep_stats *a, const struct ep_stats *b)
 json_t *case_cfg_json(const struct case_cfg *c)
 {
 	static const char *const ptx[] = { "ring", "sendto" }, *const prx[] = { "ring", "recv" },
-				 *const urx[] = { "single", "multishot" };
+				 *const urx[] = { "single", "multishot" },
+				 *const utr[] = { "default", "coop", "defer" };
+	const char *taskrun = c->uring_taskrun >= 0 && c->uring_taskrun < 3 ? utr[c->uring_taskrun]
+									   : "?";
 
 	return json_pack("{s:s, s:i, s:i, s:f, s:f, s:s, s:s, s:i, s:s, s:I, s:b, s:b, s:i, s:i,"
-			 " s:s, s:i, s:i, s:s, s:i, s:i, s:i, s:s, s:s, s:s, s:s}",
+			 " s:s, s:i, s:i, s:s, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:s}",
 			 "name", c->name, "repeat", c->repeat, "rep", c->rep, "duration_s",
 			 c->duration_s, "warmup_s", c->warmup_s, "pattern",
 			 pattern_name(c->pattern), "open_loop",
@@ -68,7 +71,8 @@ json_t *case_cfg_json(const struct case_cfg *c)
 			 topo_name(c->topology), "cpu_a", c->cpu_a, "cpu_b", c->cpu_b, "datapath",
 			 c->datapath, "burst", c->burst, "sndbuf", c->sndbuf, "rcvbuf", c->rcvbuf,
 			 "packet_tx", ptx[c->packet_tx & 1], "packet_rx", prx[c->packet_rx & 1],
-			 "uring_rx", urx[c->uring_rx & 1], "probes", probes_name(c->probes));
+			 "uring_rx", urx[c->uring_rx & 1], "uring_taskrun", taskrun, "probes",
+			 probes_name(c->probes));
 }
 
 json_t *histo_json(const struct histo *h)

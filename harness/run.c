@@ -259,6 +259,7 @@ static void fill_ep_config(struct ep_config *ec, const struct case_cfg *c, const
 	ec->packet_tx = (uint32_t)c->packet_tx;
 	ec->packet_rx = (uint32_t)c->packet_rx;
 	ec->uring_rx = (uint32_t)c->uring_rx;
+	ec->uring_taskrun = (uint32_t)c->uring_taskrun;
 }
 
 /* AF_PACKET receivers take frames from the tap, before IP: keep the UDP
@@ -640,6 +641,27 @@ int json_write_atomic(json_t *j, const char *path)
 	return 0;
 }
 
+/* The breakdowns after the table, so the table reads as one. */
+static void print_breakdowns(json_t *list)
+{
+	size_t k;
+	json_t *r;
+
+	json_array_foreach(list, k, r) {
+		json_t *p = json_object_get(r, "params");
+
+		if (!json_object_get(r, "attribution"))
+			continue;
+		printf("\ncase %d: %s %s %s size=%d: where the time goes (ns per packet)\n",
+		       (int)json_integer_value(json_object_get(r, "case")),
+		       json_string_value(json_object_get(p, "datapath")),
+		       json_string_value(json_object_get(p, "topology")),
+		       json_string_value(json_object_get(p, "pattern")),
+		       (int)json_integer_value(json_object_get(p, "size")));
+		attr_print(stdout, json_object_get(r, "attribution"));
+	}
+}
+
 static void usage_run(FILE *f)
 {
 	fprintf(f,
@@ -831,8 +853,6 @@ int do_run(int argc, char **argv)
 			free(s);
 		} else {
 			table_row(stdout, res);
-			if (json_object_get(res, "attribution"))
-				attr_print(stdout, json_object_get(res, "attribution"));
 		}
 		fflush(stdout);
 		json_array_append_new(list, res);
@@ -844,8 +864,10 @@ int do_run(int argc, char **argv)
 	json_object_set_new(run, "cases_unsupported", json_integer(nunsup));
 	snprintf(run_json, sizeof(run_json), "%s/run.json", run_dir);
 	json_write_atomic(run, run_json);
-	if (!json_out && json_array_size(list))
+	if (!json_out && json_array_size(list)) {
 		table_footer(stdout, list);
+		print_breakdowns(list);
+	}
 	fprintf(stderr, "bypasslab: %d/%d case(s) done (%d failed, %d unsupported), results in %s\n",
 		ndone, ncases, nfail, nunsup, run_dir);
 	ret = interrupted ? EXIT_INTERRUPTED : nfail ? EXIT_FAIL : EXIT_OK;

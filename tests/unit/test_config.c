@@ -100,6 +100,7 @@ static void assert_case_equal(const struct case_cfg *a, const struct case_cfg *b
 	assert_int_equal(a->packet_tx, b->packet_tx);
 	assert_int_equal(a->packet_rx, b->packet_rx);
 	assert_int_equal(a->uring_rx, b->uring_rx);
+	assert_int_equal(a->uring_taskrun, b->uring_taskrun);
 	assert_int_equal(a->probes, b->probes);
 }
 
@@ -131,9 +132,10 @@ static void test_defaults(void **state)
 	assert_int_equal(d.sndbuf, 0);
 	assert_int_equal(d.rcvbuf, 0);
 	assert_int_equal(d.ring_frames, 4096);
-	assert_int_equal(d.packet_tx, PACKET_TX_RING);
-	assert_int_equal(d.packet_rx, PACKET_RX_RING);
+	assert_int_equal(d.packet_tx, PKT_TX_RING);
+	assert_int_equal(d.packet_rx, PKT_RX_RING);
 	assert_int_equal(d.uring_rx, URING_RX_SINGLE);
+	assert_int_equal(d.uring_taskrun, URING_TASKRUN_DEFAULT);
 	assert_int_equal(d.probes, PROBES_OFF);
 
 	/* Sections without keys: one case, all defaults, named after the file. */
@@ -182,6 +184,7 @@ static void test_full_file(void **state)
 		    "packet_tx = sendto\n"
 		    "packet_rx = recv\n"
 		    "uring_rx = multishot\n"
+		    "uring_taskrun = defer\n"
 		    "[probes]\n"
 		    "probes = aggregate\n",
 		    &c, &n);
@@ -207,9 +210,10 @@ static void test_full_file(void **state)
 	assert_int_equal(c->sndbuf, 256 * 1024);
 	assert_int_equal(c->rcvbuf, 4 * 1024 * 1024);
 	assert_int_equal(c->ring_frames, 1024);
-	assert_int_equal(c->packet_tx, PACKET_TX_SENDTO);
-	assert_int_equal(c->packet_rx, PACKET_RX_RECV);
+	assert_int_equal(c->packet_tx, PKT_TX_SENDTO);
+	assert_int_equal(c->packet_rx, PKT_RX_RECV);
 	assert_int_equal(c->uring_rx, URING_RX_MULTISHOT);
+	assert_int_equal(c->uring_taskrun, URING_TASKRUN_DEFER);
 	assert_int_equal(c->probes, PROBES_AGGREGATE);
 	free(c);
 }
@@ -466,6 +470,59 @@ static void test_bool_and_enum_words(void **state)
 	free(c);
 }
 
+/* Every uring_taskrun word, in any case, stored as the shm.h enum value; the
+ * key sweeps like any other and can be overridden with --set. */
+static void test_uring_taskrun(void **state)
+{
+	char err[CONFIG_ERR_LEN];
+	struct case_cfg *c;
+	struct sweep sw;
+	int n;
+
+	(void)state;
+	expand_text("taskrun.ini",
+		    "[workload]\npattern = pingpong\n[datapath]\ndatapath = uring\n"
+		    "uring_rx = single, multishot\nuring_taskrun = default, COOP, Defer\n",
+		    &c, &n);
+	assert_int_equal(n, 6);
+	/* uring_taskrun comes after uring_rx in the schema: it varies fastest. */
+	assert_int_equal(c[0].uring_taskrun, URING_TASKRUN_DEFAULT);
+	assert_int_equal(c[1].uring_taskrun, URING_TASKRUN_COOP);
+	assert_int_equal(c[2].uring_taskrun, URING_TASKRUN_DEFER);
+	assert_int_equal(c[3].uring_rx, URING_RX_MULTISHOT);
+	assert_int_equal(c[3].uring_taskrun, URING_TASKRUN_DEFAULT);
+	assert_int_equal(c[5].uring_taskrun, URING_TASKRUN_DEFER);
+	free(c);
+
+	/* Every mode combines with blocking receives (uring_rx=single). */
+	expand_text("taskrun-blocking.ini",
+		    "[workload]\nblocking = yes\n[datapath]\ndatapath = uring\n"
+		    "uring_taskrun = coop, defer\n",
+		    &c, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(c[0].blocking, 1);
+	assert_int_equal(c[1].uring_taskrun, URING_TASKRUN_DEFER);
+	free(c);
+
+	/* Ignored by the other datapaths, like uring_rx. */
+	expand_text("taskrun-udp.ini", "[datapath]\ndatapath = udp\nuring_taskrun = defer\n", &c,
+		    &n);
+	assert_int_equal(n, 1);
+	free(c);
+
+	sweep_init(&sw);
+	assert_int_equal(load_text(&sw, "taskrun-set.ini",
+				   "[datapath]\ndatapath = uring\nuring_taskrun = defer\n", err),
+			 0);
+	assert_int_equal(config_set(&sw, "uring_taskrun=coop,default", err, sizeof(err)), 0);
+	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(c[0].uring_taskrun, URING_TASKRUN_COOP);
+	assert_int_equal(c[1].uring_taskrun, URING_TASKRUN_DEFAULT);
+	free(c);
+	sweep_free(&sw);
+}
+
 /* Settings that do not apply, or look odd but are meaningful, are not errors. */
 static void test_valid_combinations(void **state)
 {
@@ -563,8 +620,8 @@ static void test_keys_table(void **state)
 		if (config_set(&sw, kv, err, sizeof(err)))
 			fail_msg("%s: %s", kv, err);
 	}
-	assert_int_equal(nkeys, 24);
-	assert_int_equal(sw.nkeys, 23);
+	assert_int_equal(nkeys, 25);
+	assert_int_equal(sw.nkeys, 24);
 	for (int i = 1; i < sw.nkeys; i++)
 		assert_true(strcmp(sw.keys[i - 1].key, sw.keys[i].key) != 0);
 	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), 0);
@@ -797,6 +854,14 @@ static void run_set_error(void **state)
 	X(bad_enum_packet_tx, D "packet_tx = recv\n", 2, "key 'packet_tx'", "ring|sendto")     \
 	X(bad_enum_packet_rx, D "packet_rx = sendto\n", 2, "key 'packet_rx'", "ring|recv")     \
 	X(bad_enum_uring_rx, D "uring_rx = multi\n", 2, "key 'uring_rx'", "single|multishot")  \
+	X(bad_enum_uring_taskrun, D "datapath = uring\nuring_taskrun = ipi\n", 3,              \
+	  "key 'uring_taskrun'", "unknown value 'ipi' (allowed: default|coop|defer)")            \
+	X(bad_enum_uring_taskrun_in_list, D "uring_taskrun = coop, deferred\n", 2,             \
+	  "key 'uring_taskrun'", "unknown value 'deferred' (allowed: default|coop|defer)")       \
+	X(uring_taskrun_range, D "uring_taskrun = 0..2\n", 2, "key 'uring_taskrun'",             \
+	  "ranges are only for integer keys")                                                    \
+	X(uring_taskrun_wrong_section, W "uring_taskrun = coop\n", 2, "key 'uring_taskrun'",     \
+	  "belongs in [datapath]")                                                               \
 	X(bad_enum_probes, "[probes]\nprobes = all\n", 2, "key 'probes'", "off|aggregate|path") \
 	X(bad_bool, W "blocking = maybe\n", 2, "key 'blocking'", "'maybe' is not a yes/no")    \
 	X(bad_bool_touch, W "touch = 2\n", 2, "key 'touch'", "'2' is not a yes/no")            \
@@ -908,7 +973,10 @@ static void run_set_error(void **state)
 	X(unknown, "sizes=64", 0, "key 'sizes'", "(allowed: name, repeat, duration")            \
 	X(bad_value, "size=63", 0, "key 'size'", "63 is below the 64-byte minimum frame")       \
 	X(list_repeat, "repeat=2,3", 0, "key 'repeat'", "takes one value")                      \
-	X(bad_range, "size=64..", 0, "key 'size'", "bad range")
+	X(bad_range, "size=64..", 0, "key 'size'", "bad range")                                 \
+	X(bad_uring_taskrun, "uring_taskrun=coop,sqpoll", 0, "key 'uring_taskrun'",              \
+	  "unknown value 'sqpoll' (allowed: default|coop|defer)")                                \
+	X(empty_uring_taskrun, "uring_taskrun=", 0, "key 'uring_taskrun'", "empty value")
 
 LOAD_ERRORS(DEF_CASE)
 EXPAND_ERRORS(DEF_CASE)
@@ -984,6 +1052,7 @@ int main(void)
 		cmocka_unit_test(test_rate_suffixes),
 		cmocka_unit_test(test_cpu_auto),
 		cmocka_unit_test(test_bool_and_enum_words),
+		cmocka_unit_test(test_uring_taskrun),
 		cmocka_unit_test(test_valid_combinations),
 		cmocka_unit_test(test_name_default),
 		cmocka_unit_test(test_keys_table),
