@@ -84,7 +84,8 @@ const struct config_key_info config_keys[] = {
 	  "uring: who runs completion task_work: default = an IPI interrupts the endpoint; "
 	  "coop = no IPI, run when the endpoint enters the kernel (COOP_TASKRUN|TASKRUN_FLAG); "
 	  "defer = only when the endpoint enters to reap (SINGLE_ISSUER|DEFER_TASKRUN)" },
-	{ "probes", "probes", "off|aggregate|path", "off", "kernel probes around the run" },
+	{ "probes", "probes", "off|aggregate|path", "aggregate",
+	  "eBPF cost attribution: off, per-CPU segments (aggregate), + per-packet stage latency (path)" },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -190,7 +191,7 @@ void case_defaults(struct case_cfg *c)
 	c->packet_rx = CFG_PACKET_RX_RING;
 	c->uring_rx = CFG_URING_RX_SINGLE;
 	c->uring_taskrun = CFG_URING_TASKRUN_DEFAULT;
-	c->probes = PROBES_OFF;
+	c->probes = PROBES_AGGREGATE;
 }
 
 const char *topo_name(int t)

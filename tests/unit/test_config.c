@@ -136,7 +136,7 @@ static void test_defaults(void **state)
 	assert_int_equal(d.packet_rx, PKT_RX_RING);
 	assert_int_equal(d.uring_rx, URING_RX_SINGLE);
 	assert_int_equal(d.uring_taskrun, URING_TASKRUN_DEFAULT);
-	assert_int_equal(d.probes, PROBES_OFF);
+	assert_int_equal(d.probes, PROBES_AGGREGATE);
 
 	/* Sections without keys: one case, all defaults, named after the file. */
 	expand_text("empty-ish.ini", "; nothing set\n[run]\n[workload]\n", &c, &n);
