@@ -8,7 +8,7 @@ CLANG ?= clang
 BPFTOOL ?= bpftool
 ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
-PKGS := libbpf jansson inih liburing
+PKGS := libbpf jansson inih liburing libxdp
 CFLAGS ?= -O2 -g
 BL_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 CFLAGS += -DBL_VERSION=\"$(BL_VERSION)\"
@@ -26,12 +26,13 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 SRCS := $(wildcard lib/*.c datapaths/*.c harness/*.c analysis/*.c)
-SRCS := $(filter-out $(wildcard probes/*.bpf.c),$(SRCS) $(filter-out %.bpf.c,$(wildcard probes/*.c)))
+SRCS := $(filter-out %.bpf.c,$(SRCS) $(wildcard probes/*.c))
 OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(SRCS))
 MAIN_OBJ := $(OUTPUT)/harness/main.o
 LIB_OBJS := $(filter-out $(MAIN_OBJ),$(OBJS))
-BPF_SRCS := $(wildcard probes/*.bpf.c)
-SKELS := $(patsubst probes/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+# BPF programs: the probes' and the datapaths' (skeletons share .output/).
+BPF_SRCS := $(wildcard probes/*.bpf.c datapaths/*.bpf.c)
+SKELS := $(patsubst %.bpf.c,$(OUTPUT)/%.skel.h,$(notdir $(BPF_SRCS)))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 INTEG_SRCS := $(wildcard tests/integ/test_*.c)
@@ -63,6 +64,11 @@ $(OUTPUT)/vmlinux.h: | $(OUTPUT)
 $(OUTPUT)/%.bpf.o: probes/%.bpf.c $(OUTPUT)/vmlinux.h $(wildcard probes/*.h) | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Iprobes \
+		-c $< -o $@
+
+$(OUTPUT)/%.bpf.o: datapaths/%.bpf.c $(OUTPUT)/vmlinux.h $(wildcard datapaths/*.h) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Idatapaths \
 		-c $< -o $@
 
 $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o

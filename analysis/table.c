@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include <string.h>
 
+#include "runset.h"
+#include "summary.h"
 #include "table.h"
 
 static double jnum(json_t *o, const char *path)
@@ -59,10 +61,46 @@ void table_row(FILE *f, json_t *r)
 		st);
 }
 
+/* With repetitions, each combination's figures over its repetitions: the
+ * same tables `bypasslab report` writes, outliers listed, not dropped. */
+static void table_aggregate(FILE *f, json_t *results)
+{
+	struct runset rs;
+	struct ttable *t = NULL;
+	int nt = 0;
+
+	if (runset_from_array(results, &rs))
+		return;
+	if (!summary_tables(&rs, &t, &nt)) {
+		fprintf(f, "\nPer combination, over its repetitions (mean ±95 %% CI):\n\n");
+		/* The throughput and ping-pong tables; the breakdown follows per case. */
+		for (int i = 0; i < nt; i++) {
+			if (strcmp(t[i].id, "throughput") && strcmp(t[i].id, "pingpong"))
+				continue;
+			ttable_print(f, &t[i]);
+			fputc('\n', f);
+		}
+		if (summary_outliers(NULL, &rs, 1)) {
+			fprintf(f, "Outliers (beyond 1.5 IQR; kept in the statistics):\n");
+			summary_outliers(f, &rs, 1);
+		}
+		summary_free(t, nt);
+	}
+	runset_free(&rs);
+}
+
 void table_footer(FILE *f, json_t *results)
 {
-	(void)results;
+	json_t *r;
+	size_t i;
+	int reps = 0;
+
 	fprintf(f, "(pps over the measurement window; rx_Gb/s includes the 20 B L1 overhead; "
 		   "tx_sys/rx_sys = system calls per packet on the sender/client and the "
 		   "receiver/server)\n");
+	json_array_foreach(results, i, r)
+		reps |= json_integer_value(json_object_get(json_object_get(r, "params"),
+							   "repeat")) > 1;
+	if (reps)
+		table_aggregate(f, results);
 }

@@ -57,6 +57,7 @@ extern const struct dp_ops dp_udp_ops;
 extern const struct dp_ops dp_mmsg_ops;
 extern const struct dp_ops dp_packet_ops;
 extern const struct dp_ops dp_uring_ops;
+extern const struct dp_ops dp_xdp_ops;
 
 /* NULL-terminated registry. */
 extern const struct dp_ops *const dp_table[];

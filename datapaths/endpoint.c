@@ -32,6 +32,7 @@ const struct dp_ops *const dp_table[] = {
 	&dp_mmsg_ops,
 	&dp_packet_ops,
 	&dp_uring_ops,
+	&dp_xdp_ops,
 	NULL,
 };
 

@@ -24,6 +24,9 @@ enum packet_rx_mode { PKT_RX_RING = 0, PKT_RX_RECV };
 enum uring_rx_mode { URING_RX_SINGLE = 0, URING_RX_MULTISHOT };
 /* Who runs io_uring's completion task_work: see datapaths/dp_uring.c. */
 enum uring_taskrun_mode { URING_TASKRUN_DEFAULT = 0, URING_TASKRUN_COOP, URING_TASKRUN_DEFER };
+/* xdp: attach mode of the XDP program, and how the AF_XDP socket binds. */
+enum xdp_mode_cfg { XDPMODE_NATIVE = 0, XDPMODE_GENERIC };
+enum xdp_bind_cfg { XDPBIND_COPY = 0, XDPBIND_ZEROCOPY, XDPBIND_AUTO };
 
 struct ep_config {
 	char datapath[16];
@@ -53,6 +56,9 @@ struct ep_config {
 	uint32_t uring_rx;    /* enum uring_rx_mode */
 	uint32_t pad;
 	uint32_t uring_taskrun; /* enum uring_taskrun_mode */
+	uint32_t xdp_mode;      /* enum xdp_mode_cfg */
+	uint32_t xdp_bind;      /* enum xdp_bind_cfg */
+	uint32_t busy_poll;     /* xdp: SO_PREFER_BUSY_POLL/SO_BUSY_POLL(_BUDGET) */
 };
 
 /* Endpoint counters: engine counts packets, datapaths count their calls. */
@@ -83,6 +89,18 @@ struct ep_kstats {
 	uint64_t sock_drops; /* SO_MEMINFO SK_MEMINFO_DROPS / PACKET_STATISTICS tp_drops */
 	uint64_t ring_drops; /* packet ring: tp_drops; uring: CQ overflow */
 	uint64_t valid;
+	/* xdp: the AF_XDP socket's XDP_STATISTICS ... */
+	uint64_t xsk_rx_dropped;       /* no fill-ring buffer, or frame too large */
+	uint64_t xsk_rx_invalid_descs; /* descriptors the kernel rejected */
+	uint64_t xsk_tx_invalid_descs;
+	uint64_t xsk_rx_ring_full;     /* RX ring had no room */
+	uint64_t xsk_rx_fill_ring_empty_descs;
+	uint64_t xsk_tx_ring_empty_descs;
+	/* ... and the verdicts of its XDP program (enum xr_count) */
+	uint64_t xdp_redirect; /* our flow, into the socket */
+	uint64_t xdp_fallback; /* our flow, no socket: passed to the stack */
+	uint64_t xdp_pass;     /* other traffic: passed */
+	uint64_t xsk_rx_unread; /* xdp: frames left in the RX ring when the engine stopped */
 };
 
 struct ep_shm {

@@ -35,6 +35,11 @@
 #define CFG_URING_TASKRUN_DEFAULT 0
 #define CFG_URING_TASKRUN_COOP 1
 #define CFG_URING_TASKRUN_DEFER 2
+#define CFG_XDP_MODE_NATIVE 0
+#define CFG_XDP_MODE_GENERIC 1
+#define CFG_XDP_BIND_COPY 0
+#define CFG_XDP_BIND_ZEROCOPY 1
+#define CFG_XDP_BIND_AUTO 2
 
 #define CFG_MAX_BURST 256 /* DP_MAX_BURST in datapaths/dp.h */
 #define CFG_FRAME_MIN 64
@@ -69,13 +74,14 @@ const struct config_key_info config_keys[] = {
 	  "veth pair through a bridge, or a direct veth pair" },
 	{ "cpu_a", "topology", "-1..1023|auto", "auto", "sender/client CPU (-1 = auto)" },
 	{ "cpu_b", "topology", "-1..1023|auto", "auto", "receiver/server CPU (-1 = auto)" },
-	{ "datapath", "datapath", "udp|mmsg|packet|uring", "udp", "how packets are moved" },
+	{ "datapath", "datapath", "udp|mmsg|packet|uring|xdp", "udp", "how packets are moved" },
 	{ "sndbuf", "datapath", "0..1073741824", "0",
 	  "SO_SNDBUF bytes, 0 = kernel default; k/M/G = 1024-based (\"64k\" = 65536)" },
 	{ "rcvbuf", "datapath", "0..1073741824", "0",
 	  "SO_RCVBUF bytes, 0 = kernel default; k/M/G = 1024-based (\"64k\" = 65536)" },
 	{ "ring_frames", "datapath", "64..65536, power of two", "4096",
-	  "packet: frames per ring; uring: queue entries" },
+	  "packet: frames per ring; uring: queue entries; xdp: UMEM frames per direction "
+	  "(= every ring's size)" },
 	{ "packet_tx", "datapath", "ring|sendto", "ring", "packet: transmit through the ring or sendto()" },
 	{ "packet_rx", "datapath", "ring|recv", "ring", "packet: receive through the ring or recv()" },
 	{ "uring_rx", "datapath", "single|multishot", "single",
@@ -84,6 +90,14 @@ const struct config_key_info config_keys[] = {
 	  "uring: who runs completion task_work: default = an IPI interrupts the endpoint; "
 	  "coop = no IPI, run when the endpoint enters the kernel (COOP_TASKRUN|TASKRUN_FLAG); "
 	  "defer = only when the endpoint enters to reap (SINGLE_ISSUER|DEFER_TASKRUN)" },
+	{ "xdp_mode", "datapath", "native|generic", "native",
+	  "xdp: attach mode of the XDP program on the endpoint's eth0 (driver or skb path)" },
+	{ "xdp_bind", "datapath", "copy|zerocopy|auto", "auto",
+	  "xdp: AF_XDP bind; auto = zero-copy, else copy; zerocopy where the device cannot = "
+	  "unsupported" },
+	{ "busy_poll", "datapath", "yes|no|true|false|on|off|1|0", "no",
+	  "xdp: SO_PREFER_BUSY_POLL, SO_BUSY_POLL=20us, SO_BUSY_POLL_BUDGET=burst; receive polls "
+	  "enter the kernel to busy-poll" },
 	{ "probes", "probes", "off|aggregate|path", "aggregate",
 	  "eBPF cost attribution: off, per-CPU segments (aggregate), + per-packet stage latency (path)" },
 	{ NULL, NULL, NULL, NULL, NULL },
@@ -118,11 +132,13 @@ struct key_def {
 
 static const char *const w_pattern[] = { "throughput", "pingpong", NULL };
 static const char *const w_topo[] = { "bridge", "direct", NULL };
-static const char *const w_dp[] = { "udp", "mmsg", "packet", "uring", NULL };
+static const char *const w_dp[] = { "udp", "mmsg", "packet", "uring", "xdp", NULL };
 static const char *const w_ptx[] = { "ring", "sendto", NULL };
 static const char *const w_prx[] = { "ring", "recv", NULL };
 static const char *const w_urx[] = { "single", "multishot", NULL };
 static const char *const w_utr[] = { "default", "coop", "defer", NULL };
+static const char *const w_xmode[] = { "native", "generic", NULL };
+static const char *const w_xbind[] = { "copy", "zerocopy", "auto", NULL };
 static const char *const w_probes[] = { "off", "aggregate", "path", NULL };
 
 #define OFF(f) offsetof(struct case_cfg, f), sizeof(((struct case_cfg *)0)->f)
@@ -157,6 +173,9 @@ static const struct key_def key_defs[] = {
 	{ .type = V_ENUM, .store = S_INT, OFF(packet_rx), .words = w_prx },
 	{ .type = V_ENUM, .store = S_INT, OFF(uring_rx), .words = w_urx },
 	{ .type = V_ENUM, .store = S_INT, OFF(uring_taskrun), .words = w_utr },
+	{ .type = V_ENUM, .store = S_INT, OFF(xdp_mode), .words = w_xmode },
+	{ .type = V_ENUM, .store = S_INT, OFF(xdp_bind), .words = w_xbind },
+	{ .type = V_BOOL, .store = S_INT, OFF(busy_poll) },
 	{ .type = V_ENUM, .store = S_INT, OFF(probes), .words = w_probes },
 };
 
@@ -191,6 +210,9 @@ void case_defaults(struct case_cfg *c)
 	c->packet_rx = CFG_PACKET_RX_RING;
 	c->uring_rx = CFG_URING_RX_SINGLE;
 	c->uring_taskrun = CFG_URING_TASKRUN_DEFAULT;
+	c->xdp_mode = CFG_XDP_MODE_NATIVE;
+	c->xdp_bind = CFG_XDP_BIND_AUTO;
+	c->busy_poll = 0;
 	c->probes = PROBES_AGGREGATE;
 }
 
@@ -1130,10 +1152,11 @@ cross_error(const struct sweep *sw, char *err, size_t errlen, const char *const 
 static int check_case(const struct sweep *sw, const struct case_cfg *c, char *err, size_t errlen)
 {
 	int is_uring = !strcmp(c->datapath, "uring");
-	/* packet with sendto() and recv() on both sides has no ring at all. */
-	int ring = is_uring || (!strcmp(c->datapath, "packet") &&
-				(c->packet_tx == CFG_PACKET_TX_RING ||
-				 c->packet_rx == CFG_PACKET_RX_RING));
+	/* packet with sendto() and recv() on both sides has no ring at all;
+	 * xdp's rings are as large as its UMEM pools. */
+	int ring = is_uring || !strcmp(c->datapath, "xdp") ||
+		   (!strcmp(c->datapath, "packet") &&
+		    (c->packet_tx == CFG_PACKET_TX_RING || c->packet_rx == CFG_PACKET_RX_RING));
 
 	/* Multishot receive completes on its own; there is no call to block in. */
 	if (is_uring && c->uring_rx == CFG_URING_RX_MULTISHOT && c->blocking)

@@ -47,6 +47,9 @@ struct case_cfg {
 	int packet_rx;           /* enum packet_rx_mode */
 	int uring_rx;            /* enum uring_rx_mode */
 	int uring_taskrun;       /* enum uring_taskrun_mode */
+	int xdp_mode;            /* enum xdp_mode_cfg */
+	int xdp_bind;            /* enum xdp_bind_cfg */
+	int busy_poll;           /* xdp */
 	/* [probes] */
 	int probes;              /* enum probes_mode */
 };
@@ -96,7 +99,7 @@ int sweep_varying(const struct sweep *sw, const char **keys, int max);
 struct config_key_info {
 	const char *key;
 	const char *section;
-	const char *allowed; /* human text: "64..1518", "udp|mmsg|packet|uring" */
+	const char *allowed; /* human text: "64..1518", "udp|mmsg|packet|uring|xdp" */
 	const char *def;
 	const char *help;
 };

@@ -3,8 +3,8 @@
 # what its datapaths need. A quick no-op when everything is present.
 set -eu
 PKGS="gcc make pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
-liburing-dev libjansson-dev libinih-dev libcmocka-dev iproute2 nftables procps \
-sockperf gnuplot-nox jq"
+liburing-dev libxdp-dev libjansson-dev libinih-dev libcmocka-dev iproute2 nftables procps \
+sockperf gnuplot-nox jq chromium"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"

@@ -10,6 +10,8 @@ int do_cleanup(int argc, char **argv);
 int do_probe(int argc, char **argv);
 int do_keys(int argc, char **argv);
 int do_topo(int argc, char **argv);
+int do_report(int argc, char **argv);  /* analysis/report.c */
+int do_compare(int argc, char **argv); /* analysis/compare.c */
 
 /* Exit codes (only main-level functions map errors to these). */
 enum {

@@ -23,6 +23,8 @@ static const struct command commands[] = {
 	{ "probe", do_probe, "probe: which datapaths work on this machine" },
 	{ "keys", do_keys, "keys: every config key, its section, allowed values and default" },
 	{ "topo", do_topo, "topo [--topology bridge|direct] -- CMD: run CMD on a run's topology" },
+	{ "report", do_report, "report RUN_DIR [--out DIR]: tables, CSV, plots, HTML page" },
+	{ "compare", do_compare, "compare RUN_A RUN_B | RUN --by KEY A B [--json]: B/A with CIs" },
 	{ "endpoint", endpoint_main, "endpoint --shm PATH: one endpoint (started by run)" },
 	{ NULL, NULL, NULL },
 };

@@ -55,24 +55,33 @@ json_t *case_cfg_json(const struct case_cfg *c)
 {
 	static const char *const ptx[] = { "ring", "sendto" }, *const prx[] = { "ring", "recv" },
 				 *const urx[] = { "single", "multishot" },
-				 *const utr[] = { "default", "coop", "defer" };
+				 *const utr[] = { "default", "coop", "defer" },
+				 *const xmode[] = { "native", "generic" },
+				 *const xbind[] = { "copy", "zerocopy", "auto" };
 	const char *taskrun = c->uring_taskrun >= 0 && c->uring_taskrun < 3 ? utr[c->uring_taskrun]
 									   : "?";
+	json_t *o;
 
-	return json_pack("{s:s, s:i, s:i, s:f, s:f, s:s, s:s, s:i, s:s, s:I, s:b, s:b, s:i, s:i,"
-			 " s:s, s:i, s:i, s:s, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:s}",
-			 "name", c->name, "repeat", c->repeat, "rep", c->rep, "duration_s",
-			 c->duration_s, "warmup_s", c->warmup_s, "pattern",
-			 pattern_name(c->pattern), "open_loop",
-			 c->pattern == PAT_PINGPONG ? (c->rate_pps ? "yes" : "no") : "n/a",
-			 "size", c->size, "rate", c->rate_pps ? "paced" : "max", "rate_pps",
-			 (json_int_t)c->rate_pps, "blocking", c->blocking, "touch", c->touch,
-			 "timeout_us", c->timeout_us, "outstanding", c->outstanding, "topology",
-			 topo_name(c->topology), "cpu_a", c->cpu_a, "cpu_b", c->cpu_b, "datapath",
-			 c->datapath, "burst", c->burst, "sndbuf", c->sndbuf, "rcvbuf", c->rcvbuf,
-			 "packet_tx", ptx[c->packet_tx & 1], "packet_rx", prx[c->packet_rx & 1],
-			 "uring_rx", urx[c->uring_rx & 1], "uring_taskrun", taskrun, "probes",
-			 probes_name(c->probes));
+	o = json_pack("{s:s, s:i, s:i, s:f, s:f, s:s, s:s, s:i, s:s, s:I, s:b, s:b, s:i, s:i,"
+		      " s:s, s:i, s:i, s:s, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:s}",
+		      "name", c->name, "repeat", c->repeat, "rep", c->rep, "duration_s",
+		      c->duration_s, "warmup_s", c->warmup_s, "pattern",
+		      pattern_name(c->pattern), "open_loop",
+		      c->pattern == PAT_PINGPONG ? (c->rate_pps ? "yes" : "no") : "n/a",
+		      "size", c->size, "rate", c->rate_pps ? "paced" : "max", "rate_pps",
+		      (json_int_t)c->rate_pps, "blocking", c->blocking, "touch", c->touch,
+		      "timeout_us", c->timeout_us, "outstanding", c->outstanding, "topology",
+		      topo_name(c->topology), "cpu_a", c->cpu_a, "cpu_b", c->cpu_b, "datapath",
+		      c->datapath, "burst", c->burst, "sndbuf", c->sndbuf, "rcvbuf", c->rcvbuf,
+		      "packet_tx", ptx[c->packet_tx & 1], "packet_rx", prx[c->packet_rx & 1],
+		      "uring_rx", urx[c->uring_rx & 1], "uring_taskrun", taskrun, "probes",
+		      probes_name(c->probes));
+	json_object_set_new(o, "xdp_mode", json_string(xmode[c->xdp_mode & 1]));
+	json_object_set_new(o, "xdp_bind",
+			    json_string(c->xdp_bind >= 0 && c->xdp_bind < 3 ? xbind[c->xdp_bind]
+									    : "?"));
+	json_object_set_new(o, "busy_poll", json_boolean(c->busy_poll));
+	return o;
 }
 
 json_t *histo_json(const struct histo *h)
@@ -123,12 +132,31 @@ static json_t *if_json(const struct result_if *r)
 			 (json_int_t)(a->tx_errors - b->tx_errors));
 }
 
+/* xdp: the socket's XDP_STATISTICS and its program's verdicts. */
+static void xdp_kstats_json(json_t *o, const struct ep_kstats *ks)
+{
+	json_object_set_new(o, "xsk",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "rx_dropped",
+				      (json_int_t)ks->xsk_rx_dropped, "rx_invalid_descs",
+				      (json_int_t)ks->xsk_rx_invalid_descs, "tx_invalid_descs",
+				      (json_int_t)ks->xsk_tx_invalid_descs, "rx_ring_full",
+				      (json_int_t)ks->xsk_rx_ring_full, "rx_fill_ring_empty_descs",
+				      (json_int_t)ks->xsk_rx_fill_ring_empty_descs,
+				      "tx_ring_empty_descs", (json_int_t)ks->xsk_tx_ring_empty_descs,
+				      "rx_unread_at_stop", (json_int_t)ks->xsk_rx_unread));
+	json_object_set_new(o, "xdp_prog",
+			    json_pack("{s:I, s:I, s:I}", "redirect", (json_int_t)ks->xdp_redirect,
+				      "fallback_pass", (json_int_t)ks->xdp_fallback, "pass",
+				      (json_int_t)ks->xdp_pass));
+}
+
 #define NSD(f) ((json_int_t)(in->ns_after[i].f - in->ns_before[i].f))
 
 static json_t *reconcile_json(const struct result_in *in)
 {
 	const struct ep_stats *a = &in->ep[0].shm->st, *b = &in->ep[1].shm->st;
 	int is_packet = !strcmp(in->case_cfg->datapath, "packet");
+	int is_xdp = !strcmp(in->case_cfg->datapath, "xdp");
 	json_t *o = json_object(), *where = json_object(), *ns = json_object();
 	int64_t a_tx = (int64_t)a->tx_pkts, b_tx = (int64_t)b->tx_pkts;
 	int64_t b_rx = (int64_t)(b->rx_pkts - b->rx_dup);
@@ -174,6 +202,24 @@ static json_t *reconcile_json(const struct result_in *in)
 		if (d)
 			json_object_set_new(where, k, json_integer(d));
 		located += d;
+		/* AF_XDP: what the socket dropped (no fill buffer, RX ring full),
+		 * and what it received after the endpoint stopped reading. Frames
+		 * its XDP program passed on (no socket bound) are in the UDP
+		 * counters above. */
+		if (is_xdp) {
+			const struct ep_kstats *ks = &in->ep[i].shm->ks;
+
+			d = (int64_t)(ks->xsk_rx_dropped + ks->xsk_rx_ring_full);
+			snprintf(k, sizeof(k), "%c.xsk_drops", i ? 'b' : 'a');
+			if (d)
+				json_object_set_new(where, k, json_integer(d));
+			located += d;
+			d = (int64_t)ks->xsk_rx_unread;
+			snprintf(k, sizeof(k), "%c.xsk_unread_at_stop", i ? 'b' : 'a');
+			if (d)
+				json_object_set_new(where, k, json_integer(d));
+			located += d;
+		}
 	}
 	if (in->nifs >= 2)
 		if_tx = (int64_t)(in->ifs[0].after.tx_packets - in->ifs[0].before.tx_packets) +
@@ -271,6 +317,8 @@ json_t *result_build(const struct result_in *in, json_t *samples)
 					    json_pack("{s:I, s:I}", "socket",
 						      (json_int_t)e->shm->ks.sock_drops, "ring",
 						      (json_int_t)e->shm->ks.ring_drops));
+		if (e->shm->ks.valid && !strcmp(c->datapath, "xdp"))
+			xdp_kstats_json(json_object_get(o, "kernel_drops"), &e->shm->ks);
 		json_object_set_new(eps, i ? "b" : "a", o);
 	}
 	json_object_set_new(r, "endpoints", eps);

@@ -32,6 +32,7 @@
 #include "endpoint.h"
 #include "harness.h"
 #include "log.h"
+#include "progress.h"
 #include "attr.h"
 #include "attr_user.h"
 #include "result.h"
@@ -260,6 +261,9 @@ static void fill_ep_config(struct ep_config *ec, const struct case_cfg *c, const
 	ec->packet_rx = (uint32_t)c->packet_rx;
 	ec->uring_rx = (uint32_t)c->uring_rx;
 	ec->uring_taskrun = (uint32_t)c->uring_taskrun;
+	ec->xdp_mode = (uint32_t)c->xdp_mode;
+	ec->xdp_bind = (uint32_t)c->xdp_bind;
+	ec->busy_poll = (uint32_t)c->busy_poll;
 }
 
 /* AF_PACKET receivers take frames from the tap, before IP: keep the UDP
@@ -389,6 +393,9 @@ static json_t *run_case(struct case_ctx *cc)
 		goto out;
 	}
 	topo_ok = 1;
+	/* Not for xdp: its XDP program takes our frames before IP, and passes
+	 * only what is not ours, or ours while no socket is bound; the UDP
+	 * counters see those, and the reconciliation counts them. */
 	if (!strcmp(c->datapath, "packet")) {
 		for (int i = 0; i < 2 && !err; i++)
 			err = netns_visit(t.ep[i].ns, run_in_ns_nft, NULL);
@@ -532,10 +539,23 @@ static json_t *run_case(struct case_ctx *cc)
 	wait_state(&ep[1], EP_ST_DONE, STOP_TIMEOUT_MS);
 	path_counters_read(&t, &pc1);
 	for (int i = 0; i < 2; i++) {
-		if (ep[i].shm->state == EP_ST_FAILED) {
+		uint32_t st = ep[i].shm->state;
+
+		if (st == EP_ST_FAILED) {
 			snprintf(status, sizeof(status), "failed");
 			snprintf(errmsg, sizeof(errmsg), "endpoint %c: %s", ep[i].tag,
 				 ep[i].shm->errmsg);
+		} else if (st != EP_ST_DONE) {
+			/* Died (killed, crashed) or hung: its counters stop short. */
+			snprintf(status, sizeof(status), "failed");
+			if (ep[i].reaped && WIFSIGNALED(ep[i].status))
+				snprintf(errmsg, sizeof(errmsg),
+					 "endpoint %c (pid %d) was killed by signal %d", ep[i].tag,
+					 ep[i].pid, WTERMSIG(ep[i].status));
+			else
+				snprintf(errmsg, sizeof(errmsg),
+					 "endpoint %c (pid %d) did not finish (state %u)", ep[i].tag,
+					 ep[i].pid, st);
 		}
 	}
 
@@ -650,7 +670,8 @@ static void print_breakdowns(json_t *list)
 	json_array_foreach(list, k, r) {
 		json_t *p = json_object_get(r, "params");
 
-		if (!json_object_get(r, "attribution"))
+		if (!json_object_get(r, "attribution") ||
+		    strcmp(json_string_value(json_object_get(r, "status")), "ok"))
 			continue;
 		printf("\ncase %d: %s %s %s size=%d: where the time goes (ns per packet)\n",
 		       (int)json_integer_value(json_object_get(r, "case")),
@@ -697,6 +718,7 @@ int do_run(int argc, char **argv)
 	uint64_t tsc_hz;
 	time_t now;
 	struct tm tm;
+	struct progress prog;
 
 	if (!sets)
 		return EXIT_FAIL;
@@ -807,6 +829,7 @@ int do_run(int argc, char **argv)
 	if (!json_out)
 		table_header(stdout);
 
+	progress_init(&prog);
 	for (int i = 0; i < ncases && !interrupted; i++) {
 		struct case_ctx cc = {
 			.c = &cases[i], .idx = i, .ncases = ncases, .run_dir = run_dir,
@@ -816,11 +839,9 @@ int do_run(int argc, char **argv)
 		const char *st;
 		json_t *res;
 
-		fprintf(stderr, "bypasslab: case %d/%d: %s %s %s size=%u burst=%u rep=%u\n", i + 1,
-			ncases, cases[i].datapath, topo_name(cases[i].topology),
-			pattern_name(cases[i].pattern), cases[i].size, cases[i].burst,
-			cases[i].rep + 1);
+		progress_case(&prog, cases, i, ncases);
 		res = run_case(&cc);
+		progress_clear(&prog);
 		if (!res)
 			continue;
 		json_object_set_new(res, "run_id", json_string(run_id));

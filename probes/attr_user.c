@@ -14,6 +14,8 @@
 #include "attr.skel.h"
 #include "attr_user.h"
 #include "log.h"
+#include "path.h"
+#include "path.skel.h"
 
 static const char *const syscall_names[] = {
 #include "syscall_names.h"
@@ -39,12 +41,22 @@ struct attr {
 	char missing[512];
 	void *m_segs, *m_hist, *m_evs;
 	size_t sz_segs, sz_hist, sz_evs;
+	/* probes=path: the per-packet stage latency object (path.bpf.c). */
+	struct path_bpf *pskel;
+	const char *pattach;
+	struct bpf_link *plinks[16];
+	int nplinks;
+	char pmissing[256];
+	void *m_phist, *m_pevs;
+	size_t sz_phist, sz_pevs;
 };
 
 struct attr_snap {
 	struct attr_seg *segs;
 	uint64_t *hist;
 	uint64_t *evs;
+	struct path_hist *phist; /* path mode only */
+	uint64_t *pevs;
 	uint64_t busy_ticks[64], total_ticks[64];
 };
 
@@ -76,48 +88,62 @@ static int is_required(const char *tp)
 	return 0;
 }
 
-static struct attr_bpf *open_variant(struct attr *a, int use_btf)
+static void add_missing(char *missing, size_t len, const char *tp)
+{
+	size_t n = strlen(missing);
+
+	snprintf(missing + n, len - n, "%s%s", n ? "," : "", tp);
+}
+
+/* Keep one wrapper set ("btf_" or "raw_" programs) of obj. tp_btf needs the
+ * tracepoint's BTF type; an absent optional one (e.g. local_timer_* off x86)
+ * is left out and listed in missing, not fatal. */
+static int select_variant(struct bpf_object *obj, int use_btf, char *missing, size_t len)
 {
 	const char *want = use_btf ? "btf_" : "raw_";
-	struct btf *vmlinux = use_btf ? btf__load_vmlinux_btf() : NULL;
+	struct btf *vmlinux = NULL;
 	struct bpf_program *p;
+
+	if (use_btf) {
+		vmlinux = btf__load_vmlinux_btf();
+		if (!vmlinux)
+			return -errno;
+	}
+	missing[0] = 0;
+	bpf_object__for_each_program(p, obj) {
+		char tname[96];
+
+		if (strncmp(bpf_program__name(p), want, 4)) {
+			bpf_program__set_autoload(p, false);
+			continue;
+		}
+		snprintf(tname, sizeof(tname), "btf_trace_%s", tp_of(p));
+		if (vmlinux && btf__find_by_name_kind(vmlinux, tname, BTF_KIND_TYPEDEF) < 0) {
+			bpf_program__set_autoload(p, false);
+			if (!is_required(tp_of(p)))
+				add_missing(missing, len, tp_of(p));
+		}
+	}
+	btf__free(vmlinux);
+	return 0;
+}
+
+static struct attr_bpf *open_variant(struct attr *a, int use_btf)
+{
 	struct attr_bpf *skel;
 	int err;
 
 	skel = attr_bpf__open();
-	if (!skel) {
-		err = -errno;
-		btf__free(vmlinux);
-		errno = -err;
+	if (!skel)
 		return NULL;
-	}
 	skel->rodata->targ_cpu_mask = a->cpu_mask;
 	bpf_map__set_max_entries(skel->maps.segs, (__u32)(a->ncpus * ATTR_NSLOTS));
 	bpf_map__set_max_entries(skel->maps.sys_hist,
 				 (__u32)(a->ncpus * ATTR_NR_SYSCALLS * ATTR_HIST_SLOTS));
 	bpf_map__set_max_entries(skel->maps.evs, (__u32)(a->ncpus * ATTR_NEV));
-	a->missing[0] = 0;
-	bpf_object__for_each_program(p, skel->obj) {
-		const char *name = bpf_program__name(p);
-		char tname[96];
-
-		if (strncmp(name, want, 4)) {
-			bpf_program__set_autoload(p, false);
-			continue;
-		}
-		/* tp_btf needs the tracepoint's BTF type; an absent optional one
-		 * (e.g. local_timer_* off x86) is left out, not fatal. */
-		snprintf(tname, sizeof(tname), "btf_trace_%s", tp_of(p));
-		if (vmlinux && btf__find_by_name_kind(vmlinux, tname, BTF_KIND_TYPEDEF) < 0) {
-			bpf_program__set_autoload(p, false);
-			if (!is_required(tp_of(p)))
-				snprintf(a->missing + strlen(a->missing),
-					 sizeof(a->missing) - strlen(a->missing), "%s%s",
-					 a->missing[0] ? "," : "", tp_of(p));
-		}
-	}
-	btf__free(vmlinux);
-	err = attr_bpf__load(skel);
+	err = select_variant(skel->obj, use_btf, a->missing, sizeof(a->missing));
+	if (!err)
+		err = attr_bpf__load(skel);
 	if (err) {
 		attr_bpf__destroy(skel);
 		errno = -err;
@@ -140,6 +166,58 @@ static void *map_mmap(struct bpf_map *m, size_t *sz)
 	return p;
 }
 
+/* The path object shares the attribution's device roles, endpoint tgids and
+ * per-task system call state (its maps of the same definitions), so
+ * attr__add_dev/attr__add_tgid fill both and stage 0 needs no program of
+ * its own on sys_enter. */
+static struct path_bpf *open_path_variant(struct attr *a, int use_btf)
+{
+	struct path_bpf *skel;
+	int err;
+
+	skel = path_bpf__open();
+	if (!skel)
+		return NULL;
+	bpf_map__set_max_entries(skel->maps.hists, (__u32)(a->ncpus * PATH_NDIRS * PATH_NSLOTS));
+	bpf_map__set_max_entries(skel->maps.pevs, (__u32)(a->ncpus * PATH_NEV));
+	err = bpf_map__reuse_fd(skel->maps.tgids, bpf_map__fd(a->skel->maps.tgids));
+	if (!err)
+		err = bpf_map__reuse_fd(skel->maps.devs, bpf_map__fd(a->skel->maps.devs));
+	if (!err)
+		err = bpf_map__reuse_fd(skel->maps.tasks, bpf_map__fd(a->skel->maps.tasks));
+	if (!err)
+		err = select_variant(skel->obj, use_btf, a->pmissing, sizeof(a->pmissing));
+	if (!err)
+		err = path_bpf__load(skel);
+	if (err) {
+		path_bpf__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
+	return skel;
+}
+
+static int open_path(struct attr *a)
+{
+	int use_btf = !strcmp(a->attach, "tp_btf");
+
+	a->pskel = open_path_variant(a, use_btf);
+	a->pattach = a->attach;
+	if (!a->pskel && use_btf) {
+		pr_info("attr: tp_btf path programs did not load (%s); using raw_tp\n",
+			strerror(errno));
+		a->pskel = open_path_variant(a, 0);
+		a->pattach = "raw_tp";
+	}
+	if (!a->pskel)
+		return -errno;
+	a->m_phist = map_mmap(a->pskel->maps.hists, &a->sz_phist);
+	a->m_pevs = map_mmap(a->pskel->maps.pevs, &a->sz_pevs);
+	if (!a->m_phist || !a->m_pevs)
+		return -errno;
+	return 0;
+}
+
 struct attr *attr__open(uint64_t cpu_mask, int path_mode)
 {
 	struct attr *a = calloc(1, sizeof(*a));
@@ -147,7 +225,6 @@ struct attr *attr__open(uint64_t cpu_mask, int path_mode)
 
 	if (!a)
 		return NULL;
-	(void)path_mode;
 	libbpf_set_print(libbpf_print);
 	a->cpu_mask = cpu_mask;
 	a->ncpus = libbpf_num_possible_cpus();
@@ -173,11 +250,21 @@ struct attr *attr__open(uint64_t cpu_mask, int path_mode)
 	a->m_evs = map_mmap(a->skel->maps.evs, &a->sz_evs);
 	if (!a->m_segs || !a->m_hist || !a->m_evs) {
 		err = -errno;
-		attr__destroy(a);
-		errno = -err;
-		return NULL;
+		goto err_destroy;
+	}
+	if (path_mode) {
+		err = open_path(a);
+		if (err) {
+			pr_warn("attr: path programs: %s\n", strerror(-err));
+			goto err_destroy;
+		}
 	}
 	return a;
+
+err_destroy:
+	attr__destroy(a);
+	errno = -err;
+	return NULL;
 
 err_free:
 	free(a);
@@ -226,6 +313,25 @@ int attr__attach(struct attr *a)
 		else
 			bpf_link__destroy(l);
 	}
+	if (!a->pskel)
+		return 0;
+	/* Path programs: each tracepoint that is not there costs its stages
+	 * (listed), not the run. */
+	bpf_object__for_each_program(p, a->pskel->obj) {
+		struct bpf_link *l;
+
+		if (!bpf_program__autoload(p))
+			continue;
+		l = bpf_program__attach(p);
+		if (!l) {
+			add_missing(a->pmissing, sizeof(a->pmissing), tp_of(p));
+			continue;
+		}
+		if (a->nplinks < (int)(sizeof(a->plinks) / sizeof(a->plinks[0])))
+			a->plinks[a->nplinks++] = l;
+		else
+			bpf_link__destroy(l);
+	}
 	return 0;
 }
 
@@ -270,6 +376,17 @@ struct attr_snap *attr__snap(struct attr *a)
 	memcpy(s->segs, a->m_segs, a->sz_segs);
 	memcpy(s->hist, a->m_hist, a->sz_hist);
 	memcpy(s->evs, a->m_evs, a->sz_evs);
+	if (a->pskel) {
+		s->phist = malloc(a->sz_phist);
+		s->pevs = malloc(a->sz_pevs);
+		if (!s->phist || !s->pevs) {
+			attr_snap__free(s);
+			errno = ENOMEM;
+			return NULL;
+		}
+		memcpy(s->phist, a->m_phist, a->sz_phist);
+		memcpy(s->pevs, a->m_pevs, a->sz_pevs);
+	}
 	read_proc_stat(s);
 	return s;
 }
@@ -281,6 +398,8 @@ void attr_snap__free(struct attr_snap *s)
 	free(s->segs);
 	free(s->hist);
 	free(s->evs);
+	free(s->phist);
+	free(s->pevs);
 	free(s);
 }
 
@@ -288,6 +407,14 @@ void attr__destroy(struct attr *a)
 {
 	if (!a)
 		return;
+	/* The path object holds its own references to the shared maps. */
+	for (int i = 0; i < a->nplinks; i++)
+		bpf_link__destroy(a->plinks[i]);
+	if (a->m_phist)
+		munmap(a->m_phist, a->sz_phist);
+	if (a->m_pevs)
+		munmap(a->m_pevs, a->sz_pevs);
+	path_bpf__destroy(a->pskel);
 	for (int i = 0; i < a->nlinks; i++)
 		bpf_link__destroy(a->links[i]);
 	if (a->m_segs)
@@ -550,6 +677,242 @@ static json_t *core_json(const struct attr *a, const struct attr_snap *o,
 	return j;
 }
 
+/* ---- path (probes=path) ------------------------------------------------------ */
+
+static const char *const path_stage[PATH_NSTAGES] = {
+	"sender syscall entry",	 "sender eth0 queue",	    "sender bridge port receive",
+	"receiver bridge port queue", "receiver eth0 receive", "receiving socket queued",
+	"receiving call returned",
+};
+
+/* What the hop into each stage covers. */
+static const char *const path_into[PATH_NSTAGES] = {
+	"",
+	"left the sender's socket layer",
+	"crossed the sender veth",
+	"bridge forwarding done",
+	"crossed the receiver veth",
+	"queued to the socket (IP/UDP receive)",
+	"waited in the socket, dequeued and copied to user",
+};
+
+struct phist {
+	uint64_t count, sum;
+	uint64_t b[PATH_NBUCKETS];
+};
+
+/* Window delta of one slot, summed over CPUs and the directions in dirs
+ * (bit 0: a -> b, bit 1: b -> a). */
+static void phist_delta(const struct attr *a, const struct attr_snap *o,
+			const struct attr_snap *c, unsigned int dirs, unsigned int slot,
+			struct phist *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int cpu = 0; cpu < a->ncpus; cpu++) {
+		for (unsigned int d = 0; d < PATH_NDIRS; d++) {
+			size_t i = ((size_t)cpu * PATH_NDIRS + d) * PATH_NSLOTS + slot;
+			const struct path_hist *ho = &o->phist[i], *hc = &c->phist[i];
+
+			if (!(dirs & (1u << d)))
+				continue;
+			out->count += hc->count - ho->count;
+			out->sum += hc->sum - ho->sum;
+			for (int k = 0; k < PATH_NBUCKETS; k++)
+				out->b[k] += hc->b[k] - ho->b[k];
+		}
+	}
+}
+
+/* Bucket k covers [lo, hi) ns; see path.h. */
+static void pbucket_bounds(unsigned int k, uint64_t *lo, uint64_t *hi)
+{
+	unsigned int e, sub;
+
+	if (k < PATH_SUB) {
+		*lo = k;
+		*hi = k + 1;
+		return;
+	}
+	e = (k - PATH_SUB) / PATH_SUB + PATH_SUB_BITS;
+	sub = (k - PATH_SUB) % PATH_SUB;
+	*lo = (uint64_t)(PATH_SUB + sub) << (e - PATH_SUB_BITS);
+	*hi = (uint64_t)(PATH_SUB + sub + 1) << (e - PATH_SUB_BITS);
+}
+
+/* Nearest rank; the bucket's midpoint (its lower bound for the last one). */
+static double phist_pct(const struct phist *h, double p)
+{
+	uint64_t rank, seen = 0, lo, hi;
+
+	if (!h->count)
+		return 0;
+	rank = (uint64_t)((double)h->count * p / 100.0 + 0.999999);
+	if (rank < 1)
+		rank = 1;
+	for (unsigned int k = 0; k < PATH_NBUCKETS; k++) {
+		seen += h->b[k];
+		if (seen >= rank) {
+			pbucket_bounds(k, &lo, &hi);
+			if (k == PATH_NBUCKETS - 1)
+				return (double)lo;
+			return k < PATH_SUB ? (double)lo : ((double)lo + (double)hi) / 2.0;
+		}
+	}
+	return 0;
+}
+
+static json_t *phist_json(const struct phist *h)
+{
+	return json_pack("{s:I, s:f, s:f, s:f, s:f}", "count", (json_int_t)h->count, "mean_ns",
+			 h->count ? (double)h->sum / (double)h->count : 0.0, "p50_ns",
+			 phist_pct(h, 50), "p90_ns", phist_pct(h, 90), "p99_ns",
+			 phist_pct(h, 99));
+}
+
+static uint64_t pev_delta(const struct attr *a, const struct attr_snap *o,
+			  const struct attr_snap *c, int cpu, unsigned int ev)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < a->ncpus; i++) {
+		if (cpu >= 0 && i != cpu)
+			continue;
+		n += c->pevs[(size_t)i * PATH_NEV + ev] - o->pevs[(size_t)i * PATH_NEV + ev];
+	}
+	return n;
+}
+
+/* Hops in path order (by from, then to) and the one-way total, for the
+ * directions in dirs. */
+static json_t *path_hops_json(const struct attr *a, const struct attr_snap *o,
+			      const struct attr_snap *c, unsigned int dirs, json_t **one_way)
+{
+	json_t *hops = json_array();
+	double mean[PATH_NSTAGES][PATH_NSTAGES] = { { 0 } }, chain = 0;
+	uint64_t cnt[PATH_NSTAGES][PATH_NSTAGES] = { { 0 } };
+	struct phist *h = malloc(sizeof(*h));
+	int st = -1;
+
+	*one_way = NULL;
+	if (!h)
+		return hops;
+	for (unsigned int f = 0; f < PATH_NSTAGES; f++) {
+		for (unsigned int t = f + 1; t < PATH_NSTAGES; t++) {
+			char what[160];
+			json_t *j;
+
+			phist_delta(a, o, c, dirs, f * PATH_NSTAGES + t, h);
+			if (!h->count)
+				continue;
+			cnt[f][t] = h->count;
+			mean[f][t] = (double)h->sum / (double)h->count;
+			if (st < 0)
+				st = (int)f;
+			if (t == f + 1)
+				snprintf(what, sizeof(what), "%s", path_into[t]);
+			else if (f == PATH_ST_QUEUE && t == PATH_ST_RECV)
+				snprintf(what, sizeof(what), "crossed the veth pair");
+			else
+				snprintf(what, sizeof(what), "%s ... %s", path_into[f + 1],
+					 path_into[t]);
+			j = phist_json(h);
+			json_object_set_new(j, "from", json_string(path_stage[f]));
+			json_object_set_new(j, "to", json_string(path_stage[t]));
+			json_object_set_new(j, "what", json_string(what));
+			json_array_append_new(hops, j);
+		}
+	}
+	/* Sum of the means along the path most packets took: from the first
+	 * stage, always the most used hop onwards. */
+	while (st >= 0 && st < PATH_ST_USER) {
+		int next = -1;
+
+		for (int t = st + 1; t < PATH_NSTAGES; t++)
+			if (cnt[st][t] && (next < 0 || cnt[st][t] > cnt[st][next]))
+				next = t;
+		if (next < 0)
+			break;
+		chain += mean[st][next];
+		st = next;
+	}
+	phist_delta(a, o, c, dirs, PATH_SLOT_ONE_WAY, h);
+	*one_way = phist_json(h);
+	json_object_set_new(*one_way, "sum_of_hop_means_ns", json_real(chain));
+	json_object_set_new(*one_way, "to", json_string(path_stage[PATH_ST_USER]));
+	free(h);
+	return hops;
+}
+
+static json_t *path_json(const struct attr *a, const struct attr_snap *o,
+			 const struct attr_snap *c)
+{
+	static const char *const dir_name[PATH_NDIRS] = { "a->b", "b->a" };
+	json_t *j = json_object(), *dirs = json_array(), *one_way, *pk;
+	uint64_t started = 0, done = 0, from_sys = 0, sock = 0, events;
+	unsigned int seen = 0;
+
+	for (unsigned int d = 0; d < PATH_NDIRS; d++) {
+		uint64_t n = pev_delta(a, o, c, -1, PATH_EV_START + d);
+		json_t *dj, *hops;
+
+		started += n;
+		done += pev_delta(a, o, c, -1, PATH_EV_DONE + d);
+		sock += pev_delta(a, o, c, -1, PATH_EV_SOCK + d);
+		from_sys += pev_delta(a, o, c, -1, PATH_EV_FROM_SYSCALL + d);
+		if (!n)
+			continue;
+		seen |= 1u << d;
+		hops = path_hops_json(a, o, c, 1u << d, &one_way);
+		dj = json_pack("{s:s, s:I, s:I, s:o, s:o}", "dir", dir_name[d], "packets",
+			       (json_int_t)n, "completed",
+			       (json_int_t)pev_delta(a, o, c, -1, PATH_EV_DONE + d), "hops", hops,
+			       "one_way_ns", one_way ? one_way : json_null());
+		json_array_append_new(dirs, dj);
+	}
+	/* Both directions together (ping-pong: requests and replies). */
+	json_object_set_new(j, "hops", path_hops_json(a, o, c, seen, &one_way));
+	json_object_set_new(j, "one_way_ns", one_way ? one_way : json_null());
+	events = pev_delta(a, o, c, -1, PATH_EV_EVENTS);
+	json_object_set_new(j, "events_per_pkt",
+			    json_real(started ? (double)events / (double)started : 0.0));
+	pk = json_object();
+	json_object_set_new(pk, "followed", json_integer((json_int_t)started));
+	json_object_set_new(pk, "from_syscall", json_integer((json_int_t)from_sys));
+	json_object_set_new(pk, "to_socket", json_integer((json_int_t)sock));
+	json_object_set_new(pk, "to_user", json_integer((json_int_t)done));
+	json_object_set_new(pk, "dropped_before_socket",
+			    json_integer((json_int_t)pev_delta(a, o, c, -1, PATH_EV_DROPPED)));
+	json_object_set_new(pk, "restarted",
+			    json_integer((json_int_t)pev_delta(a, o, c, -1, PATH_EV_RESTART)));
+	json_object_set_new(pk, "untracked_deliveries",
+			    json_integer((json_int_t)pev_delta(a, o, c, -1, PATH_EV_UNTRACKED)));
+	json_object_set_new(pk, "received_before_delivery_seen",
+			    json_integer((json_int_t)pev_delta(a, o, c, -1, PATH_EV_EARLY)));
+	json_object_set_new(pk, "received_before_delivery_completed",
+			    json_integer((json_int_t)pev_delta(a, o, c, -1, PATH_EV_LATE_DONE)));
+	json_object_set_new(pk, "lost_from_socket_ring",
+			    json_integer((json_int_t)pev_delta(a, o, c, -1, PATH_EV_LOST)));
+	json_object_set_new(pk, "sockets_without_ring",
+			    json_integer((json_int_t)pev_delta(a, o, c, -1, PATH_EV_NO_RING)));
+	json_object_set_new(j, "packets", pk);
+	json_object_set_new(j, "directions", dirs);
+	json_object_set_new(j, "attach", json_string(a->pattach));
+	json_object_set_new(j, "programs", json_integer(a->nplinks));
+	json_object_set_new(j, "missing_tracepoints", json_string(a->pmissing));
+	json_object_set_new(
+		j, "method",
+		json_string("skb address followed in an LRU hash between stage tracepoints; stage 0 "
+			    "= the sending thread's system call entry (net_dev_queue inside it); "
+			    "stage 5 = sk_data_ready, for the skb this CPU last passed to "
+			    "netif_receive_skb on the receiver's eth0; stage 6 = sock_recv_length "
+			    "(the receiving call returning with the datagram), paired with the "
+			    "socket's deliveries in queue order: the skb itself is freed later, "
+			    "on the sending CPU, by skb_attempt_defer_free. Histograms: 16 linear "
+			    "buckets per octave (<= 6.25 % wide), percentiles at bucket "
+			    "midpoints"));
+	return j;
+}
+
 json_t *attr__json(const struct attr *a, const struct attr_snap *open,
 		   const struct attr_snap *close, const struct attr_core *cores, int ncores,
 		   uint64_t window_ns)
@@ -561,13 +924,72 @@ json_t *attr__json(const struct attr *a, const struct attr_snap *open,
 	json_object_set_new(j, "missing_tracepoints", json_string(a->missing));
 	json_object_set_new(j, "method",
 			    json_string("exclusive per-CPU segments between tracepoints"));
-	for (int i = 0; i < ncores; i++)
-		json_array_append_new(jc, core_json(a, open, close, &cores[i], window_ns));
+	for (int i = 0; i < ncores; i++) {
+		json_t *cj = core_json(a, open, close, &cores[i], window_ns);
+
+		if (a->pskel && open->pevs && close->pevs)
+			json_object_set_new(
+				cj, "path_probe_events_per_pkt",
+				json_real((double)pev_delta(a, open, close, cores[i].cpu,
+							    PATH_EV_EVENTS) /
+					  (cores[i].pkts ? (double)cores[i].pkts : 1.0)));
+		json_array_append_new(jc, cj);
+	}
 	json_object_set_new(j, "cores", jc);
+	if (a->pskel && open->phist && close->phist)
+		json_object_set_new(j, "path", path_json(a, open, close));
 	return j;
 }
 
 /* ---- text ------------------------------------------------------------------ */
+
+static void hop_line(FILE *f, const char *name, json_t *h)
+{
+	fprintf(f, "    %-58s %9" JSON_INTEGER_FORMAT " %8.0f %8.0f %8.0f %8.0f\n", name,
+		json_integer_value(json_object_get(h, "count")),
+		json_number_value(json_object_get(h, "mean_ns")),
+		json_number_value(json_object_get(h, "p50_ns")),
+		json_number_value(json_object_get(h, "p90_ns")),
+		json_number_value(json_object_get(h, "p99_ns")));
+}
+
+static void path_print(FILE *f, json_t *path)
+{
+	json_t *pk = json_object_get(path, "packets"), *h, *ow, *d;
+	size_t i;
+	char name[160];
+
+	if (!path)
+		return;
+	fprintf(f,
+		"  path: %" JSON_INTEGER_FORMAT " packets followed, %" JSON_INTEGER_FORMAT
+		" to the receiving call, %.1f path probe events/pkt\n",
+		json_integer_value(json_object_get(pk, "followed")),
+		json_integer_value(json_object_get(pk, "to_user")),
+		json_number_value(json_object_get(path, "events_per_pkt")));
+	fprintf(f, "    %-58s %9s %8s %8s %8s %8s\n", "hop (ns)", "count", "mean", "p50", "p90",
+		"p99");
+	json_array_foreach(json_object_get(path, "hops"), i, h) {
+		snprintf(name, sizeof(name), "%s -> %s",
+			 json_string_value(json_object_get(h, "from")),
+			 json_string_value(json_object_get(h, "to")));
+		hop_line(f, name, h);
+	}
+	ow = json_object_get(path, "one_way_ns");
+	if (json_is_object(ow)) {
+		hop_line(f, "one way (first stage -> receiving call returned)", ow);
+		fprintf(f, "    %-58s %9s %8.0f\n", "  sum of the hop means", "",
+			json_number_value(json_object_get(ow, "sum_of_hop_means_ns")));
+	}
+	if (json_array_size(json_object_get(path, "directions")) > 1) {
+		json_array_foreach(json_object_get(path, "directions"), i, d) {
+			snprintf(name, sizeof(name), "one way %s",
+				 json_string_value(json_object_get(d, "dir")));
+			if (json_is_object(json_object_get(d, "one_way_ns")))
+				hop_line(f, name, json_object_get(d, "one_way_ns"));
+		}
+	}
+}
 
 void attr_print(FILE *f, json_t *attr)
 {
@@ -606,4 +1028,5 @@ void attr_print(FILE *f, json_t *attr)
 				json_string_value(json_object_get(cat, "name")));
 		}
 	}
+	path_print(f, json_object_get(attr, "path"));
 }

@@ -4,6 +4,11 @@
  * fallback (tp_btf, else raw_tp), fill the endpoint and device filters,
  * attach, snapshot the per-CPU results at window open and close, and turn
  * the difference into a per-core breakdown in ns per packet.
+ *
+ * In path mode the per-packet stage latency programs (path.bpf.c) are loaded
+ * too, sharing the attribution's endpoint, device and per-task maps; their
+ * hop histograms are snapshotted with the rest and reported as the "path"
+ * object of the attribution.
  */
 #ifndef BL_ATTR_USER_H
 #define BL_ATTR_USER_H
@@ -20,7 +25,8 @@ struct attr_core {
 	uint64_t pkts;     /* packets this core's breakdown is divided by */
 };
 
-/* Load the programs for the CPUs in cpu_mask. NULL + errno on failure. */
+/* Load the programs for the CPUs in cpu_mask (the path programs, if
+ * path_mode, on every CPU). NULL + errno on failure. */
 struct attr *attr__open(uint64_t cpu_mask, int path_mode);
 int attr__add_tgid(struct attr *a, uint32_t tgid, uint32_t side);
 int attr__add_dev(struct attr *a, uint32_t netns_ino, uint32_t ifindex, uint32_t role);
@@ -28,14 +34,15 @@ int attr__attach(struct attr *a);
 /* Copy of the counters now (and /proc/stat per CPU). NULL + errno. */
 struct attr_snap *attr__snap(struct attr *a);
 void attr_snap__free(struct attr_snap *s);
-/* The "attribution" object for result.json. */
+/* The "attribution" object for result.json (with "path" in path mode). */
 json_t *attr__json(const struct attr *a, const struct attr_snap *open,
 		   const struct attr_snap *close, const struct attr_core *cores, int ncores,
 		   uint64_t window_ns);
 /* Detach and unload; accepts NULL. */
 void attr__destroy(struct attr *a);
 
-/* Print a per-core breakdown (largest categories first). */
+/* Print a per-core breakdown (largest categories first), then the path's
+ * hops if there are any. */
 void attr_print(FILE *f, json_t *attribution);
 
 #endif

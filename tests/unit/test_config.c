@@ -101,6 +101,9 @@ static void assert_case_equal(const struct case_cfg *a, const struct case_cfg *b
 	assert_int_equal(a->packet_rx, b->packet_rx);
 	assert_int_equal(a->uring_rx, b->uring_rx);
 	assert_int_equal(a->uring_taskrun, b->uring_taskrun);
+	assert_int_equal(a->xdp_mode, b->xdp_mode);
+	assert_int_equal(a->xdp_bind, b->xdp_bind);
+	assert_int_equal(a->busy_poll, b->busy_poll);
 	assert_int_equal(a->probes, b->probes);
 }
 
@@ -136,6 +139,9 @@ static void test_defaults(void **state)
 	assert_int_equal(d.packet_rx, PKT_RX_RING);
 	assert_int_equal(d.uring_rx, URING_RX_SINGLE);
 	assert_int_equal(d.uring_taskrun, URING_TASKRUN_DEFAULT);
+	assert_int_equal(d.xdp_mode, XDPMODE_NATIVE);
+	assert_int_equal(d.xdp_bind, XDPBIND_AUTO);
+	assert_int_equal(d.busy_poll, 0);
 	assert_int_equal(d.probes, PROBES_AGGREGATE);
 
 	/* Sections without keys: one case, all defaults, named after the file. */
@@ -185,6 +191,9 @@ static void test_full_file(void **state)
 		    "packet_rx = recv\n"
 		    "uring_rx = multishot\n"
 		    "uring_taskrun = defer\n"
+		    "xdp_mode = generic\n"
+		    "xdp_bind = copy\n"
+		    "busy_poll = yes\n"
 		    "[probes]\n"
 		    "probes = aggregate\n",
 		    &c, &n);
@@ -214,6 +223,9 @@ static void test_full_file(void **state)
 	assert_int_equal(c->packet_rx, PKT_RX_RECV);
 	assert_int_equal(c->uring_rx, URING_RX_MULTISHOT);
 	assert_int_equal(c->uring_taskrun, URING_TASKRUN_DEFER);
+	assert_int_equal(c->xdp_mode, XDPMODE_GENERIC);
+	assert_int_equal(c->xdp_bind, XDPBIND_COPY);
+	assert_int_equal(c->busy_poll, 1);
 	assert_int_equal(c->probes, PROBES_AGGREGATE);
 	free(c);
 }
@@ -523,6 +535,65 @@ static void test_uring_taskrun(void **state)
 	sweep_free(&sw);
 }
 
+/* xdp_mode, xdp_bind and busy_poll: every word stored as the shm.h enum
+ * value, swept in schema order, overridable, and ignored elsewhere. */
+static void test_xdp_keys(void **state)
+{
+	char err[CONFIG_ERR_LEN];
+	struct case_cfg *c;
+	struct sweep sw;
+	int n;
+
+	(void)state;
+	expand_text("xdp.ini",
+		    "[workload]\npattern = pingpong\n[datapath]\ndatapath = xdp\n"
+		    "xdp_mode = native, GENERIC\nxdp_bind = copy, Zerocopy, auto\nbusy_poll = on\n",
+		    &c, &n);
+	assert_int_equal(n, 6);
+	/* xdp_bind comes after xdp_mode in the schema: it varies fastest. */
+	assert_int_equal(c[0].xdp_mode, XDPMODE_NATIVE);
+	assert_int_equal(c[0].xdp_bind, XDPBIND_COPY);
+	assert_int_equal(c[1].xdp_bind, XDPBIND_ZEROCOPY);
+	assert_int_equal(c[2].xdp_bind, XDPBIND_AUTO);
+	assert_int_equal(c[3].xdp_mode, XDPMODE_GENERIC);
+	assert_int_equal(c[3].xdp_bind, XDPBIND_COPY);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(c[i].busy_poll, 1);
+	free(c);
+
+	/* The rings are as large as ring_frames: burst and window must fit. */
+	expand_text("xdp-ring.ini",
+		    "[workload]\npattern = pingpong\nburst = 64\noutstanding = 64\nblocking = yes\n"
+		    "[datapath]\ndatapath = xdp\nring_frames = 64\n",
+		    &c, &n);
+	assert_int_equal(n, 1);
+	free(c);
+
+	/* Ignored by the other datapaths. */
+	expand_text("xdp-udp.ini",
+		    "[datapath]\ndatapath = udp, packet\nxdp_mode = generic\nxdp_bind = zerocopy\n"
+		    "busy_poll = yes\n",
+		    &c, &n);
+	assert_int_equal(n, 2);
+	free(c);
+
+	sweep_init(&sw);
+	assert_int_equal(load_text(&sw, "xdp-set.ini",
+				   "[datapath]\ndatapath = xdp\nxdp_bind = copy\n", err),
+			 0);
+	assert_int_equal(config_set(&sw, "xdp_bind=zerocopy", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&sw, "busy_poll=no,yes", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&sw, "xdp_mode=generic", err, sizeof(err)), 0);
+	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(c[0].xdp_bind, XDPBIND_ZEROCOPY);
+	assert_int_equal(c[0].xdp_mode, XDPMODE_GENERIC);
+	assert_int_equal(c[0].busy_poll, 0);
+	assert_int_equal(c[1].busy_poll, 1);
+	free(c);
+	sweep_free(&sw);
+}
+
 /* Settings that do not apply, or look odd but are meaningful, are not errors. */
 static void test_valid_combinations(void **state)
 {
@@ -620,8 +691,8 @@ static void test_keys_table(void **state)
 		if (config_set(&sw, kv, err, sizeof(err)))
 			fail_msg("%s: %s", kv, err);
 	}
-	assert_int_equal(nkeys, 25);
-	assert_int_equal(sw.nkeys, 24);
+	assert_int_equal(nkeys, 28);
+	assert_int_equal(sw.nkeys, 27);
 	for (int i = 1; i < sw.nkeys; i++)
 		assert_true(strcmp(sw.keys[i - 1].key, sw.keys[i].key) != 0);
 	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), 0);
@@ -849,7 +920,7 @@ static void run_set_error(void **state)
 	X(bad_enum, W "pattern = pingpog\n", 2, "key 'pattern'",                                \
 	  "unknown value 'pingpog' (allowed: throughput|pingpong)")                              \
 	X(bad_enum_datapath, D "datapath = udp, dpdk\n", 2, "key 'datapath'",                   \
-	  "(allowed: udp|mmsg|packet|uring)")                                                    \
+	  "(allowed: udp|mmsg|packet|uring|xdp)")                                                    \
 	X(bad_enum_topology, "[topology]\ntopology = star\n", 2, "key 'topology'", "'star'")   \
 	X(bad_enum_packet_tx, D "packet_tx = recv\n", 2, "key 'packet_tx'", "ring|sendto")     \
 	X(bad_enum_packet_rx, D "packet_rx = sendto\n", 2, "key 'packet_rx'", "ring|recv")     \
@@ -862,6 +933,13 @@ static void run_set_error(void **state)
 	  "ranges are only for integer keys")                                                    \
 	X(uring_taskrun_wrong_section, W "uring_taskrun = coop\n", 2, "key 'uring_taskrun'",     \
 	  "belongs in [datapath]")                                                               \
+	X(bad_enum_xdp_mode, D "datapath = xdp\nxdp_mode = skb\n", 3, "key 'xdp_mode'",        \
+	  "unknown value 'skb' (allowed: native|generic)")                                     \
+	X(bad_enum_xdp_bind, D "xdp_bind = copy, zc\n", 2, "key 'xdp_bind'",                 \
+	  "unknown value 'zc' (allowed: copy|zerocopy|auto)")                                 \
+	X(xdp_bind_wrong_section, W "xdp_bind = copy\n", 2, "key 'xdp_bind'",                \
+	  "belongs in [datapath]")                                                               \
+	X(bad_bool_busy_poll, D "busy_poll = 20\n", 2, "key 'busy_poll'", "'20' is not a yes/no") \
 	X(bad_enum_probes, "[probes]\nprobes = all\n", 2, "key 'probes'", "off|aggregate|path") \
 	X(bad_bool, W "blocking = maybe\n", 2, "key 'blocking'", "'maybe' is not a yes/no")    \
 	X(bad_bool_touch, W "touch = 2\n", 2, "key 'touch'", "'2' is not a yes/no")            \
@@ -948,6 +1026,8 @@ static void run_set_error(void **state)
 	X(burst_over_ring_packet_tx_only,                                                        \
 	  W "burst = 128\n" D "datapath = packet\nring_frames = 64\npacket_rx = recv\n", 2,     \
 	  "key 'burst'", "(allowed: burst <= ring_frames)")                                      \
+	X(burst_over_ring_xdp, W "burst = 128\n" D "datapath = xdp\nring_frames = 64\n", 2,    \
+	  "key 'burst'", "burst 128 does not fit a xdp ring of 64 frames")                    \
 	X(outstanding_over_ring,                                                                 \
 	  W "pattern = pingpong\noutstanding = 128\nburst = 1\n" D "datapath = packet\n"         \
 	  "ring_frames = 64\n",                                                                  \
@@ -976,7 +1056,9 @@ static void run_set_error(void **state)
 	X(bad_range, "size=64..", 0, "key 'size'", "bad range")                                 \
 	X(bad_uring_taskrun, "uring_taskrun=coop,sqpoll", 0, "key 'uring_taskrun'",              \
 	  "unknown value 'sqpoll' (allowed: default|coop|defer)")                                \
-	X(empty_uring_taskrun, "uring_taskrun=", 0, "key 'uring_taskrun'", "empty value")
+	X(empty_uring_taskrun, "uring_taskrun=", 0, "key 'uring_taskrun'", "empty value")     \
+	X(bad_xdp_mode, "xdp_mode=native,driver", 0, "key 'xdp_mode'",                        \
+	  "unknown value 'driver' (allowed: native|generic)")
 
 LOAD_ERRORS(DEF_CASE)
 EXPAND_ERRORS(DEF_CASE)
@@ -1053,6 +1135,7 @@ int main(void)
 		cmocka_unit_test(test_cpu_auto),
 		cmocka_unit_test(test_bool_and_enum_words),
 		cmocka_unit_test(test_uring_taskrun),
+		cmocka_unit_test(test_xdp_keys),
 		cmocka_unit_test(test_valid_combinations),
 		cmocka_unit_test(test_name_default),
 		cmocka_unit_test(test_keys_table),
