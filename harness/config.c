@@ -74,6 +74,12 @@ const struct config_key_info config_keys[] = {
 	  "veth pair through a bridge, or a direct veth pair" },
 	{ "cpu_a", "topology", "-1..1023|auto", "auto", "sender/client CPU (-1 = auto)" },
 	{ "cpu_b", "topology", "-1..1023|auto", "auto", "receiver/server CPU (-1 = auto)" },
+	{ "pairs", "topology", "1..16", "1",
+	  "independent sender/receiver (client/server) pairs at once; a sides on cpu_a, b sides "
+	  "on cpu_b" },
+	{ "container", "topology", "netns|lxc", "netns",
+	  "endpoints in plain network namespaces, or in LXC application containers on the host "
+	  "rootfs (lxc needs topology=bridge)" },
 	{ "datapath", "datapath", "udp|mmsg|packet|uring|xdp", "udp", "how packets are moved" },
 	{ "sndbuf", "datapath", "0..1073741824", "0",
 	  "SO_SNDBUF bytes, 0 = kernel default; k/M/G = 1024-based (\"64k\" = 65536)" },
@@ -132,6 +138,7 @@ struct key_def {
 
 static const char *const w_pattern[] = { "throughput", "pingpong", NULL };
 static const char *const w_topo[] = { "bridge", "direct", NULL };
+static const char *const w_container[] = { "netns", "lxc", NULL };
 static const char *const w_dp[] = { "udp", "mmsg", "packet", "uring", "xdp", NULL };
 static const char *const w_ptx[] = { "ring", "sendto", NULL };
 static const char *const w_prx[] = { "ring", "recv", NULL };
@@ -164,6 +171,8 @@ static const struct key_def key_defs[] = {
 	  .word_val = -1 },
 	{ .type = V_INT, .store = S_INT, OFF(cpu_b), .min = -1, .max = 1023, .word = "auto",
 	  .word_val = -1 },
+	{ .type = V_INT, .store = S_UINT, OFF(pairs), .min = 1, .max = 16 },
+	{ .type = V_ENUM, .store = S_INT, OFF(container), .words = w_container },
 	{ .type = V_ENUM, .store = S_CHARS, OFF(datapath), .words = w_dp },
 	{ .type = V_INT, .store = S_UINT, OFF(sndbuf), .min = 0, .max = 1ll << 30, .flags = F_IEC },
 	{ .type = V_INT, .store = S_UINT, OFF(rcvbuf), .min = 0, .max = 1ll << 30, .flags = F_IEC },
@@ -202,6 +211,8 @@ void case_defaults(struct case_cfg *c)
 	c->topology = TOPO_BRIDGE;
 	c->cpu_a = -1;
 	c->cpu_b = -1;
+	c->pairs = 1;
+	c->container = CONTAINER_NETNS;
 	snprintf(c->datapath, sizeof(c->datapath), "udp");
 	c->sndbuf = 0;
 	c->rcvbuf = 0;
@@ -219,6 +230,11 @@ void case_defaults(struct case_cfg *c)
 const char *topo_name(int t)
 {
 	return t >= 0 && t < (int)ARRAY_SIZE(w_topo) - 1 ? w_topo[t] : "?";
+}
+
+const char *container_name(int c)
+{
+	return c >= 0 && c < (int)ARRAY_SIZE(w_container) - 1 ? w_container[c] : "?";
 }
 
 const char *pattern_name(int p)
@@ -1158,6 +1174,13 @@ static int check_case(const struct sweep *sw, const struct case_cfg *c, char *er
 		   (!strcmp(c->datapath, "packet") &&
 		    (c->packet_tx == CFG_PACKET_TX_RING || c->packet_rx == CFG_PACKET_RX_RING));
 
+	/* An LXC container's veth goes into a bridge (lxc.net.0.link); there is
+	 * no container-to-container veth pair. */
+	if (c->container == CONTAINER_LXC && c->topology != TOPO_BRIDGE)
+		return cross_error(sw, err, errlen,
+				   (const char *const[]){ "container", "topology", NULL },
+				   "container=lxc attaches each container to a bridge (allowed: "
+				   "container=lxc with topology=bridge)");
 	/* Multishot receive completes on its own; there is no call to block in. */
 	if (is_uring && c->uring_rx == CFG_URING_RX_MULTISHOT && c->blocking)
 		return cross_error(sw, err, errlen, (const char *const[]){ "uring_rx", "blocking", NULL },

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 enum topo_kind { TOPO_BRIDGE = 0, TOPO_DIRECT };
+enum container_kind { CONTAINER_NETNS = 0, CONTAINER_LXC };
 enum pattern_kind { PAT_THROUGHPUT = 0, PAT_PINGPONG };
 enum probes_mode { PROBES_OFF = 0, PROBES_AGGREGATE, PROBES_PATH };
 
@@ -39,6 +40,8 @@ struct case_cfg {
 	int topology;            /* enum topo_kind */
 	int cpu_a;               /* sender/client CPU, -1 = auto */
 	int cpu_b;               /* receiver/server CPU, -1 = auto */
+	unsigned int pairs;      /* endpoint pairs, 1..TOPO_MAX_PAIRS */
+	int container;           /* enum container_kind */
 	/* [datapath] */
 	char datapath[16];
 	unsigned int sndbuf, rcvbuf; /* 0 = kernel default */
@@ -106,6 +109,7 @@ struct config_key_info {
 extern const struct config_key_info config_keys[];
 
 const char *topo_name(int t);
+const char *container_name(int c);
 const char *pattern_name(int p);
 const char *probes_name(int p);
 

@@ -32,7 +32,7 @@ struct ns_counters {
 	uint64_t ip_out_requests, ip_out_discards;
 };
 int ns_counters_read(struct ns_counters *c); /* of the calling thread's netns */
-/* setns into /run/netns/NAME, call fn, setns back. */
+/* setns into /run/netns/NAME (or an absolute path), call fn, setns back. */
 int netns_visit(const char *ns, int (*fn)(void *), void *arg);
 uint64_t softnet_dropped(void);
 

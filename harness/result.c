@@ -81,6 +81,8 @@ json_t *case_cfg_json(const struct case_cfg *c)
 			    json_string(c->xdp_bind >= 0 && c->xdp_bind < 3 ? xbind[c->xdp_bind]
 									    : "?"));
 	json_object_set_new(o, "busy_poll", json_boolean(c->busy_poll));
+	json_object_set_new(o, "pairs", json_integer(c->pairs));
+	json_object_set_new(o, "container", json_string(container_name(c->container)));
 	return o;
 }
 
@@ -152,18 +154,39 @@ static void xdp_kstats_json(json_t *o, const struct ep_kstats *ks)
 
 #define NSD(f) ((json_int_t)(in->ns_after[i].f - in->ns_before[i].f))
 
+void result_ep_label(char *buf, size_t len, int i)
+{
+	if (i < 2)
+		snprintf(buf, len, "%c", 'a' + (i & 1));
+	else
+		snprintf(buf, len, "%c%d", 'a' + (i & 1), i / 2);
+}
+
+static int result_npairs(const struct result_in *in)
+{
+	return in->npairs > 0 ? in->npairs : 1;
+}
+
+/* Over every pair: each pair's a and b exchange packets only with each
+ * other, so sent and received add up pair by pair. */
 static json_t *reconcile_json(const struct result_in *in)
 {
-	const struct ep_stats *a = &in->ep[0].shm->st, *b = &in->ep[1].shm->st;
 	int is_packet = !strcmp(in->case_cfg->datapath, "packet");
 	int is_xdp = !strcmp(in->case_cfg->datapath, "xdp");
+	int nep = 2 * result_npairs(in);
 	json_t *o = json_object(), *where = json_object(), *ns = json_object();
-	int64_t a_tx = (int64_t)a->tx_pkts, b_tx = (int64_t)b->tx_pkts;
-	int64_t b_rx = (int64_t)(b->rx_pkts - b->rx_dup);
-	int64_t a_rx = (int64_t)(a->rx_pkts + a->rx_late - a->rx_dup);
-	int64_t lost = (a_tx - b_rx) + (b_tx - a_rx), located = 0, if_tx = 0;
-	int64_t sent = a_tx + b_tx;
+	int64_t lost = 0, located = 0, if_tx = 0, sent = 0, received = 0;
 
+	for (int p = 0; p < nep; p += 2) {
+		const struct ep_stats *a = &in->ep[p].shm->st, *b = &in->ep[p + 1].shm->st;
+		int64_t a_tx = (int64_t)a->tx_pkts, b_tx = (int64_t)b->tx_pkts;
+		int64_t b_rx = (int64_t)(b->rx_pkts - b->rx_dup);
+		int64_t a_rx = (int64_t)(a->rx_pkts + a->rx_late - a->rx_dup);
+
+		lost += (a_tx - b_rx) + (b_tx - a_rx);
+		sent += a_tx + b_tx;
+		received += b_rx + a_rx;
+	}
 	/* A veth that cannot hand a frame to its peer counts it as tx_dropped
 	 * (the peer's rx_dropped shows the same frame again), so only tx_dropped
 	 * is summed across interfaces. */
@@ -178,7 +201,7 @@ static json_t *reconcile_json(const struct result_in *in)
 		}
 		located += d;
 	}
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < nep; i++) {
 		json_t *n = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "udp_in_datagrams",
 				      NSD(udp_in), "udp_in_errors", NSD(udp_inerrors),
 				      "udp_rcvbuf_errors", NSD(udp_rcvbuf_errors), "udp_no_ports",
@@ -187,17 +210,18 @@ static json_t *reconcile_json(const struct result_in *in)
 				      "ip_in_addr_errors", NSD(ip_in_addr_errors));
 		int64_t d = NSD(udp_inerrors) + NSD(udp_noports) + NSD(ip_in_discards) +
 			    NSD(ip_in_hdr_errors) + NSD(ip_in_addr_errors);
-		char k[48];
+		char k[48], lbl[8];
 
-		json_object_set_new(ns, i ? "b" : "a", n);
+		result_ep_label(lbl, sizeof(lbl), i);
+		json_object_set_new(ns, lbl, n);
 		/* AF_PACKET receivers never hand our frames to the UDP stack (nft drop). */
 		if (is_packet) {
 			const struct ep_kstats *ks = &in->ep[i].shm->ks;
 
 			d = (int64_t)(ks->ring_drops + ks->sock_drops);
-			snprintf(k, sizeof(k), "%c.packet_socket_drops", i ? 'b' : 'a');
+			snprintf(k, sizeof(k), "%s.packet_socket_drops", lbl);
 		} else {
-			snprintf(k, sizeof(k), "%c.udp_ip_stack_drops", i ? 'b' : 'a');
+			snprintf(k, sizeof(k), "%s.udp_ip_stack_drops", lbl);
 		}
 		if (d)
 			json_object_set_new(where, k, json_integer(d));
@@ -210,22 +234,24 @@ static json_t *reconcile_json(const struct result_in *in)
 			const struct ep_kstats *ks = &in->ep[i].shm->ks;
 
 			d = (int64_t)(ks->xsk_rx_dropped + ks->xsk_rx_ring_full);
-			snprintf(k, sizeof(k), "%c.xsk_drops", i ? 'b' : 'a');
+			snprintf(k, sizeof(k), "%s.xsk_drops", lbl);
 			if (d)
 				json_object_set_new(where, k, json_integer(d));
 			located += d;
 			d = (int64_t)ks->xsk_rx_unread;
-			snprintf(k, sizeof(k), "%c.xsk_unread_at_stop", i ? 'b' : 'a');
+			snprintf(k, sizeof(k), "%s.xsk_unread_at_stop", lbl);
 			if (d)
 				json_object_set_new(where, k, json_integer(d));
 			located += d;
 		}
 	}
-	if (in->nifs >= 2)
-		if_tx = (int64_t)(in->ifs[0].after.tx_packets - in->ifs[0].before.tx_packets) +
-			(int64_t)(in->ifs[1].after.tx_packets - in->ifs[1].before.tx_packets);
+	/* The endpoints' own eth0s come first in ifs[]. */
+	if (in->nifs >= nep)
+		for (int i = 0; i < nep; i++)
+			if_tx += (int64_t)(in->ifs[i].after.tx_packets -
+					   in->ifs[i].before.tx_packets);
 	json_object_set_new(o, "sent", json_integer(sent));
-	json_object_set_new(o, "received", json_integer(b_rx + a_rx));
+	json_object_set_new(o, "received", json_integer(received));
 	json_object_set_new(o, "lost", json_integer(lost));
 	json_object_set_new(o, "located", json_integer(located));
 	json_object_set_new(o, "unexplained", json_integer(lost - located));
@@ -254,10 +280,98 @@ static json_t *cpu_json(const struct proc_cpu *o, const struct proc_cpu *c, uint
 			 (json_int_t)(c->nivcsw - o->nivcsw));
 }
 
+/* Where the endpoints run. a sides share cpu_a and b sides cpu_b, so
+ * with more than one pair (or cpu_a == cpu_b) endpoints share cores: the
+ * total then measures those cores, not more of them. */
+static json_t *placement_json(const struct result_in *in, int nep)
+{
+	json_t *o = json_object(), *cpus = json_array();
+	int shared = 0;
+
+	for (int i = 0; i < nep; i++) {
+		int seen = 0;
+
+		for (int j = 0; j < i; j++)
+			if (in->cpu[j] == in->cpu[i])
+				seen = 1;
+		shared |= seen;
+		if (!seen)
+			json_array_append_new(cpus, json_integer(in->cpu[i]));
+	}
+	json_object_set_new(o, "policy", json_string("a sides on cpu_a, b sides on cpu_b"));
+	json_object_set_new(o, "shared_cores", json_boolean(shared));
+	json_object_set_new(o, "cpus", cpus);
+	return o;
+}
+
+/* Packets of one pair in the window: a's sends, and b's (throughput) or
+ * a's (ping-pong) receives. */
+static void pair_window(const struct result_in *in, int p, int pp, uint64_t *tx, uint64_t *rx,
+			uint64_t *reorder, uint64_t *dup)
+{
+	const struct ep_stats *ao = in->ep[2 * p].w_open, *ac = in->ep[2 * p].w_close;
+	const struct ep_stats *bo = in->ep[2 * p + 1].w_open, *bc = in->ep[2 * p + 1].w_close;
+
+	*tx = ac->tx_pkts - ao->tx_pkts;
+	*rx = pp ? ac->rx_pkts - ao->rx_pkts : bc->rx_pkts - bo->rx_pkts;
+	*reorder = pp ? 0 : bc->rx_reorder - bo->rx_reorder;
+	*dup = pp ? ac->rx_dup - ao->rx_dup : bc->rx_dup - bo->rx_dup;
+}
+
+static json_t *pairs_json(const struct result_in *in, int pp)
+{
+	json_t *arr = json_array();
+	int np = result_npairs(in);
+	double w = (double)in->window_ns / 1e9;
+
+	for (int p = 0; p < np; p++) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "pair", json_integer(p));
+		if (in->topo) {
+			char ip[2][INET_ADDRSTRLEN];
+
+			for (int k = 0; k < 2; k++)
+				inet_ntop(AF_INET, &in->topo->ep[2 * p + k].ip, ip[k], sizeof(ip[k]));
+			json_object_set_new(o, "a_ns", json_string(in->topo->ep[2 * p].ns));
+			json_object_set_new(o, "b_ns", json_string(in->topo->ep[2 * p + 1].ns));
+			json_object_set_new(o, "a_ip", json_string(ip[0]));
+			json_object_set_new(o, "b_ip", json_string(ip[1]));
+		}
+		json_object_set_new(o, "a_cpu", json_integer(in->cpu[2 * p]));
+		json_object_set_new(o, "b_cpu", json_integer(in->cpu[2 * p + 1]));
+		if (in->window_ns && in->ep[2 * p].w_open && in->ep[2 * p + 1].w_open) {
+			uint64_t tx, rx, reorder, dup;
+
+			pair_window(in, p, pp, &tx, &rx, &reorder, &dup);
+			json_object_set_new(o, "tx_pkts", json_integer((json_int_t)tx));
+			json_object_set_new(o, "rx_pkts", json_integer((json_int_t)rx));
+			json_object_set_new(o, "tx_pps", json_real((double)tx / w));
+			json_object_set_new(o, "rx_pps", json_real((double)rx / w));
+			json_object_set_new(o, "loss_pct",
+					    json_real(tx ? 100.0 * ((double)tx - (double)rx) /
+								   (double)tx
+							 : 0));
+			json_object_set_new(o, "reorder", json_integer((json_int_t)reorder));
+			json_object_set_new(o, "duplicates", json_integer((json_int_t)dup));
+			/* Statistics only: the buckets are in the merged rtt_ns. */
+			if (pp && in->pair_rtt[p]) {
+				json_t *h = histo_json(in->pair_rtt[p]);
+
+				json_object_del(h, "histogram");
+				json_object_set_new(o, "rtt_ns", h);
+			}
+		}
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
 json_t *result_build(const struct result_in *in, json_t *samples)
 {
 	const struct case_cfg *c = in->case_cfg;
 	int pp = c->pattern == PAT_PINGPONG;
+	int np = result_npairs(in), nep = 2 * np, window = in->window_ns != 0;
 	json_t *r = json_object(), *eps = json_object();
 	char dir[128];
 
@@ -282,8 +396,10 @@ json_t *result_build(const struct result_in *in, json_t *samples)
 					      "b_ns", in->topo->ep[1].ns, "a_ip", ip[0], "b_ip",
 					      ip[1]));
 	}
-	for (int i = 0; i < 2; i++) {
+	json_object_set_new(r, "placement", placement_json(in, nep));
+	for (int i = 0; i < nep; i++) {
 		const struct result_ep_in *e = &in->ep[i];
+		char lbl[8];
 		json_t *o;
 
 		if (!e->shm)
@@ -291,6 +407,8 @@ json_t *result_build(const struct result_in *in, json_t *samples)
 		o = json_pack("{s:s, s:i, s:s}", "role",
 			      role_names[e->shm->cfg.role & 3], "cpu", in->cpu[i], "dp_info",
 			      e->shm->dp_info);
+		if (e->startup_ms >= 0)
+			json_object_set_new(o, "startup_ms", json_real(e->startup_ms));
 		json_object_set_new(o, "total", stats_json(&e->shm->st, NULL));
 		if (in->window_ns && e->w_open) {
 			const struct ep_stats *wo = e->w_open, *wc = e->w_close;
@@ -319,18 +437,30 @@ json_t *result_build(const struct result_in *in, json_t *samples)
 						      (json_int_t)e->shm->ks.ring_drops));
 		if (e->shm->ks.valid && !strcmp(c->datapath, "xdp"))
 			xdp_kstats_json(json_object_get(o, "kernel_drops"), &e->shm->ks);
-		json_object_set_new(eps, i ? "b" : "a", o);
+		result_ep_label(lbl, sizeof(lbl), i);
+		json_object_set_new(eps, lbl, o);
 	}
 	json_object_set_new(r, "endpoints", eps);
-	if (in->window_ns && in->ep[0].w_open && in->ep[1].w_open) {
-		const struct ep_stats *ao = in->ep[0].w_open, *ac = in->ep[0].w_close;
-		const struct ep_stats *bo = in->ep[1].w_open, *bc = in->ep[1].w_close;
+	for (int i = 0; i < nep; i++)
+		window &= in->ep[i].w_open != NULL;
+	if (window) {
 		double w = (double)in->window_ns / 1e9;
-		uint64_t tx = ac->tx_pkts - ao->tx_pkts;
-		uint64_t rx = pp ? ac->rx_pkts - ao->rx_pkts : bc->rx_pkts - bo->rx_pkts;
-		double tx_pps = (double)tx / w, rx_pps = (double)rx / w;
+		uint64_t tx = 0, rx = 0, reorder = 0, dup = 0;
+		double tx_pps, rx_pps;
 		json_t *tp = json_object();
 
+		/* The total over every pair. */
+		for (int p = 0; p < np; p++) {
+			uint64_t t1, r1, o1, d1;
+
+			pair_window(in, p, pp, &t1, &r1, &o1, &d1);
+			tx += t1;
+			rx += r1;
+			reorder += o1;
+			dup += d1;
+		}
+		tx_pps = (double)tx / w;
+		rx_pps = (double)rx / w;
 		json_object_set_new(tp, "window_s", json_real(w));
 		json_object_set_new(tp, "tx_pkts", json_integer((json_int_t)tx));
 		json_object_set_new(tp, "rx_pkts", json_integer((json_int_t)rx));
@@ -347,11 +477,8 @@ json_t *result_build(const struct result_in *in, json_t *samples)
 						 : 0));
 		if (pp)
 			json_object_set_new(tp, "transactions_per_s", json_real(rx_pps));
-		json_object_set_new(tp, "reorder",
-				    json_integer((json_int_t)((pp ? 0 : bc->rx_reorder - bo->rx_reorder))));
-		json_object_set_new(tp, "duplicates",
-				    json_integer((json_int_t)(pp ? ac->rx_dup - ao->rx_dup
-								 : bc->rx_dup - bo->rx_dup)));
+		json_object_set_new(tp, "reorder", json_integer((json_int_t)reorder));
+		json_object_set_new(tp, "duplicates", json_integer((json_int_t)dup));
 		json_object_set_new(r, "throughput", tp);
 		if (pp && in->rtt)
 			json_object_set_new(r, "rtt_ns", histo_json(in->rtt));
@@ -361,6 +488,7 @@ json_t *result_build(const struct result_in *in, json_t *samples)
 			json_object_set_new(json_object_get(r, "interfaces"), in->ifs[i].name,
 					    if_json(&in->ifs[i]));
 	}
+	json_object_set_new(r, "pairs", pairs_json(in, pp));
 	json_object_set_new(r, "samples", samples ? samples : json_array());
 	return r;
 }

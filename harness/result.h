@@ -14,10 +14,15 @@ struct result_ep_in {
 	const struct ep_stats *w_open, *w_close;
 	const struct proc_cpu *cpu_open, *cpu_close;
 	const char *ns;
+	double startup_ms; /* fork to READY; < 0: never ready */
 };
 
+/* Every interface of the largest topology: eth0 and bridge port per
+ * endpoint, and the bridge. */
+#define RESULT_MAX_IFS (4 * TOPO_MAX_PAIRS + 1)
+
 struct result_if {
-	const char *name;
+	char name[24];
 	struct if_counters before, after;
 };
 
@@ -26,17 +31,23 @@ struct result_in {
 	const char *status; /* ok | failed | unsupported | interrupted */
 	const char *error;
 	const struct topo *topo; /* NULL if it never came up */
-	unsigned int cpu[2];
+	int npairs;              /* pair i: ep[2i] = a side, ep[2i + 1] = b side */
+	unsigned int cpu[2 * TOPO_MAX_PAIRS];
 	json_t *machine;
 	int idx;
 	uint64_t window_ns; /* 0: the window never closed */
-	struct result_ep_in ep[2];
-	const struct histo *rtt; /* window RTT (client), may be NULL */
+	struct result_ep_in ep[2 * TOPO_MAX_PAIRS];
+	const struct histo *rtt; /* window RTT of every client merged, may be NULL */
+	const struct histo *pair_rtt[TOPO_MAX_PAIRS]; /* each client's, may be NULL */
+	/* ifs[0 .. 2 * npairs - 1] are the endpoints' eth0, in ep[] order. */
 	int nifs;
-	struct result_if ifs[5];
-	struct ns_counters ns_before[2], ns_after[2];
+	struct result_if ifs[RESULT_MAX_IFS];
+	struct ns_counters ns_before[2 * TOPO_MAX_PAIRS], ns_after[2 * TOPO_MAX_PAIRS];
 	uint64_t softnet_drops;
 };
+
+/* "a", "b" for pair 0, "a<i>", "b<i>" for pair i: endpoint i of ep[]. */
+void result_ep_label(char *buf, size_t len, int i);
 
 /* The case's JSON object; `samples` is taken over. */
 json_t *result_build(const struct result_in *in, json_t *samples);

@@ -10,6 +10,7 @@
  * an interrupt stops the current case, tears it down and keeps the results of
  * the finished ones. Every object is in the run-state file before it exists.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -22,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -86,7 +88,7 @@ static int hsleep_until(uint64_t t)
 }
 
 struct ep_run {
-	char tag;
+	char tag[8];        /* "a", "b", "a1", ...: result_ep_label() */
 	char shm_path[128];
 	struct ep_shm *shm;
 	pid_t pid;
@@ -95,6 +97,10 @@ struct ep_run {
 	struct ep_stats w_open, w_close;
 	struct proc_cpu cpu_open, cpu_close;
 	struct histo *rtt_open;
+	uint64_t t_fork;    /* mono_ns() at fork, for startup_ms */
+	pid_t ep_pid;       /* the endpoint itself (lxc: inside its container) */
+	char lxc_path[64];  /* lxc: the container's directory, "" for netns */
+	double startup_ms;  /* fork to READY; -1 until then */
 };
 
 static void snap_stats(struct ep_stats *dst, const struct ep_shm *shm)
@@ -105,7 +111,10 @@ static void snap_stats(struct ep_stats *dst, const struct ep_shm *shm)
 
 static int spawn_endpoint(struct ep_run *ep, const char *ns, struct runstate *rs)
 {
-	pid_t pid = fork();
+	pid_t pid;
+
+	ep->t_fork = mono_ns();
+	pid = fork();
 
 	if (pid < 0)
 		return -errno;
@@ -121,8 +130,156 @@ static int spawn_endpoint(struct ep_run *ep, const char *ns, struct runstate *rs
 		_exit(1);
 	}
 	ep->pid = pid;
+	ep->ep_pid = pid;
 	runstate__add_pid(rs, pid);
 	return 0;
+}
+
+/* The LXC configuration of endpoint i: an application container on the
+ * host rootfs (so the binary and the shm file are where they are here),
+ * its veth into the run's bridge with the topology's MAC and address, and
+ * its cpuset through the cgroup hierarchy that has one. */
+static int lxc_write_config(const char *path, const struct topo *t, int i, unsigned int cpu)
+{
+	const struct topo_ep *ep = &t->ep[i];
+	char ip[INET_ADDRSTRLEN];
+	/* A v1 cpuset hierarchy (hybrid cgroups) takes the v1 key. */
+	const char *cpuset = access("/sys/fs/cgroup/cpuset/cpuset.cpus", F_OK)
+				     ? "lxc.cgroup2.cpuset.cpus"
+				     : "lxc.cgroup.cpuset.cpus";
+	int err = 0;
+	FILE *f;
+
+	inet_ntop(AF_INET, &ep->ip, ip, sizeof(ip));
+	f = fopen(path, "wxe");
+	if (!f)
+		return -errno;
+	fprintf(f,
+		"lxc.uts.name = %s\n"
+		"lxc.net.0.type = veth\n"
+		"lxc.net.0.link = %s\n"
+		"lxc.net.0.name = %s\n"
+		"lxc.net.0.veth.pair = %s\n"
+		"lxc.net.0.hwaddr = %02x:%02x:%02x:%02x:%02x:%02x\n"
+		"lxc.net.0.ipv4.address = %s/24\n"
+		"lxc.net.0.mtu = 1500\n"
+		"lxc.apparmor.profile = unconfined\n"
+		"lxc.console.path = none\n"
+		"lxc.mount.auto = proc:mixed sys:mixed\n"
+		/* Without it LXC mounts a fresh /dev: the shared pages live
+		 * in the host's /dev/shm. */
+		"lxc.autodev = 0\n"
+		"%s = %u\n",
+		ep->ns, t->bridge, ep->ifname, ep->host_if, ep->mac[0], ep->mac[1], ep->mac[2],
+		ep->mac[3], ep->mac[4], ep->mac[5], ip, cpuset, cpu);
+	if (fflush(f) || ferror(f))
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	return err;
+}
+
+/*
+ * container=lxc: `lxc-execute` runs a shell in the new container that
+ * switches IPv6 off before eth0 comes up (LXC leaves it down: no
+ * lxc.net.0.flags), adds the peer's permanent neighbour entry (no ARP, as
+ * in the netns topology) and runs the endpoint. LXC deletes the veth when
+ * the container ends, so the shell outlives the endpoint until the harness
+ * has read the interface counters and removed the shm file (at most 20 s).
+ * The container and its bridge port are in the run state before they
+ * exist.
+ */
+static int spawn_lxc(struct ep_run *ep, const struct topo *t, int i, unsigned int cpu,
+		     struct runstate *rs)
+{
+	static const char script[] =
+		"echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6 && "
+		"echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6 && "
+		"ip link set dev eth0 up && "
+		"ip neigh replace \"$1\" lladdr \"$2\" dev eth0 nud permanent && "
+		"{ \"$3\" endpoint --shm \"$4\"; st=$?; i=0; "
+		"while [ -e \"$4\" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done; "
+		"exit $st; }";
+	const struct topo_ep *e = &t->ep[i], *peer = &t->ep[i ^ 1];
+	char cfg[PATH_MAX + 16], bin[PATH_MAX], ip[INET_ADDRSTRLEN], mac[18];
+	ssize_t n;
+	pid_t pid;
+	int err;
+
+	n = readlink("/proc/self/exe", bin, sizeof(bin) - 1);
+	if (n < 0)
+		return -errno;
+	bin[n] = 0;
+	inet_ntop(AF_INET, &peer->ip, ip, sizeof(ip));
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", peer->mac[0], peer->mac[1],
+		 peer->mac[2], peer->mac[3], peer->mac[4], peer->mac[5]);
+	snprintf(ep->lxc_path, sizeof(ep->lxc_path), "%s/%s", RS_STATE_DIR, e->ns);
+	err = runstate__add(rs, RS_LXC, ep->lxc_path);
+	if (!err)
+		err = runstate__add(rs, RS_LINK, e->host_if);
+	if (err)
+		return err;
+	if (mkdir(ep->lxc_path, 0700))
+		return -errno;
+	snprintf(cfg, sizeof(cfg), "%s/config", ep->lxc_path);
+	err = lxc_write_config(cfg, t, i, cpu);
+	if (err)
+		return err;
+	ep->t_fork = mono_ns();
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		sigprocmask(SIG_SETMASK, &sig_saved, NULL);
+		/* The container dies with lxc-execute, lxc-execute with us. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execlp("lxc-execute", "lxc-execute", "-n", e->ns, "-P", RS_STATE_DIR, "-f", cfg,
+		       "--", "/bin/sh", "-c", script, "sh", ip, mac, bin, ep->shm_path,
+		       (char *)NULL);
+		fprintf(stderr, "bypasslab: exec lxc-execute: %s\n", strerror(errno));
+		_exit(1);
+	}
+	ep->pid = pid;
+	runstate__add_pid(rs, pid);
+	return 0;
+}
+
+/* The host pid of the process running `<bin> endpoint --shm PATH` (inside
+ * a container's pid namespace, so the endpoint cannot tell it). */
+static pid_t find_endpoint_pid(const char *shm_path)
+{
+	struct dirent *e;
+	pid_t found = 0;
+	DIR *d;
+
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	while (!found && (e = readdir(d))) {
+		char path[64], buf[PATH_MAX + 64];
+		const char *arg[4];
+		ssize_t n;
+		int fd, k = 0;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.16s/cmdline", e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = 0;
+		for (const char *p = buf; p < buf + n && k < 4; p += strlen(p) + 1)
+			arg[k++] = p;
+		if (k == 4 && !strcmp(arg[1], "endpoint") && !strcmp(arg[2], "--shm") &&
+		    !strcmp(arg[3], shm_path))
+			found = (pid_t)atoi(e->d_name);
+	}
+	closedir(d);
+	return found ? found : -ESRCH;
 }
 
 static int reap(struct ep_run *ep, int block)
@@ -185,7 +342,7 @@ static void finish_endpoint(struct ep_run *ep, struct runstate *rs)
 		nanosleep(&ts, NULL);
 	}
 	if (!ep->reaped) {
-		pr_warn("bypasslab: endpoint %c (pid %d) did not stop; killing it\n", ep->tag,
+		pr_warn("bypasslab: endpoint %s (pid %d) did not stop; killing it\n", ep->tag,
 			ep->pid);
 		kill(ep->pid, SIGKILL);
 		reap(ep, 1);
@@ -194,14 +351,31 @@ static void finish_endpoint(struct ep_run *ep, struct runstate *rs)
 	runstate__done(rs, RS_PID, pidname);
 }
 
+/* Every endpoint's eth0 (ep[] order), then its bridge port, then the
+ * bridge: the order result_in.ifs[] expects. */
 struct path_counters {
-	struct if_counters ifs[5]; /* a eth0, b eth0, host a, host b, bridge */
+	struct if_counters ifs[RESULT_MAX_IFS];
 	int nifs;
-	struct ns_counters ns[2];
+	struct ns_counters ns[2 * TOPO_MAX_PAIRS];
 	uint64_t softnet_drops;
 };
 
-static const char *const if_label[] = { "a.eth0", "b.eth0", "host_a", "host_b", "bridge" };
+/* "a.eth0", "host_a", "bridge" for pair 0; "a1.eth0", "host_a1" for pair 1. */
+static void if_label(char *buf, size_t len, const struct topo *t, int k)
+{
+	int nep = 2 * t->npairs;
+	char lbl[8];
+
+	if (k == 2 * nep) {
+		snprintf(buf, len, "bridge");
+		return;
+	}
+	result_ep_label(lbl, sizeof(lbl), k % nep);
+	if (k < nep)
+		snprintf(buf, len, "%s.eth0", lbl);
+	else
+		snprintf(buf, len, "host_%s", lbl);
+}
 
 static int read_ns_side(void *arg)
 {
@@ -213,18 +387,20 @@ static int read_ns_side(void *arg)
 
 static void path_counters_read(const struct topo *t, struct path_counters *pc)
 {
+	int nep = 2 * t->npairs;
+
 	memset(pc, 0, sizeof(*pc));
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < nep; i++) {
 		void *arg[2] = { &pc->ifs[i], &pc->ns[i] };
 
-		netns_visit(t->ep[i].ns, read_ns_side, arg);
+		netns_visit(topo_ep_ns(&t->ep[i]), read_ns_side, arg);
 	}
-	pc->nifs = 2;
+	pc->nifs = nep;
 	if (t->kind == TOPO_BRIDGE) {
-		if_counters_read(0, t->ep[0].host_if, &pc->ifs[2]);
-		if_counters_read(0, t->ep[1].host_if, &pc->ifs[3]);
-		if_counters_read(0, t->bridge, &pc->ifs[4]);
-		pc->nifs = 5;
+		for (int i = 0; i < nep; i++)
+			if_counters_read(0, t->ep[i].host_if, &pc->ifs[nep + i]);
+		if_counters_read(0, t->bridge, &pc->ifs[2 * nep]);
+		pc->nifs = 2 * nep + 1;
 	}
 	pc->softnet_drops = softnet_dropped();
 }
@@ -232,7 +408,7 @@ static void path_counters_read(const struct topo *t, struct path_counters *pc)
 static void fill_ep_config(struct ep_config *ec, const struct case_cfg *c, const struct topo *t,
 			   int side, uint32_t role, unsigned int cpu, uint64_t tsc_hz)
 {
-	int peer = !side;
+	int peer = side ^ 1, b = side & 1;
 
 	memset(ec, 0, sizeof(*ec));
 	snprintf(ec->datapath, sizeof(ec->datapath), "%s", c->datapath);
@@ -243,8 +419,8 @@ static void fill_ep_config(struct ep_config *ec, const struct case_cfg *c, const
 	memcpy(ec->dst_mac, t->ep[peer].mac, 6);
 	ec->src_ip = t->ep[side].ip;
 	ec->dst_ip = t->ep[peer].ip;
-	ec->sport = side ? PORT_B : PORT_A;
-	ec->dport = side ? PORT_A : PORT_B;
+	ec->sport = b ? PORT_B : PORT_A;
+	ec->dport = b ? PORT_A : PORT_B;
 	ec->frame_size = c->size;
 	ec->burst = c->burst;
 	ec->rate_pps = c->rate_pps;
@@ -296,27 +472,42 @@ static struct attr *probes_up(const struct topo *t, const struct ep_run *ep, uns
 			      unsigned int cpu_b, int path_mode, char *errmsg,
 			      size_t len)
 {
-	uint32_t root = netns_ino("/proc/self/ns/net"), ino[2];
+	uint32_t root = netns_ino("/proc/self/ns/net");
+	int nep = 2 * t->npairs;
 	struct attr *a;
 	char path[64];
-	int err;
+	int err = 0;
 
 	a = attr__open((1ull << cpu_a) | (1ull << cpu_b), path_mode);
 	if (!a) {
 		snprintf(errmsg, len, "probes: load: %s", strerror(errno));
 		return NULL;
 	}
-	for (int i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "/run/netns/%s", t->ep[i].ns);
-		ino[i] = netns_ino(path);
-		attr__add_tgid(a, (uint32_t)ep[i].pid, (uint32_t)i);
+	/* Every pair's endpoints and devices: per core, the breakdown is of
+	 * everything that runs there. */
+	for (int i = 0; i < nep && !err; i++) {
+		uint32_t side = (uint32_t)(i & 1);
+
+		if (t->ep[i].nspath[0])
+			snprintf(path, sizeof(path), "%s", t->ep[i].nspath);
+		else
+			snprintf(path, sizeof(path), "/run/netns/%s", t->ep[i].ns);
+		err = attr__add_tgid(a, (uint32_t)ep[i].ep_pid, side);
+		if (!err)
+			err = attr__add_dev(a, netns_ino(path), (uint32_t)t->ep[i].ifindex,
+					    side ? ATTR_ROLE_B : ATTR_ROLE_A);
+		if (!err && t->kind == TOPO_BRIDGE)
+			err = attr__add_dev(a, root, (uint32_t)t->ep[i].host_ifindex,
+					    side ? ATTR_ROLE_HOST_B : ATTR_ROLE_HOST_A);
 	}
-	attr__add_dev(a, ino[0], (uint32_t)t->ep[0].ifindex, ATTR_ROLE_A);
-	attr__add_dev(a, ino[1], (uint32_t)t->ep[1].ifindex, ATTR_ROLE_B);
-	if (t->kind == TOPO_BRIDGE) {
-		attr__add_dev(a, root, (uint32_t)t->ep[0].host_ifindex, ATTR_ROLE_HOST_A);
-		attr__add_dev(a, root, (uint32_t)t->ep[1].host_ifindex, ATTR_ROLE_HOST_B);
-		attr__add_dev(a, root, (uint32_t)t->bridge_ifindex, ATTR_ROLE_BRIDGE);
+	if (!err && t->kind == TOPO_BRIDGE)
+		err = attr__add_dev(a, root, (uint32_t)t->bridge_ifindex, ATTR_ROLE_BRIDGE);
+	if (err) {
+		/* The probe's tables are sized for a handful of devices. */
+		snprintf(errmsg, len, "probes: %d pair(s) do not fit the probe's tables: %s",
+			 t->npairs, strerror(-err));
+		attr__destroy(a);
+		return NULL;
 	}
 	err = attr__attach(a);
 	if (err) {
@@ -329,18 +520,22 @@ static struct attr *probes_up(const struct topo *t, const struct ep_run *ep, uns
 
 /* Per-core breakdown: each endpoint's core divided by its own packets. */
 static json_t *probes_json(const struct attr *a, const struct attr_snap *o,
-			   const struct attr_snap *c, const struct ep_run *ep, int pp,
+			   const struct attr_snap *c, const struct ep_run *ep, int nep, int pp,
 			   unsigned int cpu_a, unsigned int cpu_b, uint64_t window_ns)
 {
-	const struct ep_stats *ao = &ep[0].w_open, *ac = &ep[0].w_close;
-	const struct ep_stats *bo = &ep[1].w_open, *bc = &ep[1].w_close;
-	uint64_t a_pkts = pp ? ac->rx_pkts - ao->rx_pkts : ac->tx_pkts - ao->tx_pkts;
-	uint64_t b_pkts = bc->rx_pkts - bo->rx_pkts;
-	struct attr_core cores[2] = {
-		{ (int)cpu_a, pp ? "a: client" : "a: send", a_pkts },
-		{ (int)cpu_b, pp ? "b: server" : "b: recv", b_pkts },
-	};
+	uint64_t a_pkts = 0, b_pkts = 0;
+	struct attr_core cores[2];
 
+	/* Every pair's packets on the core their endpoints share. */
+	for (int i = 0; i < nep; i += 2) {
+		const struct ep_stats *ao = &ep[i].w_open, *ac = &ep[i].w_close;
+		const struct ep_stats *bo = &ep[i + 1].w_open, *bc = &ep[i + 1].w_close;
+
+		a_pkts += pp ? ac->rx_pkts - ao->rx_pkts : ac->tx_pkts - ao->tx_pkts;
+		b_pkts += bc->rx_pkts - bo->rx_pkts;
+	}
+	cores[0] = (struct attr_core){ (int)cpu_a, pp ? "a: client" : "a: send", a_pkts };
+	cores[1] = (struct attr_core){ (int)cpu_b, pp ? "b: server" : "b: recv", b_pkts };
 	if (cpu_a == cpu_b) {
 		cores[0].label = pp ? "a+b: client and server" : "a+b: send and recv";
 		return attr__json(a, o, c, cores, 1, window_ns);
@@ -363,20 +558,64 @@ static unsigned int pick_cpu(int want, unsigned int dflt)
 	return want >= 0 ? (unsigned int)want : dflt;
 }
 
+/* Endpoint i's status and error, if it did not finish cleanly. */
+static void check_finished(const struct ep_run *ep, char *status, size_t slen, char *errmsg,
+			   size_t elen)
+{
+	uint32_t st = ep->shm->state;
+
+	if (st == EP_ST_FAILED) {
+		snprintf(status, slen, "failed");
+		snprintf(errmsg, elen, "endpoint %.7s: %s", ep->tag, ep->shm->errmsg);
+	} else if (st != EP_ST_DONE) {
+		/* Died (killed, crashed) or hung: its counters stop short. */
+		snprintf(status, slen, "failed");
+		if (ep->reaped && WIFSIGNALED(ep->status))
+			snprintf(errmsg, elen, "endpoint %.7s (pid %d) was killed by signal %d",
+				 ep->tag, ep->pid, WTERMSIG(ep->status));
+		else
+			snprintf(errmsg, elen, "endpoint %.7s (pid %d) did not finish (state %u)",
+				 ep->tag, ep->pid, st);
+	}
+}
+
+/* Let the path drain into every receiver: until none of them has received
+ * anything for 20 ms, at most 500 ms. */
+static void drain_receivers(const struct ep_run *ep, int nep)
+{
+	uint64_t until = mono_ns() + 500000000ull, last = 0;
+
+	for (int i = 1; i < nep; i += 2)
+		last += ep[i].shm->st.rx_pkts;
+	while (mono_ns() < until) {
+		struct timespec ts = { 0, 20000000 };
+		uint64_t now = 0;
+
+		nanosleep(&ts, NULL);
+		for (int i = 1; i < nep; i += 2)
+			now += ep[i].shm->st.rx_pkts;
+		if (now == last)
+			break;
+		last = now;
+	}
+}
+
 /* Returns the case's result object (status inside), NULL only on OOM. */
 static json_t *run_case(struct case_ctx *cc)
 {
 	const struct case_cfg *c = cc->c;
 	int pp = c->pattern == PAT_PINGPONG;
+	int np = c->pairs ? (int)c->pairs : 1, nep = 2 * np;
+	int lxc = c->container == CONTAINER_LXC;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned int cpu_a = pick_cpu(c->cpu_a, 0);
 	unsigned int cpu_b = pick_cpu(c->cpu_b, ncpu > 1 ? 1 : 0);
-	struct ep_run ep[2] = { { .tag = 'a' }, { .tag = 'b' } };
-	struct path_counters pc0, pc1;
+	struct ep_run ep[2 * TOPO_MAX_PAIRS];
+	struct path_counters *pc0 = NULL, *pc1 = NULL;
 	struct topo t;
-	struct result_in in = { 0 };
-	json_t *samples = json_array(), *res;
-	struct histo *rtt_win = NULL;
+	struct result_in *in = NULL;
+	json_t *samples = json_array(), *res = NULL;
+	struct histo *rtt_win = NULL, *pair_rtt[TOPO_MAX_PAIRS] = { 0 };
 	struct attr *attr = NULL;
 	struct attr_snap *as_open = NULL, *as_close = NULL;
 	json_t *attr_j = NULL;
@@ -384,8 +623,23 @@ static json_t *run_case(struct case_ctx *cc)
 	char status[32] = "ok", errmsg[512] = "";
 	int err, topo_ok = 0;
 
+	memset(ep, 0, sizeof(ep));
+	for (int i = 0; i < nep; i++) {
+		result_ep_label(ep[i].tag, sizeof(ep[i].tag), i);
+		ep[i].startup_ms = -1;
+	}
 	memset(&t, 0, sizeof(t));
-	err = topo_up(&t, cc->rs, c->topology, cc->prefix);
+	pc0 = calloc(1, sizeof(*pc0));
+	pc1 = calloc(1, sizeof(*pc1));
+	in = calloc(1, sizeof(*in));
+	if (!pc0 || !pc1 || !in) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	if (lxc)
+		err = topo_up_lxc(&t, cc->rs, cc->prefix, np);
+	else
+		err = topo_up_pairs(&t, cc->rs, c->topology, cc->prefix, np);
 	if (err) {
 		snprintf(status, sizeof(status), "failed");
 		snprintf(errmsg, sizeof(errmsg), "topology %s: %s", topo_name(c->topology),
@@ -395,9 +649,10 @@ static json_t *run_case(struct case_ctx *cc)
 	topo_ok = 1;
 	/* Not for xdp: its XDP program takes our frames before IP, and passes
 	 * only what is not ours, or ours while no socket is bound; the UDP
-	 * counters see those, and the reconciliation counts them. */
-	if (!strcmp(c->datapath, "packet")) {
-		for (int i = 0; i < 2 && !err; i++)
+	 * counters see those, and the reconciliation counts them. LXC's
+	 * namespaces exist only once the containers run: see below. */
+	if (!strcmp(c->datapath, "packet") && !lxc) {
+		for (int i = 0; i < nep && !err; i++)
 			err = netns_visit(t.ep[i].ns, run_in_ns_nft, NULL);
 		if (err) {
 			snprintf(status, sizeof(status), "failed");
@@ -406,8 +661,8 @@ static json_t *run_case(struct case_ctx *cc)
 			goto out;
 		}
 	}
-	for (int i = 0; i < 2; i++) {
-		snprintf(ep[i].shm_path, sizeof(ep[i].shm_path), "/dev/shm/%s-%c", cc->prefix,
+	for (int i = 0; i < nep; i++) {
+		snprintf(ep[i].shm_path, sizeof(ep[i].shm_path), "/dev/shm/%s-%.7s", cc->prefix,
 			 ep[i].tag);
 		runstate__add(cc->rs, RS_SHM, ep[i].shm_path);
 		unlink(ep[i].shm_path);
@@ -419,26 +674,53 @@ static json_t *run_case(struct case_ctx *cc)
 			goto out;
 		}
 	}
-	fill_ep_config(&ep[0].shm->cfg, c, &t, 0, pp ? EP_ROLE_CLIENT : EP_ROLE_SEND, cpu_a,
-		       cc->tsc_hz);
-	fill_ep_config(&ep[1].shm->cfg, c, &t, 1, pp ? EP_ROLE_SERVER : EP_ROLE_RECV, cpu_b,
-		       cc->tsc_hz);
+	for (int i = 0; i < nep; i += 2) {
+		fill_ep_config(&ep[i].shm->cfg, c, &t, i, pp ? EP_ROLE_CLIENT : EP_ROLE_SEND,
+			       cpu_a, cc->tsc_hz);
+		fill_ep_config(&ep[i + 1].shm->cfg, c, &t, i + 1,
+			       pp ? EP_ROLE_SERVER : EP_ROLE_RECV, cpu_b, cc->tsc_hz);
+	}
 
-	/* Receiver/server first: its socket must exist before the first packet. */
-	for (int i = 1; i >= 0; i--) {
-		err = spawn_endpoint(&ep[i], t.ep[i].ns, cc->rs);
-		if (!err)
-			err = wait_state(&ep[i], EP_ST_READY, READY_TIMEOUT_MS);
-		if (err) {
-			if (err == -EINTR) {
-				snprintf(status, sizeof(status), "interrupted");
-			} else {
-				snprintf(status, sizeof(status), "%s",
-					 err == -EOPNOTSUPP ? "unsupported" : "failed");
-				snprintf(errmsg, sizeof(errmsg), "endpoint %c: %s", ep[i].tag,
-					 ep[i].shm->errmsg[0] ? ep[i].shm->errmsg
-							      : strerror(-err));
+	/* Receivers/servers first: their sockets must exist before the first
+	 * packet. Index order nep-1 .. 0 starts every b side before any a side
+	 * only with one pair, so go in two passes. */
+	for (int pass = 1; pass >= 0; pass--) {
+		for (int i = pass; i < nep; i += 2) {
+			if (lxc)
+				err = spawn_lxc(&ep[i], &t, i, i & 1 ? cpu_b : cpu_a, cc->rs);
+			else
+				err = spawn_endpoint(&ep[i], t.ep[i].ns, cc->rs);
+			if (!err)
+				err = wait_state(&ep[i], EP_ST_READY, READY_TIMEOUT_MS);
+			if (!err)
+				ep[i].startup_ms = (double)(mono_ns() - ep[i].t_fork) / 1e6;
+			if (!err && lxc) {
+				ep[i].ep_pid = find_endpoint_pid(ep[i].shm_path);
+				err = ep[i].ep_pid < 0 ? ep[i].ep_pid : topo_attach(&t, i, ep[i].ep_pid);
 			}
+			if (err) {
+				if (err == -EINTR) {
+					snprintf(status, sizeof(status), "interrupted");
+				} else {
+					snprintf(status, sizeof(status), "%s",
+						 err == -EOPNOTSUPP ? "unsupported" : "failed");
+					snprintf(errmsg, sizeof(errmsg), "endpoint %.7s: %s",
+						 ep[i].tag,
+						 ep[i].shm->errmsg[0] ? ep[i].shm->errmsg
+								      : strerror(-err));
+				}
+				goto out;
+			}
+		}
+	}
+	if (lxc) {
+		err = topo_wait_ports(&t);
+		for (int i = 0; i < nep && !err && !strcmp(c->datapath, "packet"); i++)
+			err = netns_visit(topo_ep_ns(&t.ep[i]), run_in_ns_nft, NULL);
+		if (err) {
+			snprintf(status, sizeof(status), "failed");
+			snprintf(errmsg, sizeof(errmsg), "lxc: containers' network: %s",
+				 strerror(-err));
 			goto out;
 		}
 	}
@@ -450,34 +732,43 @@ static json_t *run_case(struct case_ctx *cc)
 			goto out;
 		}
 	}
-	path_counters_read(&t, &pc0);
-	__atomic_store_n(&ep[1].shm->cmd, EP_CMD_RUN, __ATOMIC_RELEASE);
-	__atomic_store_n(&ep[0].shm->cmd, EP_CMD_RUN, __ATOMIC_RELEASE);
+	path_counters_read(&t, pc0);
+	for (int i = 1; i < nep; i += 2)
+		__atomic_store_n(&ep[i].shm->cmd, EP_CMD_RUN, __ATOMIC_RELEASE);
+	for (int i = 0; i < nep; i += 2)
+		__atomic_store_n(&ep[i].shm->cmd, EP_CMD_RUN, __ATOMIC_RELEASE);
 
 	err = hsleep_ms((int)(c->warmup_s * 1000.0));
 	if (err)
 		goto interrupted;
-	/* Window open: both endpoints at the same instant. */
-	ep[0].rtt_open = malloc(sizeof(struct histo));
-	if (!ep[0].rtt_open) {
-		err = -ENOMEM;
-		goto interrupted;
+	/* Window open: every endpoint at (nearly) the same instant. */
+	for (int i = 0; i < nep; i += 2) {
+		ep[i].rtt_open = malloc(sizeof(struct histo));
+		if (!ep[i].rtt_open) {
+			err = -ENOMEM;
+			goto interrupted;
+		}
 	}
 	t_open = mono_ns();
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < nep; i++)
 		snap_stats(&ep[i].w_open, ep[i].shm);
-		proc_cpu_read(ep[i].pid, &ep[i].cpu_open);
-	}
-	memcpy(ep[0].rtt_open, &ep[0].shm->rtt, sizeof(struct histo));
+	for (int i = 0; i < nep; i += 2)
+		memcpy(ep[i].rtt_open, &ep[i].shm->rtt, sizeof(struct histo));
+	for (int i = 0; i < nep; i++)
+		proc_cpu_read(ep[i].ep_pid, &ep[i].cpu_open);
 	if (attr)
 		as_open = attr__snap(attr);
 	{
-		struct ep_stats prev[2] = { ep[0].w_open, ep[1].w_open };
+		uint64_t prev_tx = 0, prev_rx = 0;
 		uint64_t t_prev = t_open, t_end = t_open + (uint64_t)(c->duration_s * 1e9);
 
+		/* Per-second totals over every pair. */
+		for (int i = 0; i < nep; i += 2) {
+			prev_tx += ep[i].w_open.tx_pkts;
+			prev_rx += pp ? ep[i].w_open.rx_pkts : ep[i + 1].w_open.rx_pkts;
+		}
 		for (int sec = 1;; sec++) {
-			struct ep_stats cur[2];
-			uint64_t now;
+			uint64_t now, cur_tx = 0, cur_rx = 0;
 			double dt;
 
 			t_next = t_open + (uint64_t)sec * 1000000000ull;
@@ -487,21 +778,24 @@ static json_t *run_case(struct case_ctx *cc)
 			if (err)
 				goto interrupted;
 			now = mono_ns();
-			snap_stats(&cur[0], ep[0].shm);
-			snap_stats(&cur[1], ep[1].shm);
+			for (int i = 0; i < nep; i += 2) {
+				struct ep_stats cur[2];
+
+				snap_stats(&cur[0], ep[i].shm);
+				snap_stats(&cur[1], ep[i + 1].shm);
+				cur_tx += cur[0].tx_pkts;
+				cur_rx += pp ? cur[0].rx_pkts : cur[1].rx_pkts;
+			}
 			dt = (double)(now - t_prev) / 1e9;
 			if (dt > 0)
 				json_array_append_new(
 					samples,
 					json_pack("{s:f, s:f, s:f}", "t_s",
 						  (double)(now - t_open) / 1e9, "tx_pps",
-						  (double)(cur[0].tx_pkts - prev[0].tx_pkts) / dt,
-						  "rx_pps",
-						  (double)(pp ? cur[0].rx_pkts - prev[0].rx_pkts
-							      : cur[1].rx_pkts - prev[1].rx_pkts) /
-							  dt));
-			prev[0] = cur[0];
-			prev[1] = cur[1];
+						  (double)(cur_tx - prev_tx) / dt, "rx_pps",
+						  (double)(cur_rx - prev_rx) / dt));
+			prev_tx = cur_tx;
+			prev_rx = cur_rx;
 			t_prev = now;
 			if (t_next >= t_end)
 				break;
@@ -509,78 +803,66 @@ static json_t *run_case(struct case_ctx *cc)
 	}
 	/* Window close. */
 	t_close = mono_ns();
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < nep; i++)
 		snap_stats(&ep[i].w_close, ep[i].shm);
-		proc_cpu_read(ep[i].pid, &ep[i].cpu_close);
-	}
+	for (int i = 0; i < nep; i++)
+		proc_cpu_read(ep[i].ep_pid, &ep[i].cpu_close);
 	if (attr)
 		as_close = attr__snap(attr);
 	rtt_win = malloc(sizeof(struct histo));
 	if (rtt_win)
-		histo_sub(rtt_win, &ep[0].shm->rtt, ep[0].rtt_open);
-	in.rtt = rtt_win;
-
-	/* Stop the sender/client, let the path drain into the receiver, stop it. */
-	stop_endpoint(&ep[0]);
-	wait_state(&ep[0], EP_ST_DONE, STOP_TIMEOUT_MS);
-	{
-		uint64_t last = ep[1].shm->st.rx_pkts, until = mono_ns() + 500000000ull;
-
-		while (mono_ns() < until) {
-			struct timespec ts = { 0, 20000000 };
-
-			nanosleep(&ts, NULL);
-			if (ep[1].shm->st.rx_pkts == last)
-				break;
-			last = ep[1].shm->st.rx_pkts;
-		}
+		histo_init(rtt_win);
+	for (int p = 0; p < np; p++) {
+		pair_rtt[p] = malloc(sizeof(struct histo));
+		if (!pair_rtt[p])
+			continue;
+		histo_sub(pair_rtt[p], &ep[2 * p].shm->rtt, ep[2 * p].rtt_open);
+		in->pair_rtt[p] = pair_rtt[p];
 	}
-	stop_endpoint(&ep[1]);
-	wait_state(&ep[1], EP_ST_DONE, STOP_TIMEOUT_MS);
-	path_counters_read(&t, &pc1);
-	for (int i = 0; i < 2; i++) {
-		uint32_t st = ep[i].shm->state;
+	/* One pair: the window histogram as before; more: every pair's merged. */
+	if (rtt_win && np == 1 && pair_rtt[0])
+		memcpy(rtt_win, pair_rtt[0], sizeof(*rtt_win));
+	else if (rtt_win)
+		for (int p = 0; p < np; p++)
+			if (pair_rtt[p])
+				histo_add(rtt_win, pair_rtt[p]);
+	in->rtt = rtt_win;
 
-		if (st == EP_ST_FAILED) {
-			snprintf(status, sizeof(status), "failed");
-			snprintf(errmsg, sizeof(errmsg), "endpoint %c: %s", ep[i].tag,
-				 ep[i].shm->errmsg);
-		} else if (st != EP_ST_DONE) {
-			/* Died (killed, crashed) or hung: its counters stop short. */
-			snprintf(status, sizeof(status), "failed");
-			if (ep[i].reaped && WIFSIGNALED(ep[i].status))
-				snprintf(errmsg, sizeof(errmsg),
-					 "endpoint %c (pid %d) was killed by signal %d", ep[i].tag,
-					 ep[i].pid, WTERMSIG(ep[i].status));
-			else
-				snprintf(errmsg, sizeof(errmsg),
-					 "endpoint %c (pid %d) did not finish (state %u)", ep[i].tag,
-					 ep[i].pid, st);
-		}
-	}
+	/* Stop the senders/clients, let the path drain into the receivers, stop them. */
+	for (int i = 0; i < nep; i += 2)
+		stop_endpoint(&ep[i]);
+	for (int i = 0; i < nep; i += 2)
+		wait_state(&ep[i], EP_ST_DONE, STOP_TIMEOUT_MS);
+	drain_receivers(ep, nep);
+	for (int i = 1; i < nep; i += 2)
+		stop_endpoint(&ep[i]);
+	for (int i = 1; i < nep; i += 2)
+		wait_state(&ep[i], EP_ST_DONE, STOP_TIMEOUT_MS);
+	path_counters_read(&t, pc1);
+	for (int i = 0; i < nep; i++)
+		check_finished(&ep[i], status, sizeof(status), errmsg, sizeof(errmsg));
 
-	in.window_ns = t_close - t_open;
-	for (int i = 0; i < 2; i++) {
-		in.ep[i].shm = ep[i].shm;
-		in.ep[i].w_open = &ep[i].w_open;
-		in.ep[i].w_close = &ep[i].w_close;
-		in.ep[i].cpu_open = &ep[i].cpu_open;
-		in.ep[i].cpu_close = &ep[i].cpu_close;
-		in.ep[i].ns = t.ep[i].ns;
+	in->window_ns = t_close - t_open;
+	for (int i = 0; i < nep; i++) {
+		in->ep[i].w_open = &ep[i].w_open;
+		in->ep[i].w_close = &ep[i].w_close;
+		in->ep[i].cpu_open = &ep[i].cpu_open;
+		in->ep[i].cpu_close = &ep[i].cpu_close;
 	}
-	in.nifs = pc1.nifs;
-	for (int i = 0; i < pc1.nifs; i++) {
-		in.ifs[i].name = if_label[i];
-		in.ifs[i].before = pc0.ifs[i];
-		in.ifs[i].after = pc1.ifs[i];
+	in->nifs = pc1->nifs;
+	for (int i = 0; i < pc1->nifs; i++) {
+		if_label(in->ifs[i].name, sizeof(in->ifs[i].name), &t, i);
+		in->ifs[i].before = pc0->ifs[i];
+		in->ifs[i].after = pc1->ifs[i];
 	}
-	for (int i = 0; i < 2; i++) {
-		in.ns_before[i] = pc0.ns[i];
-		in.ns_after[i] = pc1.ns[i];
+	for (int i = 0; i < nep; i++) {
+		in->ns_before[i] = pc0->ns[i];
+		in->ns_after[i] = pc1->ns[i];
 	}
-	in.softnet_drops = pc1.softnet_drops - pc0.softnet_drops;
+	in->softnet_drops = pc1->softnet_drops - pc0->softnet_drops;
 	if (attr && as_open && as_close)
-		attr_j = probes_json(attr, as_open, as_close, ep, pp, cpu_a, cpu_b, t_close - t_open);
+		attr_j = probes_json(attr, as_open, as_close, ep, nep, pp, cpu_a, cpu_b,
+				     t_close - t_open);
 	goto out;
 
 interrupted:
@@ -594,17 +876,31 @@ out:
 	attr__destroy(attr);
 	attr_snap__free(as_open);
 	attr_snap__free(as_close);
-	for (int i = 0; i < 2; i++)
+	/* Lets the containers' shells end (see spawn_lxc); the mapping stays. */
+	for (int i = 0; i < nep && lxc; i++)
+		if (ep[i].shm)
+			unlink(ep[i].shm_path);
+	for (int i = 0; i < nep; i++)
 		finish_endpoint(&ep[i], cc->rs);
-	in.case_cfg = c;
-	in.status = status;
-	in.error = errmsg;
-	in.topo = topo_ok ? &t : NULL;
-	in.cpu[0] = cpu_a;
-	in.cpu[1] = cpu_b;
-	in.machine = cc->machine;
-	in.idx = cc->idx;
-	res = result_build(&in, samples);
+	/* Stopped with their endpoints; this removes what LXC leaves. */
+	for (int i = 0; i < nep; i++)
+		if (ep[i].lxc_path[0])
+			runstate__undo(cc->rs, RS_LXC, ep[i].lxc_path);
+	for (int i = 0; i < nep; i++) {
+		in->ep[i].shm = ep[i].shm;
+		in->ep[i].ns = t.ep[i].ns;
+		in->ep[i].startup_ms = ep[i].startup_ms;
+		in->cpu[i] = i & 1 ? cpu_b : cpu_a;
+	}
+	in->case_cfg = c;
+	in->status = status;
+	in->error = errmsg;
+	in->topo = topo_ok ? &t : NULL;
+	in->npairs = np;
+	in->machine = cc->machine;
+	in->idx = cc->idx;
+	res = result_build(in, samples);
+	samples = NULL;
 	if (res && attr_j) {
 		json_object_set_new(attr_j, "mode", json_string(probes_name(c->probes)));
 		json_object_set_new(res, "attribution", attr_j);
@@ -612,10 +908,13 @@ out:
 		json_decref(attr_j);
 	}
 	free(rtt_win);
-	free(ep[0].rtt_open);
+	for (int p = 0; p < np; p++) {
+		free(pair_rtt[p]);
+		free(ep[2 * p].rtt_open);
+	}
 	if (topo_ok)
 		topo_down(&t, cc->rs);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < nep; i++) {
 		if (ep[i].shm) {
 			ep_shm_unmap(ep[i].shm);
 			unlink(ep[i].shm_path);
@@ -623,6 +922,11 @@ out:
 		if (ep[i].shm_path[0])
 			runstate__done(cc->rs, RS_SHM, ep[i].shm_path);
 	}
+out_free:
+	json_decref(samples);
+	free(in);
+	free(pc1);
+	free(pc0);
 	return res;
 }
 

@@ -77,6 +77,7 @@ static int rm_link(const struct rs_obj *o);
 static int rm_path(const struct rs_obj *o);
 static int rm_pid(const struct rs_obj *o);
 static int rm_dir(const struct rs_obj *o);
+static int rm_lxc(const struct rs_obj *o);
 
 static const struct rs_kind_desc rs_kinds[RS_NKINDS] = {
 	[RS_NETNS] = { "netns", RS_NAME_NETNS, rm_netns },
@@ -85,6 +86,7 @@ static const struct rs_kind_desc rs_kinds[RS_NKINDS] = {
 	[RS_PID] = { "pid", RS_NAME_PID, rm_pid },
 	[RS_FILE] = { "file", RS_NAME_PATH, rm_path },
 	[RS_DIR] = { "dir", RS_NAME_PATH, rm_dir },
+	[RS_LXC] = { "lxc", RS_NAME_PATH, rm_lxc },
 };
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -466,6 +468,123 @@ static int rm_dir(const struct rs_obj *o)
 	if (rmdir(o->name))
 		return errno == ENOENT ? 0 : -errno;
 	return 1;
+}
+
+/* SIGKILL every process in one cgroup directory (v1 hierarchy or v2). */
+static void kill_cgroup_procs(const char *dir)
+{
+	char path[PATH_MAX + 16];
+	long pid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fscanf(f, "%ld", &pid) == 1)
+		if (pid > 1)
+			kill((pid_t)pid, SIGKILL);
+	fclose(f);
+}
+
+/* rmdir DIR's subdirectories (deepest first), then DIR. 0 if DIR is gone,
+ * -errno if it is still there (busy: processes not yet gone). */
+static int rmdir_tree(const char *dir, int depth)
+{
+	struct dirent *e;
+	DIR *d;
+
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while (depth < 4 && (e = readdir(d))) {
+		char sub[PATH_MAX];
+
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%.3000s/%s", dir, e->d_name);
+		rmdir_tree(sub, depth + 1);
+	}
+	closedir(d);
+	if (rmdir(dir) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/* The cgroup directories LXC makes for container NAME in the cgroup2 root
+ * and in every v1 hierarchy: lxc.payload.NAME and lxc.monitor.NAME (left
+ * behind when the container was killed), and the shared lxc.pivot it never
+ * removes (only removed when empty: another container may be using it).
+ * do_kill: SIGKILL what is still inside instead. Returns how many of the
+ * container's own directories are still there. */
+static int lxc_cgroups(const char *name, bool do_kill)
+{
+	static const char *const fmts[] = { "%.3000s/lxc.payload.%s", "%.3000s/lxc.monitor.%s" };
+	const char *root = "/sys/fs/cgroup";
+	struct dirent *e = NULL;
+	int left = 0;
+	DIR *d;
+
+	d = opendir(root);
+	if (!d)
+		return 0;
+	for (int first = 1;; first = 0) {
+		char hier[PATH_MAX], cg[PATH_MAX];
+
+		if (first) {
+			snprintf(hier, sizeof(hier), "%s", root);
+		} else {
+			e = readdir(d);
+			if (!e)
+				break;
+			if (e->d_type != DT_DIR || e->d_name[0] == '.' ||
+			    !strncmp(e->d_name, "lxc.", 4))
+				continue;
+			snprintf(hier, sizeof(hier), "%s/%s", root, e->d_name);
+		}
+		for (size_t f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++) {
+			snprintf(cg, sizeof(cg), fmts[f], hier, name);
+			if (do_kill)
+				kill_cgroup_procs(cg);
+			else if (rmdir_tree(cg, 0))
+				left++;
+		}
+		if (!do_kill) {
+			snprintf(cg, sizeof(cg), "%.3000s/lxc.pivot", hier);
+			rmdir(cg);
+		}
+	}
+	closedir(d);
+	return left;
+}
+
+static int rm_lxc(const struct rs_obj *o)
+{
+	const char *name = strrchr(o->name, '/') + 1;
+	char dir[PATH_MAX], cfg[PATH_MAX + 16];
+	int removed = 0;
+
+	snprintf(dir, sizeof(dir), "%.*s", (int)(name - 1 - o->name), o->name);
+	if (!access(o->name, F_OK)) {
+		const char *argv[] = { "lxc-stop", "-k", "-n", name, "-P", dir, NULL };
+
+		/* Not running (the usual case at this point) is no error. */
+		run_cmd(argv, true);
+	}
+	/* lxc-stop needs the container's monitor; if that was killed, its
+	 * processes may still be in the payload cgroup. A cgroup directory can
+	 * only go once the last of them has exited: bounded wait. */
+	lxc_cgroups(name, true);
+	for (int i = 0; i < 200 && lxc_cgroups(name, false); i++)
+		usleep(10000);
+	snprintf(cfg, sizeof(cfg), "%s/config", o->name);
+	if (!unlink(cfg))
+		removed = 1;
+	if (!rmdir(o->name))
+		removed = 1;
+	else if (errno != ENOENT)
+		return -errno;
+	return removed;
 }
 
 static int sys_pidfd_open(pid_t pid)

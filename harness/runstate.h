@@ -30,6 +30,9 @@ enum rs_kind {
 	RS_PID,       /* process: name is the decimal pid */
 	RS_FILE,      /* absolute path */
 	RS_DIR,       /* absolute path of a directory, empty when removed */
+	RS_LXC,       /* LXC container: absolute path DIR/NAME of its directory
+		       * (lxc-execute -P DIR -n NAME); removal stops it, deletes
+		       * the directory and the cgroup directories LXC leaves */
 	RS_NKINDS,
 };
 

@@ -130,7 +130,11 @@ int netns_visit(const char *ns, int (*fn)(void *), void *arg)
 	char path[128];
 	int self, target, err, r;
 
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	/* A name under /run/netns, or a path such as /proc/PID/ns/net. */
+	if (ns[0] == '/')
+		snprintf(path, sizeof(path), "%s", ns);
+	else
+		snprintf(path, sizeof(path), "/run/netns/%s", ns);
 	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
 		return -errno;

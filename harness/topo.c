@@ -157,11 +157,14 @@ int netns_enter(const char *ns)
 	char path[PATH_MAX];
 	int fd, err = 0;
 
-	if (!ns || !ns[0] || strchr(ns, '/')) {
+	if (!ns || !ns[0] || (ns[0] != '/' && strchr(ns, '/'))) {
 		errno = EINVAL;
 		return -EINVAL;
 	}
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	if (ns[0] == '/')
+		snprintf(path, sizeof(path), "%s", ns);
+	else
+		snprintf(path, sizeof(path), "/run/netns/%s", ns);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -266,7 +269,8 @@ int if_counters_read(pid_t pid, const char *ifname, struct if_counters *c)
 
 /* ---- building ------------------------------------------------------------ */
 
-#define TOPO_MAX_OBJS 8
+/* Every netns and root-netns link of the largest topology. */
+#define TOPO_MAX_OBJS (1 + 4 * TOPO_MAX_PAIRS)
 
 /* What this topo_up call recorded, to undo exactly that on failure. */
 struct topo_build {
@@ -308,16 +312,16 @@ static int create_obj(struct topo_build *b, enum rs_kind kind, const char *name,
 
 static void topo_build_undo(struct topo_build *b)
 {
+	/* A veth pair inside would otherwise go away later, asynchronously,
+	 * with the netns. Deleting one end takes the other: the b side's
+	 * attempt then finds nothing, quietly. */
 	if (b->t->kind == TOPO_DIRECT)
 		for (int i = 0; i < b->nmade; i++)
 			if (b->made[i].kind == RS_NETNS) {
-				/* The veth pair inside would otherwise go away later,
-				 * asynchronously, with the netns. */
 				const char *argv[] = { "ip", "-n", b->made[i].name, "link", "delete",
 						       "dev", TOPO_IFNAME, NULL };
 
 				run_cmd(argv, true);
-				break;
 			}
 	while (b->nmade-- > 0)
 		runstate__undo(b->rs, b->made[b->nmade].kind, b->made[b->nmade].name);
@@ -328,31 +332,47 @@ static void fmt_mac(char *buf, size_t len, const uint8_t *m)
 	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
-static void topo_fill(struct topo *t, int kind, const char *prefix)
+static void topo_fill(struct topo *t, int kind, const char *prefix, int npairs, int lxc)
 {
 	memset(t, 0, sizeof(*t));
 	t->kind = kind;
+	t->npairs = npairs;
 	snprintf(t->prefix, sizeof(t->prefix), "%s", prefix);
 	if (kind == TOPO_BRIDGE)
 		snprintf(t->bridge, sizeof(t->bridge), "%.12s-br", prefix);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 2 * npairs; i++) {
 		struct topo_ep *ep = &t->ep[i];
+		char side = (char)('a' + (i & 1)), pair[12] = "";
 
-		snprintf(ep->ns, sizeof(ep->ns), "%.12s-%c", prefix, 'a' + i);
+		/* Pair 0 keeps the names of the two-endpoint topology. */
+		if (i >= 2)
+			snprintf(pair, sizeof(pair), "%d", i / 2);
+		if (lxc)
+			snprintf(ep->ns, sizeof(ep->ns), "%.12s-%c%d", prefix, side, i / 2);
+		else
+			snprintf(ep->ns, sizeof(ep->ns), "%.12s-%c%s", prefix, side, pair);
 		snprintf(ep->ifname, sizeof(ep->ifname), "%s", TOPO_IFNAME);
 		if (kind == TOPO_BRIDGE)
-			snprintf(ep->host_if, sizeof(ep->host_if), "%.12s-h%c", prefix, 'a' + i);
+			snprintf(ep->host_if, sizeof(ep->host_if), "%.12s-h%c%s", prefix, side,
+				 pair);
+		ep->nsfd = -1;
 		memcpy(ep->mac, topo_mac_base, 6);
 		ep->mac[5] = (uint8_t)(i + 1);
 		ep->ip = htonl(TOPO_NET | (uint32_t)(i + 1));
 	}
 }
 
+/* The other end of ep[i]'s pair. */
+static int peer_of(int i)
+{
+	return i ^ 1;
+}
+
 static int make_netns(struct topo_build *b)
 {
 	int err;
 
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 2 * b->t->npairs; i++) {
 		const char *ns = b->t->ep[i].ns;
 		const char *argv[] = { "ip", "netns", "add", ns, NULL };
 
@@ -380,7 +400,7 @@ static int make_bridge_links(struct topo_build *b)
 	err = create_obj(b, RS_LINK, t->bridge, br_argv);
 	if (!err)
 		err = dev_disable_ipv6(t->bridge);
-	for (int i = 0; i < 2 && !err; i++) {
+	for (int i = 0; i < 2 * t->npairs && !err; i++) {
 		struct topo_ep *ep = &t->ep[i];
 		char mac[18];
 		const char *veth_argv[] = { "ip", "link", "add", ep->host_if, "mtu", TOPO_MTU,
@@ -400,23 +420,32 @@ static int make_bridge_links(struct topo_build *b)
 	return err;
 }
 
-static int make_direct_link(struct topo_build *b)
+static int make_direct_link(struct topo_build *b, int pair)
 {
-	struct topo *t = b->t;
+	const struct topo_ep *a = &b->t->ep[2 * pair], *bp = &b->t->ep[2 * pair + 1];
 	char mac_a[18], mac_b[18];
 	/* Both ends created straight into their netns; the pair lives and dies
 	 * with the namespaces, which are recorded. Both would get ifindex 2
 	 * in their fresh netns, and linkwatch treats a device whose ifindex
 	 * equals its iflink as non-urgent: carrier-on then waits for the next
 	 * once-a-second batch. A distinct index on one end avoids that. */
-	const char *argv[] = { "ip", "-n", t->ep[0].ns, "link", "add", t->ep[0].ifname,
+	const char *argv[] = { "ip", "-n", a->ns, "link", "add", a->ifname,
 			       "index", TOPO_DIRECT_IFINDEX_A, "mtu", TOPO_MTU, "address", mac_a,
-			       "type", "veth", "peer", "name", t->ep[1].ifname, "mtu", TOPO_MTU,
-			       "address", mac_b, "netns", t->ep[1].ns, NULL };
+			       "type", "veth", "peer", "name", bp->ifname, "mtu", TOPO_MTU,
+			       "address", mac_b, "netns", bp->ns, NULL };
 
-	fmt_mac(mac_a, sizeof(mac_a), t->ep[0].mac);
-	fmt_mac(mac_b, sizeof(mac_b), t->ep[1].mac);
+	fmt_mac(mac_a, sizeof(mac_a), a->mac);
+	fmt_mac(mac_b, sizeof(mac_b), bp->mac);
 	return ip_cmd(argv);
+}
+
+static int make_direct_links(struct topo_build *b)
+{
+	int err = 0;
+
+	for (int p = 0; p < b->t->npairs && !err; p++)
+		err = make_direct_link(b, p);
+	return err;
 }
 
 static int bring_up(struct topo_build *b)
@@ -424,7 +453,7 @@ static int bring_up(struct topo_build *b)
 	struct topo *t = b->t;
 	int err = 0;
 
-	for (int i = 0; i < 2 && !err; i++) {
+	for (int i = 0; i < 2 * t->npairs && !err; i++) {
 		struct topo_ep *ep = &t->ep[i];
 		char addr[INET_ADDRSTRLEN + 4], ip[INET_ADDRSTRLEN];
 		const char *addr_argv[] = { "ip", "-n", ep->ns, "addr", "add", addr, "dev",
@@ -459,8 +488,8 @@ static int add_neighbours(struct topo_build *b)
 	struct topo *t = b->t;
 	int err = 0;
 
-	for (int i = 0; i < 2 && !err; i++) {
-		const struct topo_ep *ep = &t->ep[i], *peer = &t->ep[!i];
+	for (int i = 0; i < 2 * t->npairs && !err; i++) {
+		const struct topo_ep *ep = &t->ep[i], *peer = &t->ep[peer_of(i)];
 		char ip[INET_ADDRSTRLEN], mac[18];
 		const char *argv[] = { "ip", "-n", ep->ns, "neigh", "replace", ip, "lladdr", mac,
 				       "dev", ep->ifname, "nud", "permanent", NULL };
@@ -528,7 +557,7 @@ static int wait_ready(struct topo *t)
 {
 	int err = 0;
 
-	for (int i = 0; i < 2 && !err; i++)
+	for (int i = 0; i < 2 * t->npairs && !err; i++)
 		err = netns_exec_fn(t->ep[i].ns, ns_wait_running, t->ep[i].ifname);
 	/* The bridge device's own carrier does not matter for forwarding
 	 * between ports (and lags: the bridge is a non-urgent linkwatch event,
@@ -536,7 +565,7 @@ static int wait_ready(struct topo *t)
 	for (int ms = 0; !err && t->bridge[0]; ms++) {
 		int r = 1;
 
-		for (int i = 0; i < 2 && r > 0; i++)
+		for (int i = 0; i < 2 * t->npairs && r > 0; i++)
 			r = brport_forwarding(t->ep[i].host_if);
 		if (r)
 			err = r < 0 ? r : 0;
@@ -555,7 +584,7 @@ static int wait_ready(struct topo *t)
 
 static int read_ifindexes(struct topo *t)
 {
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 2 * t->npairs; i++) {
 		struct topo_ep *ep = &t->ep[i];
 		int idx = netns_exec_fn(ep->ns, ifindex_in_ns, ep->ifname);
 
@@ -583,20 +612,29 @@ fail:
 
 int topo_up(struct topo *t, struct runstate *rs, int kind, const char *prefix)
 {
+	return topo_up_pairs(t, rs, kind, prefix, 1);
+}
+
+int topo_up_pairs(struct topo *t, struct runstate *rs, int kind, const char *prefix, int npairs)
+{
 	struct topo_build b = { .t = t, .rs = rs };
 	int err;
 
-	if (!t || !rs || !prefix || (kind != TOPO_BRIDGE && kind != TOPO_DIRECT))
+	if (!t || !rs || !prefix || (kind != TOPO_BRIDGE && kind != TOPO_DIRECT) || npairs < 1 ||
+	    npairs > TOPO_MAX_PAIRS)
 		return -EINVAL;
 	/* "<prefix>-br" must fit IFNAMSIZ; the run state only accepts its own
 	 * prefix anyway. */
 	if (strlen(prefix) > IFNAMSIZ - 4 || strcmp(prefix, runstate__prefix(rs)))
 		return -EINVAL;
-	topo_fill(t, kind, prefix);
+	/* ... and so must "<prefix>-hb<pair>". */
+	if (npairs > 1 && strlen(prefix) + 4 + (npairs > 10 ? 2 : 1) > IFNAMSIZ - 1)
+		return -EINVAL;
+	topo_fill(t, kind, prefix, npairs, 0);
 	err = make_netns(&b);
 	if (err)
 		goto out_undo;
-	err = kind == TOPO_BRIDGE ? make_bridge_links(&b) : make_direct_link(&b);
+	err = kind == TOPO_BRIDGE ? make_bridge_links(&b) : make_direct_links(&b);
 	if (err)
 		goto out_undo;
 	err = bring_up(&b);
@@ -611,13 +649,92 @@ int topo_up(struct topo *t, struct runstate *rs, int kind, const char *prefix)
 	err = read_ifindexes(t);
 	if (err)
 		goto out_undo;
-	pr_debug("bypasslab: topology %s up: %s <-> %s\n",
-		 kind == TOPO_BRIDGE ? "bridge" : "direct", t->ep[0].ns, t->ep[1].ns);
+	pr_debug("bypasslab: topology %s up: %s <-> %s (%d pair(s))\n",
+		 kind == TOPO_BRIDGE ? "bridge" : "direct", t->ep[0].ns, t->ep[1].ns, npairs);
 	return 0;
 
 out_undo:
 	topo_build_undo(&b);
 	return err;
+}
+
+int topo_up_lxc(struct topo *t, struct runstate *rs, const char *prefix, int npairs)
+{
+	struct topo_build b = { .t = t, .rs = rs };
+	const char *up_argv[] = { "ip", "link", "set", "dev", t->bridge, "up", NULL };
+	int err;
+
+	if (!t || !rs || !prefix || npairs < 1 || npairs > TOPO_MAX_PAIRS)
+		return -EINVAL;
+	if (strlen(prefix) > IFNAMSIZ - 4 || strcmp(prefix, runstate__prefix(rs)))
+		return -EINVAL;
+	if (npairs > 1 && strlen(prefix) + 4 + (npairs > 10 ? 2 : 1) > IFNAMSIZ - 1)
+		return -EINVAL;
+	topo_fill(t, TOPO_BRIDGE, prefix, npairs, 1);
+	t->lxc = 1;
+	{
+		const char *br_argv[] = { "ip", "link", "add", t->bridge, "mtu", TOPO_MTU, "type",
+					  "bridge", "forward_delay", "0", "stp_state", "0",
+					  "mcast_snooping", "0", NULL };
+
+		err = create_obj(&b, RS_LINK, t->bridge, br_argv);
+	}
+	if (!err)
+		err = dev_disable_ipv6(t->bridge);
+	if (!err)
+		err = ip_cmd(up_argv);
+	if (!err) {
+		t->bridge_ifindex = (int)if_nametoindex(t->bridge);
+		if (!t->bridge_ifindex)
+			err = -ENODEV;
+	}
+	if (err)
+		topo_build_undo(&b);
+	return err;
+}
+
+int topo_attach(struct topo *t, int i, pid_t pid)
+{
+	struct topo_ep *ep = &t->ep[i];
+	char path[64];
+	int idx;
+
+	/* The netns outlives the container while we hold it: the counters
+	 * after the endpoints stopped are read from it. Forked helpers
+	 * inherit the fd, so the /proc/self path works for them too. */
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	if (ep->nsfd < 0) {
+		ep->nsfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (ep->nsfd < 0)
+			return -errno;
+	}
+	snprintf(ep->nspath, sizeof(ep->nspath), "/proc/self/fd/%d", ep->nsfd);
+	idx = netns_exec_fn(ep->nspath, ifindex_in_ns, ep->ifname);
+	if (idx <= 0)
+		return idx < 0 ? idx : -ENODEV;
+	ep->ifindex = idx;
+	ep->host_ifindex = (int)if_nametoindex(ep->host_if);
+	if (!ep->host_ifindex)
+		return -ENODEV;
+	/* LXC brings the port up in the root netns' default IPv6 setting:
+	 * switch it off before the window, so no RS/MLD frame lands in the
+	 * counters from then on. */
+	return dev_disable_ipv6(ep->host_if);
+}
+
+int topo_wait_ports(struct topo *t)
+{
+	for (int ms = 0; ms <= TOPO_READY_MS; ms++) {
+		int r = 1;
+
+		for (int i = 0; i < 2 * t->npairs && r > 0; i++)
+			r = brport_forwarding(t->ep[i].host_if);
+		if (r)
+			return r < 0 ? r : 0;
+		sleep_ms(1);
+	}
+	pr_warn("bypasslab: topology: %s: bridge ports did not start forwarding\n", t->prefix);
+	return -ETIMEDOUT;
 }
 
 static void topo_undo(struct runstate *rs, enum rs_kind kind, const char *name, int *first)
@@ -634,30 +751,42 @@ static void topo_undo(struct runstate *rs, enum rs_kind kind, const char *name, 
 
 int topo_down(struct topo *t, struct runstate *rs)
 {
+	/* A topo filled before npairs existed describes one pair. */
+	int nep = 2 * (t && t->npairs > 0 ? t->npairs : 1);
 	int err = 0;
 
 	if (!t || !t->prefix[0])
 		return 0;
 	if (!rs)
 		return -EINVAL;
+	/* Let the containers' namespaces go, and their eth0 with them. */
+	for (int i = 0; i < nep && t->lxc; i++) {
+		if (t->ep[i].nsfd >= 0)
+			close(t->ep[i].nsfd);
+		t->ep[i].nsfd = -1;
+		t->ep[i].nspath[0] = 0;
+	}
 	if (t->kind == TOPO_BRIDGE) {
 		/* Ports first: deleting a host-side veth takes the netns end with it
 		 * right away; the bridge is then empty. */
-		for (int i = 1; i >= 0; i--)
+		for (int i = nep - 1; i >= 0; i--)
 			topo_undo(rs, RS_LINK, t->ep[i].host_if, &err);
 		topo_undo(rs, RS_LINK, t->bridge, &err);
 	} else {
-		const char *argv[] = { "ip", "-n", t->ep[0].ns, "link", "delete", "dev",
-				       t->ep[0].ifname, NULL };
-		char path[PATH_MAX];
+		for (int i = 0; i < nep; i += 2) {
+			const char *argv[] = { "ip", "-n", t->ep[i].ns, "link", "delete", "dev",
+					       t->ep[i].ifname, NULL };
+			char path[PATH_MAX];
 
-		/* Delete the pair now rather than when the kernel gets round to
-		 * freeing the namespace. */
-		snprintf(path, sizeof(path), "/run/netns/%s", t->ep[0].ns);
-		if (!access(path, F_OK))
-			run_cmd(argv, true);
+			/* Delete the pair now rather than when the kernel gets round
+			 * to freeing the namespace. */
+			snprintf(path, sizeof(path), "/run/netns/%s", t->ep[i].ns);
+			if (!access(path, F_OK))
+				run_cmd(argv, true);
+		}
 	}
-	for (int i = 1; i >= 0; i--)
+	/* LXC's namespaces go with their containers. */
+	for (int i = nep - 1; i >= 0 && !t->lxc; i--)
 		topo_undo(rs, RS_NETNS, t->ep[i].ns, &err);
 	return err;
 }

@@ -8,6 +8,11 @@
  *   bridge: eth0 <-veth-> <prefix>-ha -- bridge <prefix>-br -- <prefix>-hb
  *           <-veth-> eth0, the bridge and host ports in the root netns.
  *   direct: one veth pair, eth0 in a <-> eth0 in b.
+ * With N pairs (topo_up_pairs), pair i has its own two namespaces
+ * "<prefix>-a<i>"/"<prefix>-b<i>" (pair 0 keeps "-a"/"-b"), MACs and
+ * addresses 2i+1 and 2i+2; bridge: every host port on the one bridge,
+ * direct: one veth pair per pair. Only the two ends of a pair know each
+ * other's neighbour entry: pairs never talk across.
  */
 #ifndef BL_TOPO_H
 #define BL_TOPO_H
@@ -17,8 +22,13 @@
 
 struct runstate;
 
+#define TOPO_MAX_PAIRS 16
+
 struct topo_ep {
-	char ns[32];        /* netns name */
+	char ns[32];        /* netns name; lxc: the container's name */
+	char nspath[48];    /* lxc: "/proc/self/fd/<nsfd>" once attached */
+	int nsfd;           /* lxc: holds the container's netns (its counters
+			     * stay readable after it stopped); -1 if none */
 	char ifname[16];    /* inside the ns: "eth0" */
 	char host_if[16];   /* bridge port in the root ns ("" for direct) */
 	uint8_t mac[6];
@@ -32,7 +42,9 @@ struct topo {
 	char prefix[16];
 	char bridge[16];    /* "" for direct */
 	int bridge_ifindex;
-	struct topo_ep ep[2];
+	int npairs;         /* pair i: ep[2i] = a side, ep[2i + 1] = b side */
+	int lxc;            /* endpoints' namespaces and veths made by LXC */
+	struct topo_ep ep[2 * TOPO_MAX_PAIRS];
 };
 
 /* Build the topology from the root netns, recording every object in rs
@@ -40,12 +52,32 @@ struct topo {
  * again and -errno is returned (-EEXIST, -EPERM, ... as reported by the
  * kernel to `ip`, -EIO if that could not be told). */
 int topo_up(struct topo *t, struct runstate *rs, int kind, const char *prefix);
+/* Same with npairs (1..TOPO_MAX_PAIRS) endpoint pairs; topo_up is npairs = 1. */
+int topo_up_pairs(struct topo *t, struct runstate *rs, int kind, const char *prefix, int npairs);
+/* container=lxc: only the bridge; LXC creates each endpoint's netns and
+ * its veth "<prefix>-h{a,b}[<pair>]" into the bridge (lxc.net.0.*), with
+ * the MAC and address filled in here; containers are "<prefix>-a<pair>"
+ * and "<prefix>-b<pair>". Then topo_attach() each endpoint once its
+ * container runs, and topo_wait_ports(). */
+int topo_up_lxc(struct topo *t, struct runstate *rs, const char *prefix, int npairs);
+/* Endpoint i's netns is the one of process pid (in its container): read
+ * its ifindexes and switch IPv6 off on its bridge port. 0 or -errno. */
+int topo_attach(struct topo *t, int i, pid_t pid);
+/* Wait until every bridge port forwards. 0 or -ETIMEDOUT. */
+int topo_wait_ports(struct topo *t);
+/* What to setns() into for endpoint ep: a path or a /run/netns name. */
+static inline const char *topo_ep_ns(const struct topo_ep *ep)
+{
+	return ep->nspath[0] ? ep->nspath : ep->ns;
+}
+
 /* Remove everything topo_up created and mark it done in rs. 0 or the first
  * -errno (after trying everything). Safe on a zeroed or torn-down topo. */
 int topo_down(struct topo *t, struct runstate *rs);
 
-/* setns(CLONE_NEWNET) into /run/netns/NAME for the calling thread (meant for
- * forked children). 0 or -errno, with errno set. */
+/* setns(CLONE_NEWNET) into /run/netns/NAME (or an absolute path such as
+ * /proc/PID/ns/net) for the calling thread (meant for forked children).
+ * 0 or -errno, with errno set. */
 int netns_enter(const char *ns);
 /* Fork, enter ns, run fn(arg) in the child; returns fn's result, or -errno
  * if the child could not be started, enter the ns or report back. */

@@ -202,7 +202,7 @@ static int open_path(struct attr *a)
 	int use_btf = !strcmp(a->attach, "tp_btf");
 
 	a->pskel = open_path_variant(a, use_btf);
-	a->pattach = a->attach;
+	a->pattach = use_btf ? "tp_btf" : "raw_tp";
 	if (!a->pskel && use_btf) {
 		pr_info("attr: tp_btf path programs did not load (%s); using raw_tp\n",
 			strerror(errno));

@@ -39,8 +39,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define DONE PATH_NSTAGES      /* stage of a retired skb entry */
 #define E2BIG 7
 
-/* BPF has no fence; x86 keeps stores (and loads) in order, the compiler must
- * too. */
+/* Orders the compiler; x86 keeps stores (and loads) in order. Where both
+ * ends of a socket ring race, an atomic exchange decides (on_data_ready). */
 #define barrier() asm volatile("" ::: "memory")
 
 /* ---- maps shared with attr.bpf.c (bpf_map__reuse_fd): same definitions --- */
@@ -84,9 +84,10 @@ struct pkt {
 };
 
 /* Packets on their way: skb address -> where and when last seen. Entries are
- * retired at the socket (or a free) and reused by the next skb at that
+ * retired at the socket (or a drop) and reused by the next skb at that
  * address; strays (an skb freed where no tracepoint sees it) are evicted.
- * Per-CPU LRU lists: a packet's skb stages all run on the CPU that sent it. */
+ * Per-CPU LRU lists, no shared lock: entries are inserted by the sending CPU
+ * (veth runs the rest of a packet's skb stages on it too). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(map_flags, BPF_F_NO_COMMON_LRU);
@@ -243,7 +244,8 @@ static __always_inline void stage(struct sk_buff *skb, __u32 cpu, __u32 st, __u3
 	struct task_sys *t;
 	__u32 tid;
 
-	if (p && p->dir == dir && p->stage < st && now - p->ts < STALE_NS) {
+	/* Signed: another CPU's clock may be a hair behind. */
+	if (p && p->dir == dir && p->stage < st && (__s64)(now - p->ts) < (__s64)STALE_NS) {
 		record(cpu, dir, p->stage * PATH_NSTAGES + st, p->ts, now);
 		p->ts = now;
 		p->stage = st;
@@ -493,7 +495,7 @@ static __always_inline int on_recv_length(struct sock *sk, int ret, int flags)
 		return 0;
 	}
 	/* Received before its delivery was counted: leave the time, and
-	 * complete the path here only if the delivery has been by meanwhile. */
+	 * complete the path here only if the delivery came by meanwhile. */
 	ev_add(cpu, PATH_EV_EARLY);
 	slot->rx_ts = bpf_ktime_get_ns();
 	tag = (d + 1) << 1;

@@ -45,19 +45,19 @@ struct path_hist {
 };
 
 /* Per-CPU counters. */
-#define PATH_EV_EVENTS 0      /* program runs */
-#define PATH_EV_START 1       /* + dir: packets picked up (first stage seen) */
+#define PATH_EV_EVENTS 0       /* program runs */
+#define PATH_EV_START 1        /* + dir: packets picked up (first stage seen) */
 #define PATH_EV_FROM_SYSCALL 3 /* + dir: ... of which inside a sender's system call */
-#define PATH_EV_DONE 5        /* + dir: packets that reached PATH_ST_USER */
-#define PATH_EV_SOCK 7        /* + dir: packets queued to a socket */
-#define PATH_EV_DROPPED 9     /* dropped (kfree_skb) before a socket */
-#define PATH_EV_RESTART 11    /* stage order broken (skb address reused): restarted */
-#define PATH_EV_UNTRACKED 12  /* socket deliveries of skbs not followed */
-#define PATH_EV_LOST 13       /* received but no longer in the socket's ring */
-#define PATH_EV_EARLY 14      /* received before sk_data_ready had run ... */
-#define PATH_EV_LATE_DONE 15  /* ... and completed all the same */
-#define PATH_EV_NO_RING 16    /* no room for another socket ring */
-#define PATH_NEV 17
+#define PATH_EV_DONE 5         /* + dir: packets that reached PATH_ST_USER */
+#define PATH_EV_SOCK 7         /* + dir: packets queued to a socket */
+#define PATH_EV_DROPPED 9      /* dropped (kfree_skb) before a socket */
+#define PATH_EV_RESTART 10     /* stage order broken (skb address reused): restarted */
+#define PATH_EV_UNTRACKED 11   /* socket deliveries of skbs not followed */
+#define PATH_EV_LOST 12        /* received but no longer in the socket's ring */
+#define PATH_EV_EARLY 13       /* received before sk_data_ready had run ... */
+#define PATH_EV_LATE_DONE 14   /* ... and completed all the same */
+#define PATH_EV_NO_RING 15     /* no room for another socket ring */
+#define PATH_NEV 16
 
 /* Per-socket ring that pairs deliveries (sk_data_ready, which knows the skb)
  * with receives (sock_recv_length, which does not): a datagram socket is

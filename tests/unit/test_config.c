@@ -691,8 +691,8 @@ static void test_keys_table(void **state)
 		if (config_set(&sw, kv, err, sizeof(err)))
 			fail_msg("%s: %s", kv, err);
 	}
-	assert_int_equal(nkeys, 28);
-	assert_int_equal(sw.nkeys, 27);
+	assert_int_equal(nkeys, 30);
+	assert_int_equal(sw.nkeys, 29);
 	for (int i = 1; i < sw.nkeys; i++)
 		assert_true(strcmp(sw.keys[i - 1].key, sw.keys[i].key) != 0);
 	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), 0);
@@ -998,6 +998,9 @@ static void run_set_error(void **state)
 	X(cpu_high, "[topology]\ncpu_a = 1024\n", 2, "key 'cpu_a'", "1024 is out of range")    \
 	X(cpu_low, "[topology]\ncpu_b = -2\n", 2, "key 'cpu_b'", "-2 is out of range")         \
 	X(cpu_word, "[topology]\ncpu_a = automatic\n", 2, "key 'cpu_a'", "'automatic'")        \
+	X(pairs_zero, "[topology]\npairs = 0\n", 2, "key 'pairs'", "0 is out of range")          \
+	X(pairs_high, "[topology]\npairs = 17\n", 2, "key 'pairs'", "(allowed: 1..16)")          \
+	X(container_word, "[topology]\ncontainer = docker\n", 2, "key 'container'", "'docker'") \
 	X(timeout_zero, W "timeout_us = 0\n", 2, "key 'timeout_us'", "(allowed: 1..10000000)") \
 	X(outstanding_big, W "outstanding = 257\n", 2, "key 'outstanding'", "257 is out of range") \
 	X(long_line, W "size = " L64 L64 L64 L64 L64 L64 L64 L64 "64\n", 2, "key 'size'", "longer than") \
@@ -1014,6 +1017,8 @@ static void run_set_error(void **state)
 	  "over 100000 cases")                                                                   \
 	X(too_many_cases_product,                                                                \
 	  W "size = 64..563\nburst = 1..256\n", 3, "key 'burst'", "100000")                      \
+	X(lxc_direct, "[topology]\ntopology = direct\ncontainer = lxc\n", 3, "key 'container'",  \
+	  "(allowed: container=lxc with topology=bridge)")                                      \
 	X(multishot_blocking, W "blocking = yes\n" D "datapath = uring\nuring_rx = multishot\n", \
 	  5, "key 'uring_rx'", "multishot receive is completion-driven; blocking=yes has no meaning") \
 	X(multishot_blocking_in_sweep,                                                           \

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Integration tests for `pairs = N`: N independent sender/receiver (or
+ * client/server) pairs at once over one bridge. For udp and mmsg with
+ * pairs = 1, 2, 4, throughput and ping-pong, ~1 s each, every result must
+ * be ok, the per-pair counts must add up to the totals, the endpoints'
+ * counts to the interfaces' (within 0.1 %), every lost packet must be
+ * located, and nothing the run created may be left behind. The same with
+ * container=lxc for pairs = 1, 2, plus no LXC container, container
+ * directory, cgroup directory, link or process left after a run, after
+ * SIGINT and after SIGKILL + `bypasslab cleanup`.
+ *
+ * Under CI=true these tests never skip: a missing feature is a failure.
+ */
+#include "integ.h"
+
+/* Per-pair numbers against the totals and the endpoints. */
+static void check_pairs(json_t *r)
+{
+	const char *label = json_string_value(json_object_get(r, "case_dir"));
+	const char *st = json_string_value(json_object_get(r, "status"));
+	int pp = !strcmp(json_string_value(json_object_get(json_object_get(r, "params"),
+							    "pattern")),
+			 "pingpong");
+	int np = (int)num(r, "params.pairs");
+	json_t *pairs = json_object_get(r, "pairs");
+	double tx = 0, rx = 0, tx_pps = 0, rtt_count = 0;
+	double unexpl = num(r, "reconcile.unexplained_pct");
+	double iftx = num(r, "reconcile.if_tx_vs_endpoint_pct");
+	json_t *eps = json_object_get(r, "endpoints");
+
+	if (!st || strcmp(st, "ok"))
+		fail_msg("%s: status %s: %s", label, st ? st : "?",
+			 json_string_value(json_object_get(r, "error")));
+	assert_int_equal(json_array_size(pairs), np);
+	assert_int_equal(json_object_size(eps), 2 * np);
+	for (int p = 0; p < np; p++) {
+		json_t *o = json_array_get(pairs, (size_t)p);
+		char a[16], b[16];
+		double ptx = num(o, "tx_pkts"), prx = num(o, "rx_pkts");
+
+		assert_int_equal((int)num(o, "pair"), p);
+		if (ptx <= 0 || prx <= 0)
+			fail_msg("%s: pair %d moved nothing (tx %.0f rx %.0f)", label, p, ptx, prx);
+		/* Each pair's numbers are its own endpoints' window counts. */
+		snprintf(a, sizeof(a), p ? "a%d" : "a", p);
+		snprintf(b, sizeof(b), p ? "b%d" : "b", p);
+		assert_non_null(json_object_get(eps, a));
+		assert_non_null(json_object_get(eps, b));
+		/* Over the whole run (a window can receive what was in flight
+		 * when it opened). */
+		if (num(json_object_get(eps, pp ? a : b), "total.rx_pkts") >
+		    num(json_object_get(eps, a), "total.tx_pkts"))
+			fail_msg("%s: pair %d: rx %.0f > tx %.0f", label, p,
+				 num(json_object_get(eps, pp ? a : b), "total.rx_pkts"),
+				 num(json_object_get(eps, a), "total.tx_pkts"));
+		assert_true(num(json_object_get(eps, a), "window.tx_pkts") == ptx);
+		assert_true(num(json_object_get(eps, pp ? a : b), "window.rx_pkts") == prx);
+		assert_true(num(json_object_get(eps, a), "startup_ms") > 0);
+		assert_true(num(json_object_get(eps, b), "startup_ms") > 0);
+		tx += ptx;
+		rx += prx;
+		tx_pps += num(o, "tx_pps");
+		if (pp)
+			rtt_count += num(o, "rtt_ns.count");
+	}
+	/* The total is the sum over the pairs. */
+	if (tx != num(r, "throughput.tx_pkts") || rx != num(r, "throughput.rx_pkts"))
+		fail_msg("%s: pairs add up to tx %.0f rx %.0f, totals say %.0f %.0f", label, tx, rx,
+			 num(r, "throughput.tx_pkts"), num(r, "throughput.rx_pkts"));
+	if (tx_pps < num(r, "throughput.tx_pps") * 0.999 ||
+	    tx_pps > num(r, "throughput.tx_pps") * 1.001)
+		fail_msg("%s: pair rates add up to %.0f pps, total %.0f", label, tx_pps,
+			 num(r, "throughput.tx_pps"));
+	if (pp) {
+		double mn = num(r, "rtt_ns.min"), p50 = num(r, "rtt_ns.p50");
+		double p99 = num(r, "rtt_ns.p99"), mx = num(r, "rtt_ns.max");
+
+		/* The merged histogram holds every pair's samples. */
+		assert_true(num(r, "rtt_ns.count") == rtt_count);
+		if (!(mn <= p50 && p50 <= p99 && p99 <= mx))
+			fail_msg("%s: RTT not ordered: min %.0f p50 %.0f p99 %.0f max %.0f", label,
+				 mn, p50, p99, mx);
+	}
+	if (unexpl > 0.1 || unexpl < -0.1)
+		fail_msg("%s: %.3f%% of packets unaccounted for (lost %.0f, located %.0f)", label,
+			 unexpl, num(r, "reconcile.lost"), num(r, "reconcile.located"));
+	if (iftx > 0.1 || iftx < -0.1)
+		fail_msg("%s: interface tx differs from endpoint tx by %.3f%%", label, iftx);
+	/* Every endpoint's eth0 and bridge port, and the bridge. */
+	assert_int_equal(json_object_size(json_object_get(r, "interfaces")), 4 * np + 1);
+	assert_true(json_is_boolean(json_object_get(json_object_get(r, "placement"),
+						    "shared_cores")));
+	if (np > 1)
+		assert_true(json_is_true(json_object_get(json_object_get(r, "placement"),
+							 "shared_cores")));
+}
+
+/* What LXC could leave of a run: its containers' directories (next to
+ * the state files), cgroup directories in the cgroup2 root and every v1
+ * hierarchy, the shared lxc.pivot, and processes naming the prefix. */
+static int lxc_leftovers(const char *prefix, char *what, size_t len)
+{
+	const char *root = "/sys/fs/cgroup";
+	char path[1024], pat[2][64];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	what[0] = 0;
+	snprintf(pat[0], sizeof(pat[0]), "lxc.payload.%s", prefix);
+	snprintf(pat[1], sizeof(pat[1]), "lxc.monitor.%s", prefix);
+	d = opendir("/run/bypasslab");
+	while (d && (e = readdir(d))) {
+		if (!strncmp(e->d_name, prefix, strlen(prefix)) && !strstr(e->d_name, ".state")) {
+			n++;
+			snprintf(what + strlen(what), len - strlen(what), "/run/bypasslab/%s ",
+				 e->d_name);
+		}
+	}
+	if (d)
+		closedir(d);
+	d = opendir(root);
+	for (int first = 1; d; first = 0) {
+		char hier[512];
+		DIR *h;
+		struct dirent *f;
+
+		if (first) {
+			snprintf(hier, sizeof(hier), "%s", root);
+		} else {
+			e = readdir(d);
+			if (!e)
+				break;
+			if (e->d_name[0] == '.' || e->d_type != DT_DIR)
+				continue;
+			snprintf(hier, sizeof(hier), "%s/%s", root, e->d_name);
+		}
+		h = opendir(hier);
+		while (h && (f = readdir(h))) {
+			if (strncmp(f->d_name, pat[0], strlen(pat[0])) &&
+			    strncmp(f->d_name, pat[1], strlen(pat[1])) &&
+			    strcmp(f->d_name, "lxc.pivot"))
+				continue;
+			n++;
+			snprintf(what + strlen(what), len - strlen(what), "%s/%s ", hier, f->d_name);
+		}
+		if (h)
+			closedir(h);
+	}
+	if (d)
+		closedir(d);
+	d = opendir("/proc");
+	while (d && (e = readdir(d))) {
+		char buf[4096];
+		ssize_t r;
+		int fd;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		r = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (r <= 0)
+			continue;
+		buf[r] = 0;
+		for (ssize_t i = 0; i < r; i++)
+			if (!buf[i])
+				buf[i] = ' ';
+		if (strstr(buf, prefix) && strstr(buf, "lxc")) {
+			n++;
+			snprintf(what + strlen(what), len - strlen(what), "pid %s ", e->d_name);
+		}
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void assert_no_lxc_leftovers(const char *prefix)
+{
+	char what[4096];
+	int n = lxc_leftovers(prefix, what, sizeof(what));
+
+	if (n)
+		fail_msg("run %s left %d LXC object(s): %s", prefix, n, what);
+	assert_no_leftovers(prefix);
+}
+
+static void run_pairs(const char *dp, const char *container, const char *pairs)
+{
+	char cfg[512], text[1024], *out = NULL, prefix[32] = "";
+	const char *args[] = { bin, "run", cfg, "--json", "--results", tmpdir, NULL };
+	int rc, n = 0, npairs = 1;
+
+	need_root();
+	for (const char *p = pairs; *p; p++)
+		npairs += *p == ',';
+	snprintf(cfg, sizeof(cfg), "%s/pairs-%s-%s.ini", tmpdir, dp, container);
+	snprintf(text, sizeof(text),
+		 "[run]\nduration = 1\nwarmup = 0.3\n"
+		 "[workload]\npattern = throughput, pingpong\nsize = 64\nburst = 32\n"
+		 "timeout_us = 200000\n"
+		 "[topology]\ntopology = bridge\ncontainer = %s\npairs = %s\n"
+		 "[datapath]\ndatapath = %s\n",
+		 container, pairs, dp);
+	write_file(cfg, text);
+	rc = run_bin(&out, args);
+	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+		json_error_t je;
+		json_t *r = json_loads(line, 0, &je);
+
+		if (!r)
+			fail_msg("bad JSON line from run: %s", je.text);
+		if (!prefix[0])
+			prefix_of(r, prefix, sizeof(prefix));
+		check_pairs(r);
+		assert_string_equal(json_string_value(json_object_get(json_object_get(r, "params"),
+								      "container")),
+				    container);
+		json_decref(r);
+		n++;
+	}
+	free(out);
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, 2 * npairs);
+	assert_no_lxc_leftovers(prefix);
+}
+
+static void test_udp_pairs(void **state)
+{
+	(void)state;
+	run_pairs("udp", "netns", "1, 2, 4");
+}
+
+static void test_mmsg_pairs(void **state)
+{
+	(void)state;
+	run_pairs("mmsg", "netns", "1, 2, 4");
+}
+
+static void test_udp_lxc(void **state)
+{
+	(void)state;
+	run_pairs("udp", "lxc", "1, 2");
+}
+
+static void test_mmsg_lxc(void **state)
+{
+	(void)state;
+	run_pairs("mmsg", "lxc", "1, 2");
+}
+
+/* container=lxc needs a bridge: a config error, one line, exit 2. */
+static void test_lxc_direct(void **state)
+{
+	char cfg[512], *out = NULL;
+	const char *args[] = { bin, "run", cfg, "--set", "topology=direct", NULL };
+
+	(void)state;
+	need_root();
+	snprintf(cfg, sizeof(cfg), "%s/lxc-direct.ini", tmpdir);
+	write_file(cfg, "[topology]\ncontainer = lxc\n");
+	assert_int_equal(run_bin(&out, args), 2);
+	free(out);
+}
+
+/* Start a run in the background; its stdout/stderr into a file. */
+static pid_t start_bg(const char *cfg, const char *res)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char out[600];
+		int fd;
+
+		snprintf(out, sizeof(out), "%s.out", res);
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		setpgid(0, 0);
+		execl(bin, bin, "run", cfg, "--results", res, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* The run's prefix, once its first container runs (bounded: 10 s). */
+static int wait_for_container(const char *res, char *prefix, size_t plen)
+{
+	for (int i = 0; i < 500; i++) {
+		struct timespec ts = { 0, 20000000 };
+		char what[4096];
+		struct dirent *e;
+		DIR *d = opendir(res);
+
+		while (d && (e = readdir(d)))
+			if (e->d_name[0] != '.' && strrchr(e->d_name, '-'))
+				snprintf(prefix, plen, "%s", strrchr(e->d_name, '-') + 1);
+		if (d)
+			closedir(d);
+		if (prefix[0] && lxc_leftovers(prefix, what, sizeof(what)) >= 2)
+			return 1;
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+/* SIGINT while containers run: exit 130, nothing of LXC left. */
+static void test_lxc_sigint(void **state)
+{
+	char cfg[512], res[512], prefix[32] = "";
+	pid_t pid;
+	int st;
+
+	(void)state;
+	need_root();
+	snprintf(cfg, sizeof(cfg), "%s/lxc-int.ini", tmpdir);
+	snprintf(res, sizeof(res), "%s/lxc-int-results", tmpdir);
+	write_file(cfg, "[run]\nduration = 3\nwarmup = 0.2\n[topology]\ncontainer = lxc\n"
+			"pairs = 2\n");
+	pid = start_bg(cfg, res);
+	if (!wait_for_container(res, prefix, sizeof(prefix))) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		fail_msg("no container of the run appeared");
+	}
+	{
+		struct timespec ts = { 0, 500000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	kill(pid, SIGINT);
+	waitpid(pid, &st, 0);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 130);
+	assert_no_lxc_leftovers(prefix);
+}
+
+/* SIGKILL: the containers die with the harness; `bypasslab cleanup`
+ * removes what LXC and the run left. */
+static void test_lxc_kill_then_cleanup(void **state)
+{
+	char cfg[512], res[512], prefix[32] = "";
+	const char *args[] = { bin, "cleanup", NULL };
+	pid_t pid;
+	int st;
+
+	(void)state;
+	need_root();
+	snprintf(cfg, sizeof(cfg), "%s/lxc-kill.ini", tmpdir);
+	snprintf(res, sizeof(res), "%s/lxc-kill-results", tmpdir);
+	write_file(cfg, "[run]\nduration = 3\nwarmup = 0.2\n[topology]\ncontainer = lxc\n");
+	pid = start_bg(cfg, res);
+	if (!wait_for_container(res, prefix, sizeof(prefix))) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		fail_msg("no container of the run appeared");
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	{
+		struct timespec ts = { 0, 300000000 }; /* containers die with lxc-execute */
+
+		nanosleep(&ts, NULL);
+	}
+	assert_int_equal(run_bin(NULL, args), 0);
+	assert_no_lxc_leftovers(prefix);
+}
+
+/* Out of range is a config error: one line, exit 2, nothing created. */
+static void test_pairs_range(void **state)
+{
+	char cfg[512], *out = NULL;
+	const char *args[] = { bin, "run", cfg, "--set", "pairs=17", NULL };
+
+	(void)state;
+	need_root();
+	snprintf(cfg, sizeof(cfg), "%s/pairs-bad.ini", tmpdir);
+	write_file(cfg, "[topology]\npairs = 1\n");
+	assert_int_equal(run_bin(&out, args), 2);
+	free(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pairs_range),
+		cmocka_unit_test(test_udp_pairs),
+		cmocka_unit_test(test_mmsg_pairs),
+		cmocka_unit_test(test_lxc_direct),
+		cmocka_unit_test(test_udp_lxc),
+		cmocka_unit_test(test_mmsg_lxc),
+		cmocka_unit_test(test_lxc_sigint),
+		cmocka_unit_test(test_lxc_kill_then_cleanup),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
