@@ -66,6 +66,10 @@ struct attr_seg {
 	__u64 count; /* segments closed in this slot */
 };
 
+/* Devices the role map holds: 16 pairs on a bridge need 4 * 16 + 1. Both BPF
+ * objects share the map, so both size it from here. */
+#define ATTR_MAX_DEVS 128
+
 struct attr_dev_key {
 	__u32 netns_ino;
 	__u32 ifindex;

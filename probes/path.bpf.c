@@ -60,7 +60,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
+	__uint(max_entries, ATTR_MAX_DEVS);
 	__type(key, struct attr_dev_key);
 	__type(value, __u32);
 } devs SEC(".maps");
