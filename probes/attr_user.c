@@ -556,8 +556,15 @@ static json_t *core_json(const struct attr *a, const struct attr_snap *o,
 				continue;
 			ctx_name(ctx, cn, sizeof(cn));
 			sn = stage_name(st, sb, sizeof(sb));
-			snprintf(cats[n].name, sizeof(cats[n].name), "%s%s%s", cn, sn ? " / " : "",
-				 sn ? sn : "");
+			/* Kernel work in user context happens outside any system call
+			 * (task_work on the way back to user, e.g. io_uring completions);
+			 * nothing marks its end, so the rest of the segment is user code. */
+			if (ctx == ATTR_CTX_USER && sn)
+				snprintf(cats[n].name, sizeof(cats[n].name),
+					 "user, after task_work outside a syscall / %s", sn);
+			else
+				snprintf(cats[n].name, sizeof(cats[n].name), "%s%s%s", cn,
+					 sn ? " / " : "", sn ? sn : "");
 			cats[n].group = group_of(ctx, st);
 			cats[n].ns = ns;
 			cats[n].count = sc[i].count - so[i].count;
