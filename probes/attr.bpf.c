@@ -17,6 +17,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "attr.h"
+#include "shared_maps.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -43,11 +44,6 @@ struct cpu_state {
 	__u64 raise_ts[ATTR_NR_SOFTIRQ];
 };
 
-struct task_sys {
-	__u64 enter_ts;
-	__u32 nr;
-	__u32 in_sys;
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -56,29 +52,6 @@ struct {
 	__type(value, struct cpu_state);
 } cstate SEC(".maps");
 
-/* Endpoint processes: tgid -> side (0 = a, 1 = b). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
-	__type(key, __u32);
-	__type(value, __u32);
-} tgids SEC(".maps");
-
-/* Devices on the path: (netns inode, ifindex) -> ATTR_ROLE_*. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, ATTR_MAX_DEVS);
-	__type(key, struct attr_dev_key);
-	__type(value, __u32);
-} devs SEC(".maps");
-
-/* Endpoint threads inside a system call (survives a sleep in the call). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, struct task_sys);
-} tasks SEC(".maps");
 
 /* Results, mmapped by user space; each CPU writes only its own slice.
  * Sizes are set before load: nr_cpus * ATTR_NSLOTS, * ATTR_NR_SYSCALLS *

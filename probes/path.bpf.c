@@ -28,6 +28,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "attr.h"
+#include "shared_maps.bpf.h"
 #include "path.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -43,34 +44,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * ends of a socket ring race, an atomic exchange decides (on_data_ready). */
 #define barrier() asm volatile("" ::: "memory")
 
-/* ---- maps shared with attr.bpf.c (bpf_map__reuse_fd): same definitions --- */
-
-struct task_sys { /* as attr.bpf.c's */
-	__u64 enter_ts;
-	__u32 nr;
-	__u32 in_sys;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
-	__type(key, __u32);
-	__type(value, __u32);
-} tgids SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, ATTR_MAX_DEVS);
-	__type(key, struct attr_dev_key);
-	__type(value, __u32);
-} devs SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, struct task_sys);
-} tasks SEC(".maps");
+/* tgids, devs and tasks: shared with attr.bpf.c (shared_maps.bpf.h). */
 
 /* ---- own maps --------------------------------------------------------------- */
 
