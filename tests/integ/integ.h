@@ -162,6 +162,27 @@ static __attribute__((unused)) double num(json_t *o, const char *path)
 	return json_number_value(j);
 }
 
+/* Start a run in the background; its stdout and stderr go to RES.out. */
+static __attribute__((unused)) pid_t start_bg(const char *cfg, const char *res)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char out[600];
+		int fd;
+
+		snprintf(out, sizeof(out), "%s.out", res);
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		setpgid(0, 0);
+		execl(bin, bin, "run", cfg, "--results", res, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
 static __attribute__((unused)) int group_setup(void **state)
 {
 	(void)state;

@@ -268,27 +268,6 @@ static void test_lxc_direct(void **state)
 	free(out);
 }
 
-/* Start a run in the background; its stdout/stderr into a file. */
-static pid_t start_bg(const char *cfg, const char *res)
-{
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		char out[600];
-		int fd;
-
-		snprintf(out, sizeof(out), "%s.out", res);
-		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		setpgid(0, 0);
-		execl(bin, bin, "run", cfg, "--results", res, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
 /* The run's prefix, once its first container runs (bounded: 10 s). */
 static int wait_for_container(const char *res, char *prefix, size_t plen)
 {

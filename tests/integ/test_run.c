@@ -200,27 +200,6 @@ static void test_bad_config(void **state)
 	assert_int_equal(access(res, F_OK), -1); /* nothing created */
 }
 
-/* Start a run in the background; stdout/stderr to files. */
-static pid_t start_bg(const char *cfg, const char *res)
-{
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		char out[600];
-		int fd;
-
-		snprintf(out, sizeof(out), "%s.out", res);
-		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		setpgid(0, 0);
-		execl(bin, bin, "run", cfg, "--results", res, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
 /* The run directory inside res (the only entry). */
 static int find_run_dir(const char *res, char *dir, size_t len, char *prefix, size_t plen)
 {

@@ -223,27 +223,6 @@ static void test_zerocopy_unsupported(void **state)
 	assert_int_equal(our_xdp_programs(), 0);
 }
 
-/* Start a run in the background, output to res.out. */
-static pid_t start_bg(const char *cfg, const char *res)
-{
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		char out[600];
-		int fd;
-
-		snprintf(out, sizeof(out), "%s.out", res);
-		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		setpgid(0, 0);
-		execl(bin, bin, "run", cfg, "--results", res, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
 /* The prefix of the only run in res. */
 static int run_prefix(const char *res, char *prefix, size_t len)
 {
