@@ -162,6 +162,10 @@ static __attribute__((unused)) double num(json_t *o, const char *path)
 	return json_number_value(j);
 }
 
+/* Background runs, so a failed test's run is stopped at teardown. */
+static __attribute__((unused)) pid_t bg_pids[32];
+static __attribute__((unused)) int nbg;
+
 /* Start a run in the background; its stdout and stderr go to RES.out. */
 static __attribute__((unused)) pid_t start_bg(const char *cfg, const char *res)
 {
@@ -180,6 +184,8 @@ static __attribute__((unused)) pid_t start_bg(const char *cfg, const char *res)
 		execl(bin, bin, "run", cfg, "--results", res, (char *)NULL);
 		_exit(127);
 	}
+	if (nbg < (int)(sizeof(bg_pids) / sizeof(bg_pids[0])))
+		bg_pids[nbg++] = pid;
 	return pid;
 }
 
@@ -198,6 +204,14 @@ static __attribute__((unused)) int group_teardown(void **state)
 	const char *args[] = { bin, "cleanup", NULL };
 
 	(void)state;
+	/* A run still going (its test failed first) is interrupted; it cleans
+	 * up after itself like any interrupted run. */
+	for (int i = 0; i < nbg; i++) {
+		if (waitpid(bg_pids[i], NULL, WNOHANG) == 0) {
+			kill(bg_pids[i], SIGINT);
+			waitpid(bg_pids[i], NULL, 0);
+		}
+	}
 	/* Whatever a failed test left: runs that are gone get cleaned up. */
 	run_bin(NULL, args);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
