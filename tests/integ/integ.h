@@ -162,6 +162,31 @@ static __attribute__((unused)) double num(json_t *o, const char *path)
 	return json_number_value(j);
 }
 
+/* Run bypasslab with args (which include --json) and parse its stdout: one
+ * result object per line, returned as an array. Fills prefix with the run's
+ * prefix (empty if no case finished) and *rc with the exit status. */
+static __attribute__((unused)) json_t *run_json(const char *const args[], int *rc, char *prefix,
+						size_t plen)
+{
+	json_t *list = json_array();
+	char *out = NULL;
+
+	prefix[0] = 0;
+	*rc = run_bin(&out, args);
+	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+		json_error_t je;
+		json_t *r = json_loads(line, 0, &je);
+
+		if (!r)
+			fail_msg("bad JSON line from run: %s", je.text);
+		if (!prefix[0])
+			prefix_of(r, prefix, plen);
+		json_array_append_new(list, r);
+	}
+	free(out);
+	return list;
+}
+
 /* Background runs, so a failed test's run is stopped at teardown. */
 static __attribute__((unused)) pid_t bg_pids[32];
 static __attribute__((unused)) int nbg;

@@ -192,7 +192,9 @@ static void assert_no_lxc_leftovers(const char *prefix)
 
 static void run_pairs(const char *dp, const char *container, const char *pairs)
 {
-	char cfg[512], text[1024], *out = NULL, prefix[32] = "";
+	char cfg[512], text[1024], prefix[32] = "";
+	json_t *list, *r;
+	size_t i;
 	const char *args[] = { bin, "run", cfg, "--json", "--results", tmpdir, NULL };
 	int rc, n = 0, npairs = 1;
 
@@ -208,23 +210,15 @@ static void run_pairs(const char *dp, const char *container, const char *pairs)
 		 "[datapath]\ndatapath = %s\n",
 		 container, pairs, dp);
 	write_file(cfg, text);
-	rc = run_bin(&out, args);
-	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
-		json_error_t je;
-		json_t *r = json_loads(line, 0, &je);
-
-		if (!r)
-			fail_msg("bad JSON line from run: %s", je.text);
-		if (!prefix[0])
-			prefix_of(r, prefix, sizeof(prefix));
+	list = run_json(args, &rc, prefix, sizeof(prefix));
+	json_array_foreach(list, i, r) {
 		check_pairs(r);
 		assert_string_equal(json_string_value(json_object_get(json_object_get(r, "params"),
 								      "container")),
 				    container);
-		json_decref(r);
-		n++;
 	}
-	free(out);
+	n = (int)json_array_size(list);
+	json_decref(list);
 	assert_int_equal(rc, 0);
 	assert_int_equal(n, 2 * npairs);
 	assert_no_lxc_leftovers(prefix);

@@ -21,7 +21,9 @@ static const char *const cfg_text =
 
 static json_t *get_runs(void)
 {
-	char cfg[512], *out = NULL, prefix[32] = "";
+	char cfg[512], prefix[32] = "";
+	json_t *r;
+	size_t i;
 	const char *args[] = { bin, "run", cfg, "--json", "--results", tmpdir, NULL };
 	int rc;
 
@@ -30,22 +32,11 @@ static json_t *get_runs(void)
 		return runs;
 	snprintf(cfg, sizeof(cfg), "%s/path.ini", tmpdir);
 	write_file(cfg, cfg_text);
-	runs = json_array();
-	rc = run_bin(&out, args);
-	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
-		json_error_t je;
-		json_t *r = json_loads(line, 0, &je);
-
-		if (!r)
-			fail_msg("bad JSON line from run: %s", je.text);
-		if (!prefix[0])
-			prefix_of(r, prefix, sizeof(prefix));
+	runs = run_json(args, &rc, prefix, sizeof(prefix));
+	json_array_foreach(runs, i, r)
 		if (strcmp(json_string_value(json_object_get(r, "status")), "ok"))
 			fail_msg("%s: %s", json_string_value(json_object_get(r, "case_dir")),
 				 json_string_value(json_object_get(r, "error")));
-		json_array_append_new(runs, r);
-	}
-	free(out);
 	assert_int_equal(rc, 0);
 	assert_no_leftovers(prefix);
 	return runs;

@@ -17,32 +17,24 @@ static json_t *runs[4];
 
 static json_t *run_config(const char *name, const char *text)
 {
-	char cfg[512], *out = NULL, prefix[32] = "";
+	char cfg[512], prefix[32] = "";
 	const char *args[] = { bin, "run", cfg, "--json", "--probes", "aggregate", "--results",
 			       tmpdir, NULL };
-	json_t *list = json_array();
+	json_t *list, *r;
+	size_t i;
 	int rc;
 
 	snprintf(cfg, sizeof(cfg), "%s/%s.ini", tmpdir, name);
 	write_file(cfg, text);
-	rc = run_bin(&out, args);
-	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
-		json_error_t je;
-		json_t *r = json_loads(line, 0, &je);
-
-		if (!r)
-			fail_msg("bad JSON line from run: %s", je.text);
-		if (!prefix[0])
-			prefix_of(r, prefix, sizeof(prefix));
+	list = run_json(args, &rc, prefix, sizeof(prefix));
+	json_array_foreach(list, i, r) {
 		if (strcmp(json_string_value(json_object_get(r, "status")), "ok"))
 			fail_msg("%s: %s", json_string_value(json_object_get(r, "case_dir")),
 				 json_string_value(json_object_get(r, "error")));
 		if (!json_object_get(r, "attribution"))
 			fail_msg("%s: no attribution in the result",
 				 json_string_value(json_object_get(r, "case_dir")));
-		json_array_append_new(list, r);
 	}
-	free(out);
 	assert_int_equal(rc, 0);
 	assert_no_leftovers(prefix);
 	return list;

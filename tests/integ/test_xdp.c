@@ -142,7 +142,9 @@ static void check_result(json_t *r, const char *mode)
 
 static void run_matrix(const char *mode)
 {
-	char cfg[512], text[1024], *out = NULL, prefix[32] = "";
+	char cfg[512], text[1024], prefix[32] = "";
+	json_t *list, *r;
+	size_t i;
 	const char *args[] = { bin, "run", cfg, "--json", "--results", tmpdir, NULL };
 	int rc, n = 0;
 
@@ -156,20 +158,11 @@ static void run_matrix(const char *mode)
 		 "[datapath]\ndatapath = xdp\nxdp_mode = %s\n",
 		 mode);
 	write_file(cfg, text);
-	rc = run_bin(&out, args);
-	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
-		json_error_t je;
-		json_t *r = json_loads(line, 0, &je);
-
-		if (!r)
-			fail_msg("bad JSON line from run: %s", je.text);
-		if (!prefix[0])
-			prefix_of(r, prefix, sizeof(prefix));
+	list = run_json(args, &rc, prefix, sizeof(prefix));
+	json_array_foreach(list, i, r)
 		check_result(r, mode);
-		json_decref(r);
-		n++;
-	}
-	free(out);
+	n = (int)json_array_size(list);
+	json_decref(list);
 	assert_int_equal(rc, 0);
 	assert_int_equal(n, 4);
 	assert_no_leftovers(prefix);
