@@ -438,6 +438,53 @@ static inline void client_reply(struct engine *e, const struct bl_hdr *h, uint64
 }
 
 /*
+ * After stop the server still answers what was in flight: collect those
+ * replies so none is left unread in the socket when it closes (it would be
+ * lost without a kernel counter to show for it). Until no request is
+ * pending (closed loop) or nothing came for 10 ms, at most 200 ms.
+ */
+static void client_drain(struct engine *e, int closed, uint64_t oldest)
+{
+	struct pkt_buf rx[DP_MAX_BURST];
+	uint64_t hz = e->cfg->tsc_hz, start = tsc_now(), last = start;
+	uint64_t quiet = ns_to_tsc(10000000ull, hz), limit = ns_to_tsc(200000000ull, hz);
+
+	for (;;) {
+		uint64_t now = tsc_now(), s;
+		int n, pending = 0;
+
+		if (closed) {
+			for (s = oldest; s < e->seq && !pending; s++) {
+				unsigned int slot = (unsigned int)(s % INFLIGHT_SLOTS);
+
+				pending = e->inflight[slot].live && e->inflight[slot].seq == s;
+			}
+			if (!pending)
+				break;
+		}
+		if (now - start > limit || now - last > quiet || now >= e->deadline)
+			break;
+		n = rx_poll(e, rx, (int)e->burst);
+		if (n <= 0)
+			continue;
+		now = tsc_now();
+		last = now;
+		for (int i = 0; i < n; i++) {
+			uint32_t plen;
+			const struct bl_hdr *h = rx_hdr(e, &rx[i], &plen);
+
+			if (!h) {
+				e->st->rx_foreign++;
+				continue;
+			}
+			e->st->rx_drained++;
+			client_reply(e, h, now, closed);
+		}
+		rx_done(e, rx, n);
+	}
+}
+
+/*
  * Client. rate = max: closed loop with `outstanding` requests in flight (1 =
  * classic ping-pong); a request unanswered after timeout_us is lost and
  * replaced. rate = N: open loop, requests paced at N pps regardless of
@@ -535,6 +582,7 @@ static int role_client(struct engine *e)
 		}
 		e->st->loops++;
 	}
+	client_drain(e, closed, oldest);
 	return 0;
 }
 

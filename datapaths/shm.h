@@ -13,7 +13,7 @@
 #include "../lib/histo.h"
 
 #define EP_SHM_MAGIC 0x62706c31u /* "bpl1" */
-#define EP_SHM_VERSION 1u
+#define EP_SHM_VERSION 2u
 
 enum ep_role { EP_ROLE_SEND = 0, EP_ROLE_RECV, EP_ROLE_CLIENT, EP_ROLE_SERVER };
 enum ep_cmd { EP_CMD_WAIT = 0, EP_CMD_RUN, EP_CMD_STOP };
@@ -79,6 +79,7 @@ struct ep_stats {
 	uint64_t rx_late;    /* ping-pong replies that came after their timeout */
 	uint64_t rx_seq_max; /* highest seq received + 1 */
 	uint64_t timeouts;   /* ping-pong requests declared lost */
+	uint64_t rx_drained; /* client: replies collected after stop (in rx_pkts/rx_late) */
 	uint64_t pace_late;  /* bursts that left more than one interval late */
 	uint64_t cyc_tx, cyc_rx, cyc_work, cyc_idle; /* TSC cycles by activity */
 	uint64_t loops;

@@ -27,7 +27,7 @@ static const struct {
 	STAT(rx_bursts),   STAT(rx_empty),    STAT(rx_syscalls), STAT(rx_errors),
 	STAT(rx_foreign),  STAT(rx_reorder),  STAT(rx_dup),	 STAT(rx_late),
 	STAT(timeouts),	   STAT(pace_late),   STAT(cyc_tx),	 STAT(cyc_rx),
-	STAT(cyc_work),	   STAT(cyc_idle),    STAT(loops),
+	STAT(cyc_work),	   STAT(cyc_idle),    STAT(loops),	 STAT(rx_drained),
 };
 
 static uint64_t stat_get(const struct ep_stats *s, size_t off)
