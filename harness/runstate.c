@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <net/if.h>
 #include <poll.h>
@@ -33,6 +34,8 @@ extern char **environ;
 
 #define NETNS_RUN_DIR "/run/netns"
 #define SHM_DIR "/dev/shm"
+#define HUGE_DIR "/dev/hugepages"
+#define DPDK_RUN_DIR "/var/run/dpdk"
 /* A stuck helper command must not hang a run or its cleanup forever. */
 #define CMD_TIMEOUT_MS 30000
 /* How long a SIGKILLed endpoint may take to disappear. */
@@ -78,6 +81,8 @@ static int rm_path(const struct rs_obj *o);
 static int rm_pid(const struct rs_obj *o);
 static int rm_dir(const struct rs_obj *o);
 static int rm_lxc(const struct rs_obj *o);
+static int rm_tree(const struct rs_obj *o);
+static int rm_huge(const struct rs_obj *o);
 
 static const struct rs_kind_desc rs_kinds[RS_NKINDS] = {
 	[RS_NETNS] = { "netns", RS_NAME_NETNS, rm_netns },
@@ -87,6 +92,8 @@ static const struct rs_kind_desc rs_kinds[RS_NKINDS] = {
 	[RS_FILE] = { "file", RS_NAME_PATH, rm_path },
 	[RS_DIR] = { "dir", RS_NAME_PATH, rm_dir },
 	[RS_LXC] = { "lxc", RS_NAME_PATH, rm_lxc },
+	[RS_TREE] = { "tree", RS_NAME_PATH, rm_tree },
+	[RS_HUGE] = { "huge", RS_NAME_PATH, rm_huge },
 };
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -468,6 +475,55 @@ static int rm_dir(const struct rs_obj *o)
 	if (rmdir(o->name))
 		return errno == ENOENT ? 0 : -errno;
 	return 1;
+}
+
+static int rm_tree_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if ((type == FTW_DP ? rmdir(path) : unlink(path)) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+static int rm_tree(const struct rs_obj *o)
+{
+	struct stat st;
+	int r;
+
+	if (lstat(o->name, &st))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISDIR(st.st_mode))
+		return rm_path(o);
+	/* Depth first, never following links or leaving the file system. */
+	r = nftw(o->name, rm_tree_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	return r < 0 ? (errno ? -errno : -EIO) : r > 0 ? -r : 1;
+}
+
+static int rm_huge(const struct rs_obj *o)
+{
+	char dir[PATH_MAX], path[PATH_MAX + NAME_MAX + 2];
+	const char *base = strrchr(o->name, '/') + 1;
+	size_t blen = strlen(base);
+	struct dirent *e;
+	int removed = 0, err = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%.*s", (int)(base - o->name), o->name);
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, base, blen))
+			continue;
+		snprintf(path, sizeof(path), "%s%s", dir, e->d_name);
+		if (!unlink(path))
+			removed = 1;
+		else if (errno != ENOENT && !err)
+			err = -errno;
+	}
+	closedir(d);
+	return err ? err : removed;
 }
 
 /* SIGKILL every process in one cgroup directory (v1 hierarchy or v2). */
@@ -1325,6 +1381,10 @@ int cleanup_all(bool force, bool verbose)
 	removed += sweep_links(&seen, force, verbose, &err);
 	removed += sweep_dir(NETNS_RUN_DIR, RS_NETNS, &seen, force, verbose, &err);
 	removed += sweep_dir(SHM_DIR, RS_SHM, &seen, force, verbose, &err);
+	/* DPDK: hugepage files and runtime directories of every --file-prefix. */
+	removed += sweep_dir(HUGE_DIR, RS_HUGE, &seen, force, verbose, &err);
+	removed += sweep_dir(DPDK_RUN_DIR, RS_TREE, &seen, force, verbose, &err);
+	removed += sweep_dir(RS_STATE_DIR, RS_TREE, &seen, force, verbose, &err);
 	pset_free(&seen);
 	return err ? err : removed;
 }

@@ -33,6 +33,10 @@ enum rs_kind {
 	RS_LXC,       /* LXC container: absolute path DIR/NAME of its directory
 		       * (lxc-execute -P DIR -n NAME); removal stops it, deletes
 		       * the directory and the cgroup directories LXC leaves */
+	RS_TREE,      /* absolute path of a directory, removed with its
+		       * contents (DPDK runtime dirs, vhost-user socket dirs) */
+	RS_HUGE,      /* absolute path DIR/BASE: every file in DIR whose name
+		       * starts with BASE (DPDK hugepage files of a --file-prefix) */
 	RS_NKINDS,
 };
 
