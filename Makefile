@@ -16,6 +16,9 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
 	  -I$(OUTPUT) -Ilib -Idatapaths -Iharness -Ianalysis -Iprobes \
 	  $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+# DPDK's headers (and its -include rte_config.h) only where DPDK is used.
+DPDK_CFLAGS := $(shell pkg-config --cflags libdpdk 2>/dev/null)
+LDLIBS += $(shell pkg-config --libs libdpdk 2>/dev/null)
 
 ifeq ($(V),1)
 Q =
@@ -50,6 +53,8 @@ bypasslab: $(OUTPUT)/bypasslab
 $(OUTPUT)/bypasslab: $(OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(OUTPUT)/datapaths/dp_dpdk.o: CFLAGS += $(DPDK_CFLAGS)
 
 $(OUTPUT)/%.o: %.c $(SKELS) | $(OUTPUT)
 	$(call msg,CC,$<)

@@ -51,6 +51,8 @@ struct dp_ops {
 	int (*rx_burst)(struct dp_ctx *ctx, struct pkt_buf *bufs, int max);
 	void (*release)(struct dp_ctx *ctx, struct pkt_buf *bufs, int n);
 	int (*kstats)(struct dp_ctx *ctx, struct ep_kstats *ks);
+	/* 1 when the port can carry traffic, 0 not yet (polled before RUN). */
+	int (*link)(struct dp_ctx *ctx);
 };
 
 extern const struct dp_ops dp_udp_ops;
@@ -58,6 +60,7 @@ extern const struct dp_ops dp_mmsg_ops;
 extern const struct dp_ops dp_packet_ops;
 extern const struct dp_ops dp_uring_ops;
 extern const struct dp_ops dp_xdp_ops;
+extern const struct dp_ops dp_dpdk_ops;
 
 /* NULL-terminated registry. */
 extern const struct dp_ops *const dp_table[];

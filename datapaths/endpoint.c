@@ -33,6 +33,7 @@ const struct dp_ops *const dp_table[] = {
 	&dp_packet_ops,
 	&dp_uring_ops,
 	&dp_xdp_ops,
+	&dp_dpdk_ops,
 	NULL,
 };
 
@@ -189,8 +190,11 @@ int endpoint_main(int argc, char **argv)
 		return err == -EOPNOTSUPP ? 3 : 1;
 	}
 	__atomic_store_n(&shm->state, EP_ST_READY, __ATOMIC_RELEASE);
-	while (shm->cmd == EP_CMD_WAIT)
+	while (shm->cmd == EP_CMD_WAIT) {
+		if (ops->link)
+			shm->link_up = (uint32_t)(ops->link(&ctx) > 0);
 		nanosleep(&nap, NULL);
+	}
 	if (shm->cmd == EP_CMD_RUN) {
 		__atomic_store_n(&shm->state, EP_ST_RUNNING, __ATOMIC_RELEASE);
 		err = engine_run(ops, &ctx);

@@ -13,7 +13,7 @@
 #include "../lib/histo.h"
 
 #define EP_SHM_MAGIC 0x62706c31u /* "bpl1" */
-#define EP_SHM_VERSION 2u
+#define EP_SHM_VERSION 3u
 
 enum ep_role { EP_ROLE_SEND = 0, EP_ROLE_RECV, EP_ROLE_CLIENT, EP_ROLE_SERVER };
 enum ep_cmd { EP_CMD_WAIT = 0, EP_CMD_RUN, EP_CMD_STOP };
@@ -27,6 +27,8 @@ enum uring_taskrun_mode { URING_TASKRUN_DEFAULT = 0, URING_TASKRUN_COOP, URING_T
 /* xdp: attach mode of the XDP program, and how the AF_XDP socket binds. */
 enum xdp_mode_cfg { XDPMODE_NATIVE = 0, XDPMODE_GENERIC };
 enum xdp_bind_cfg { XDPBIND_COPY = 0, XDPBIND_ZEROCOPY, XDPBIND_AUTO };
+/* dpdk: the port an endpoint's EAL brings up. */
+enum dpdk_port_kind { DPDK_PORT_VHOST = 0, DPDK_PORT_MEMIF, DPDK_PORT_AF_XDP, DPDK_PORT_SRIOV };
 
 struct ep_config {
 	char datapath[16];
@@ -59,6 +61,10 @@ struct ep_config {
 	uint32_t xdp_mode;      /* enum xdp_mode_cfg */
 	uint32_t xdp_bind;      /* enum xdp_bind_cfg */
 	uint32_t busy_poll;     /* xdp: SO_PREFER_BUSY_POLL/SO_BUSY_POLL(_BUDGET) */
+	uint32_t dpdk_port;     /* enum dpdk_port_kind */
+	/* dpdk: the EAL command line the harness built (arguments separated by
+	 * single spaces; none contains a space), its one port among them. */
+	char dpdk_eal[768];
 };
 
 /* Endpoint counters: engine counts packets, datapaths count their calls. */
@@ -102,6 +108,13 @@ struct ep_kstats {
 	uint64_t xdp_fallback; /* our flow, no socket: passed to the stack */
 	uint64_t xdp_pass;     /* other traffic: passed */
 	uint64_t xsk_rx_unread; /* xdp: frames left in the RX ring when the engine stopped */
+	/* dpdk: the port's rte_eth_stats */
+	uint64_t eth_ipackets, eth_opackets;
+	uint64_t eth_imissed;   /* dropped by the device: RX queue full */
+	uint64_t eth_ierrors, eth_oerrors;
+	uint64_t eth_rx_nombuf; /* no mbuf to receive into */
+	uint64_t mbufs_free;    /* mempool: mbufs not in use when the engine stopped */
+	uint64_t mbufs_total;
 };
 
 struct ep_shm {
@@ -115,6 +128,7 @@ struct ep_shm {
 	uint32_t pid;
 	char errmsg[256];
 	char dp_info[128]; /* what the datapath actually used (modes, fallbacks) */
+	volatile uint32_t link_up; /* endpoint -> harness while waiting to run (dp link op) */
 	struct ep_config cfg;
 	struct ep_kstats ks;
 	struct ep_stats st;

@@ -80,7 +80,7 @@ const struct config_key_info config_keys[] = {
 	{ "container", "topology", "netns|lxc", "netns",
 	  "endpoints in plain network namespaces, or in LXC application containers on the host "
 	  "rootfs (lxc needs topology=bridge)" },
-	{ "datapath", "datapath", "udp|mmsg|packet|uring|xdp", "udp", "how packets are moved" },
+	{ "datapath", "datapath", "udp|mmsg|packet|uring|xdp|dpdk", "udp", "how packets are moved" },
 	{ "sndbuf", "datapath", "0..1073741824", "0",
 	  "SO_SNDBUF bytes, 0 = kernel default; k/M/G = 1024-based (\"64k\" = 65536)" },
 	{ "rcvbuf", "datapath", "0..1073741824", "0",
@@ -104,6 +104,19 @@ const struct config_key_info config_keys[] = {
 	{ "busy_poll", "datapath", "yes|no|true|false|on|off|1|0", "no",
 	  "xdp: SO_PREFER_BUSY_POLL, SO_BUSY_POLL=20us, SO_BUSY_POLL_BUDGET=burst; receive polls "
 	  "enter the kernel to busy-poll" },
+	{ "dpdk_port", "datapath", "vhost|memif|af_xdp|sriov", "vhost",
+	  "dpdk: vhost = net_virtio_user/net_vhost over vhost-user (topology=direct: endpoint to "
+	  "endpoint; bridge: through dpdk_switch); memif = shared memory, the ceiling (direct "
+	  "only); af_xdp = DPDK's net_af_xdp PMD on the endpoint's veth; sriov = an SR-IOV VF "
+	  "(vfio-pci)" },
+	{ "dpdk_switch", "datapath", "testpmd|ovs", "testpmd",
+	  "dpdk_port=vhost with topology=bridge: the switch between the endpoints' vhost-user "
+	  "ports (dpdk-testpmd io forwarding, or Open vSwitch with DPDK)" },
+	{ "switch_cpu", "datapath", "-1..1023|auto", "auto",
+	  "the switch's one forwarding core (-1 = a CPU no endpoint uses, else cpu_b's)" },
+	{ "sriov_pf", "datapath", "any|netdev|PCI address", "any",
+	  "dpdk_port=sriov: the physical function whose VFs the endpoints use, any = the first "
+	  "SR-IOV capable one (one value)" },
 	{ "probes", "probes", "off|aggregate|path", "aggregate",
 	  "eBPF cost attribution: off, per-CPU segments (aggregate), + per-packet stage latency (path)" },
 	{ NULL, NULL, NULL, NULL, NULL },
@@ -139,7 +152,9 @@ struct key_def {
 static const char *const w_pattern[] = { "throughput", "pingpong", NULL };
 static const char *const w_topo[] = { "bridge", "direct", NULL };
 static const char *const w_container[] = { "netns", "lxc", NULL };
-static const char *const w_dp[] = { "udp", "mmsg", "packet", "uring", "xdp", NULL };
+static const char *const w_dp[] = { "udp", "mmsg", "packet", "uring", "xdp", "dpdk", NULL };
+static const char *const w_dport[] = { "vhost", "memif", "af_xdp", "sriov", NULL };
+static const char *const w_switch[] = { "testpmd", "ovs", NULL };
 static const char *const w_ptx[] = { "ring", "sendto", NULL };
 static const char *const w_prx[] = { "ring", "recv", NULL };
 static const char *const w_urx[] = { "single", "multishot", NULL };
@@ -185,6 +200,11 @@ static const struct key_def key_defs[] = {
 	{ .type = V_ENUM, .store = S_INT, OFF(xdp_mode), .words = w_xmode },
 	{ .type = V_ENUM, .store = S_INT, OFF(xdp_bind), .words = w_xbind },
 	{ .type = V_BOOL, .store = S_INT, OFF(busy_poll) },
+	{ .type = V_ENUM, .store = S_INT, OFF(dpdk_port), .words = w_dport },
+	{ .type = V_ENUM, .store = S_INT, OFF(dpdk_switch), .words = w_switch },
+	{ .type = V_INT, .store = S_INT, OFF(switch_cpu), .min = -1, .max = 1023, .word = "auto",
+	  .word_val = -1 },
+	{ .type = V_STR, .store = S_CHARS, OFF(sriov_pf), .flags = F_SINGLE },
 	{ .type = V_ENUM, .store = S_INT, OFF(probes), .words = w_probes },
 };
 
@@ -224,6 +244,10 @@ void case_defaults(struct case_cfg *c)
 	c->xdp_mode = CFG_XDP_MODE_NATIVE;
 	c->xdp_bind = CFG_XDP_BIND_AUTO;
 	c->busy_poll = 0;
+	c->dpdk_port = CFG_DPDK_VHOST;
+	c->dpdk_switch = CFG_SWITCH_TESTPMD;
+	c->switch_cpu = -1;
+	snprintf(c->sriov_pf, sizeof(c->sriov_pf), "any");
 	c->probes = PROBES_AGGREGATE;
 }
 
@@ -240,6 +264,16 @@ const char *container_name(int c)
 const char *pattern_name(int p)
 {
 	return p >= 0 && p < (int)ARRAY_SIZE(w_pattern) - 1 ? w_pattern[p] : "?";
+}
+
+const char *dpdk_port_name(int p)
+{
+	return p >= 0 && p < (int)ARRAY_SIZE(w_dport) - 1 ? w_dport[p] : "?";
+}
+
+const char *switch_name(int s)
+{
+	return s >= 0 && s < (int)ARRAY_SIZE(w_switch) - 1 ? w_switch[s] : "?";
 }
 
 const char *probes_name(int p)
@@ -1168,6 +1202,7 @@ cross_error(const struct sweep *sw, char *err, size_t errlen, const char *const 
 static int check_case(const struct sweep *sw, const struct case_cfg *c, char *err, size_t errlen)
 {
 	int is_uring = !strcmp(c->datapath, "uring");
+	int is_dpdk = !strcmp(c->datapath, "dpdk");
 	/* packet with sendto() and recv() on both sides has no ring at all;
 	 * xdp's rings are as large as its UMEM pools. */
 	int ring = is_uring || !strcmp(c->datapath, "xdp") ||
@@ -1181,6 +1216,30 @@ static int check_case(const struct sweep *sw, const struct case_cfg *c, char *er
 				   (const char *const[]){ "container", "topology", NULL },
 				   "container=lxc attaches each container to a bridge (allowed: "
 				   "container=lxc with topology=bridge)");
+	if (is_dpdk && c->container != CONTAINER_NETNS)
+		return cross_error(sw, err, errlen,
+				   (const char *const[]){ "container", "datapath", NULL },
+				   "DPDK endpoints run in network namespaces (allowed: datapath=dpdk "
+				   "with container=netns)");
+	/* memif joins exactly two processes; there is nothing to bridge. */
+	if (is_dpdk && c->dpdk_port == CFG_DPDK_MEMIF && c->topology != TOPO_DIRECT)
+		return cross_error(sw, err, errlen,
+				   (const char *const[]){ "dpdk_port", "topology", NULL },
+				   "memif connects two endpoints directly (allowed: dpdk_port=memif "
+				   "with topology=direct)");
+	/* One switch with two vhost-user ports per case. */
+	if (is_dpdk && c->dpdk_port == CFG_DPDK_VHOST && c->topology == TOPO_BRIDGE &&
+	    c->pairs > 1)
+		return cross_error(sw, err, errlen,
+				   (const char *const[]){ "pairs", "dpdk_port", "topology", NULL },
+				   "the vhost switch has one pair of ports (allowed: pairs=1 with "
+				   "dpdk_port=vhost and topology=bridge, or topology=direct)");
+	/* A DPDK lcore polls; there is nothing to block in. */
+	if (is_dpdk && c->blocking)
+		return cross_error(sw, err, errlen,
+				   (const char *const[]){ "blocking", "datapath", NULL },
+				   "a DPDK lcore busy-polls its port (allowed: blocking=no with "
+				   "datapath=dpdk)");
 	/* Multishot receive completes on its own; there is no call to block in. */
 	if (is_uring && c->uring_rx == CFG_URING_RX_MULTISHOT && c->blocking)
 		return cross_error(sw, err, errlen, (const char *const[]){ "uring_rx", "blocking", NULL },

@@ -17,6 +17,9 @@ enum topo_kind { TOPO_BRIDGE = 0, TOPO_DIRECT };
 enum container_kind { CONTAINER_NETNS = 0, CONTAINER_LXC };
 enum pattern_kind { PAT_THROUGHPUT = 0, PAT_PINGPONG };
 enum probes_mode { PROBES_OFF = 0, PROBES_AGGREGATE, PROBES_PATH };
+/* Same values as enum dpdk_port_kind (datapaths/shm.h). */
+enum cfg_dpdk_port { CFG_DPDK_VHOST = 0, CFG_DPDK_MEMIF, CFG_DPDK_AF_XDP, CFG_DPDK_SRIOV };
+enum cfg_switch { CFG_SWITCH_TESTPMD = 0, CFG_SWITCH_OVS };
 
 /* One fully parsed, validated case. */
 struct case_cfg {
@@ -53,6 +56,10 @@ struct case_cfg {
 	int xdp_mode;            /* enum xdp_mode_cfg */
 	int xdp_bind;            /* enum xdp_bind_cfg */
 	int busy_poll;           /* xdp */
+	int dpdk_port;           /* enum dpdk_port_kind (datapaths/shm.h) */
+	int dpdk_switch;         /* enum cfg_switch: with dpdk_port=vhost, topology=bridge */
+	int switch_cpu;          /* -1 = auto */
+	char sriov_pf[32];       /* PF netdev or PCI address, "" = any */
 	/* [probes] */
 	int probes;              /* enum probes_mode */
 };
@@ -112,5 +119,7 @@ const char *topo_name(int t);
 const char *container_name(int c);
 const char *pattern_name(int p);
 const char *probes_name(int p);
+const char *dpdk_port_name(int p);
+const char *switch_name(int s);
 
 #endif

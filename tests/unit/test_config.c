@@ -104,6 +104,10 @@ static void assert_case_equal(const struct case_cfg *a, const struct case_cfg *b
 	assert_int_equal(a->xdp_mode, b->xdp_mode);
 	assert_int_equal(a->xdp_bind, b->xdp_bind);
 	assert_int_equal(a->busy_poll, b->busy_poll);
+	assert_int_equal(a->dpdk_port, b->dpdk_port);
+	assert_int_equal(a->dpdk_switch, b->dpdk_switch);
+	assert_int_equal(a->switch_cpu, b->switch_cpu);
+	assert_string_equal(a->sriov_pf, b->sriov_pf);
 	assert_int_equal(a->probes, b->probes);
 }
 
@@ -691,8 +695,8 @@ static void test_keys_table(void **state)
 		if (config_set(&sw, kv, err, sizeof(err)))
 			fail_msg("%s: %s", kv, err);
 	}
-	assert_int_equal(nkeys, 30);
-	assert_int_equal(sw.nkeys, 29);
+	assert_int_equal(nkeys, 34);
+	assert_int_equal(sw.nkeys, 33);
 	for (int i = 1; i < sw.nkeys; i++)
 		assert_true(strcmp(sw.keys[i - 1].key, sw.keys[i].key) != 0);
 	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), 0);
@@ -919,8 +923,13 @@ static void run_set_error(void **state)
 	X(size_1519, W "size = 1519\n", 2, "key 'size'", "1519 is above the 1518-byte maximum") \
 	X(bad_enum, W "pattern = pingpog\n", 2, "key 'pattern'",                                \
 	  "unknown value 'pingpog' (allowed: throughput|pingpong)")                              \
-	X(bad_enum_datapath, D "datapath = udp, dpdk\n", 2, "key 'datapath'",                   \
-	  "(allowed: udp|mmsg|packet|uring|xdp)")                                                    \
+	X(bad_enum_datapath, D "datapath = udp, netmap\n", 2, "key 'datapath'",                 \
+	  "(allowed: udp|mmsg|packet|uring|xdp|dpdk)")                                               \
+	X(bad_enum_dpdk_port, D "dpdk_port = vhost, tap\n", 2, "key 'dpdk_port'",               \
+	  "(allowed: vhost|memif|af_xdp|sriov)")                                                     \
+	X(bad_enum_dpdk_switch, D "dpdk_switch = none\n", 2, "key 'dpdk_switch'",                \
+	  "'none' (allowed: testpmd|ovs)")                                                           \
+	X(sriov_pf_list, D "sriov_pf = eth1, eth2\n", 2, "key 'sriov_pf'", "one value")           \
 	X(bad_enum_topology, "[topology]\ntopology = star\n", 2, "key 'topology'", "'star'")   \
 	X(bad_enum_packet_tx, D "packet_tx = recv\n", 2, "key 'packet_tx'", "ring|sendto")     \
 	X(bad_enum_packet_rx, D "packet_rx = sendto\n", 2, "key 'packet_rx'", "ring|recv")     \
@@ -1038,7 +1047,15 @@ static void run_set_error(void **state)
 	  "ring_frames = 64\n",                                                                  \
 	  3, "key 'outstanding'", "128 requests in flight")                                      \
 	X(open_loop_blocking, W "pattern = pingpong\nrate = 10k\n\nblocking = yes\n", 5,        \
-	  "key 'blocking'", "open loop")
+	  "key 'blocking'", "open loop")                                                         \
+	X(dpdk_memif_bridge, D "datapath = dpdk\ndpdk_port = memif\n", 3, "key 'dpdk_port'",   \
+	  "(allowed: dpdk_port=memif with topology=direct)")                                     \
+	X(dpdk_blocking, W "blocking = yes\n" D "datapath = udp, dpdk\n", 2, "key 'blocking'", \
+	  "a DPDK lcore busy-polls its port")                                                    \
+	X(dpdk_lxc, "[topology]\ncontainer = lxc\n" D "datapath = dpdk\n", 2,                 \
+	  "key 'container'", "(allowed: datapath=dpdk with container=netns)")                    \
+	X(dpdk_switch_pairs, "[topology]\npairs = 2\n" D "datapath = dpdk\n", 2, "key 'pairs'", \
+	  "the vhost switch has one pair of ports")
 
 #define DEF_CASE(n, t, l, k, w) static const struct err_case ec_##n = { #n, t, l, k, w };
 #define LOAD_TEST(n, t, l, k, w) \
