@@ -81,6 +81,10 @@ json_t *case_cfg_json(const struct case_cfg *c)
 			    json_string(c->xdp_bind >= 0 && c->xdp_bind < 3 ? xbind[c->xdp_bind]
 									    : "?"));
 	json_object_set_new(o, "busy_poll", json_boolean(c->busy_poll));
+	json_object_set_new(o, "dpdk_port", json_string(dpdk_port_name(c->dpdk_port)));
+	json_object_set_new(o, "dpdk_switch", json_string(switch_name(c->dpdk_switch)));
+	json_object_set_new(o, "switch_cpu", json_integer(c->switch_cpu));
+	json_object_set_new(o, "sriov_pf", json_string(c->sriov_pf));
 	json_object_set_new(o, "pairs", json_integer(c->pairs));
 	json_object_set_new(o, "container", json_string(container_name(c->container)));
 	return o;
@@ -173,6 +177,9 @@ static json_t *reconcile_json(const struct result_in *in)
 {
 	int is_packet = !strcmp(in->case_cfg->datapath, "packet");
 	int is_xdp = !strcmp(in->case_cfg->datapath, "xdp");
+	int is_dpdk = !strcmp(in->case_cfg->datapath, "dpdk");
+	/* Only af_xdp puts a DPDK endpoint's frames on its veth. */
+	int kernel_ifs = !is_dpdk || in->case_cfg->dpdk_port == CFG_DPDK_AF_XDP;
 	int nep = 2 * result_npairs(in);
 	json_t *o = json_object(), *where = json_object(), *ns = json_object();
 	int64_t lost = 0, located = 0, if_tx = 0, sent = 0, received = 0;
@@ -226,6 +233,18 @@ static json_t *reconcile_json(const struct result_in *in)
 		if (d)
 			json_object_set_new(where, k, json_integer(d));
 		located += d;
+		/* DPDK: the port's own drop counters (the kernel sees none of
+		 * its frames, except af_xdp's veth). */
+		if (is_dpdk) {
+			const struct ep_kstats *ks = &in->ep[i].shm->ks;
+
+			d = (int64_t)(ks->eth_imissed + ks->eth_ierrors + ks->eth_rx_nombuf +
+				      ks->eth_oerrors);
+			snprintf(k, sizeof(k), "%s.dpdk_port_drops", lbl);
+			if (d)
+				json_object_set_new(where, k, json_integer(d));
+			located += d;
+		}
 		/* AF_XDP: what the socket dropped (no fill buffer, RX ring full),
 		 * and what it received after the endpoint stopped reading. Frames
 		 * its XDP program passed on (no socket bound) are in the UDP
@@ -245,8 +264,14 @@ static json_t *reconcile_json(const struct result_in *in)
 			located += d;
 		}
 	}
+	if (in->switch_stats) {
+		if (in->switch_dropped)
+			json_object_set_new(where, "switch_dropped",
+					    json_integer((json_int_t)in->switch_dropped));
+		located += (int64_t)in->switch_dropped;
+	}
 	/* The endpoints' own eth0s come first in ifs[]. */
-	if (in->nifs >= nep)
+	if (in->nifs >= nep && kernel_ifs)
 		for (int i = 0; i < nep; i++)
 			if_tx += (int64_t)(in->ifs[i].after.tx_packets -
 					   in->ifs[i].before.tx_packets);
@@ -260,9 +285,12 @@ static json_t *reconcile_json(const struct result_in *in)
 	json_object_set_new(o, "where", where);
 	json_object_set_new(o, "netns_counters", ns);
 	json_object_set_new(o, "softnet_dropped", json_integer((json_int_t)in->softnet_drops));
-	json_object_set_new(o, "if_tx_packets", json_integer(if_tx));
-	json_object_set_new(o, "if_tx_vs_endpoint_pct",
-			    json_real(sent ? 100.0 * (double)(if_tx - sent) / (double)sent : 0));
+	if (kernel_ifs) {
+		json_object_set_new(o, "if_tx_packets", json_integer(if_tx));
+		json_object_set_new(o, "if_tx_vs_endpoint_pct",
+				    json_real(sent ? 100.0 * (double)(if_tx - sent) / (double)sent
+						   : 0));
+	}
 	return o;
 }
 
@@ -278,6 +306,32 @@ static json_t *cpu_json(const struct proc_cpu *o, const struct proc_cpu *c, uint
 			 pkts ? (double)run / (double)pkts : 0.0, "voluntary_switches",
 			 (json_int_t)(c->nvcsw - o->nvcsw), "involuntary_switches",
 			 (json_int_t)(c->nivcsw - o->nivcsw));
+}
+
+/*
+ * The engine's own TSC accounting over the window, per packet the endpoint
+ * handled (sent for a sender, received otherwise: a client's reply stands
+ * for its request too). For a bypass datapath this is the whole cost: the
+ * bursts are the driver, "work" is building, stamping and parsing frames
+ * and the loop itself (CPU time not spent in a burst or an empty poll).
+ * For kernel datapaths the bursts include their system calls.
+ */
+static json_t *engine_json(const struct result_ep_in *e, uint64_t win_ns)
+{
+	const struct ep_stats *o = e->w_open, *c = e->w_close;
+	double hz = (double)e->shm->cfg.tsc_hz;
+	uint64_t pkts = e->shm->cfg.role == EP_ROLE_SEND ? c->tx_pkts - o->tx_pkts
+							 : c->rx_pkts - o->rx_pkts;
+	double n = pkts ? (double)pkts : 1.0, k = hz > 0 ? 1e9 / hz / n : 0;
+	double tx = (double)(c->cyc_tx - o->cyc_tx) * k, rx = (double)(c->cyc_rx - o->cyc_rx) * k;
+	double idle = (double)(c->cyc_idle - o->cyc_idle) * k;
+	double run = (double)(e->cpu_close->run_ns - e->cpu_open->run_ns) / n;
+	double work = run - tx - rx - idle;
+
+	(void)win_ns;
+	return json_pack("{s:f, s:f, s:f, s:f, s:f, s:I}", "tx_burst", tx, "rx_burst", rx,
+			 "empty_polls", idle, "work", work > 0 ? work : 0.0, "cpu", run, "packets",
+			 (json_int_t)pkts);
 }
 
 /* Where the endpoints run. a sides share cpu_a and b sides cpu_b, so
@@ -417,6 +471,8 @@ json_t *result_build(const struct result_in *in, json_t *samples)
 			json_object_set_new(o, "window", stats_json(wc, wo));
 			json_object_set_new(o, "cpu",
 					    cpu_json(e->cpu_open, e->cpu_close, in->window_ns, pkts));
+			json_object_set_new(o, "engine_ns_per_pkt",
+					    engine_json(e, in->window_ns));
 			json_object_set_new(o, "tx_syscalls_per_pkt",
 					    json_real(wc->tx_pkts - wo->tx_pkts
 							      ? (double)(wc->tx_syscalls -
@@ -437,6 +493,21 @@ json_t *result_build(const struct result_in *in, json_t *samples)
 						      (json_int_t)e->shm->ks.ring_drops));
 		if (e->shm->ks.valid && !strcmp(c->datapath, "xdp"))
 			xdp_kstats_json(json_object_get(o, "kernel_drops"), &e->shm->ks);
+		if (e->shm->ks.valid && !strcmp(c->datapath, "dpdk")) {
+			const struct ep_kstats *ks = &e->shm->ks;
+
+			json_object_set_new(
+				o, "dpdk_port",
+				json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "ipackets",
+					  (json_int_t)ks->eth_ipackets, "opackets",
+					  (json_int_t)ks->eth_opackets, "imissed",
+					  (json_int_t)ks->eth_imissed, "ierrors",
+					  (json_int_t)ks->eth_ierrors, "oerrors",
+					  (json_int_t)ks->eth_oerrors, "rx_nombuf",
+					  (json_int_t)ks->eth_rx_nombuf, "mbufs_free",
+					  (json_int_t)ks->mbufs_free, "mbufs_total",
+					  (json_int_t)ks->mbufs_total));
+		}
 		result_ep_label(lbl, sizeof(lbl), i);
 		json_object_set_new(eps, lbl, o);
 	}
@@ -489,6 +560,8 @@ json_t *result_build(const struct result_in *in, json_t *samples)
 					    if_json(&in->ifs[i]));
 	}
 	json_object_set_new(r, "pairs", pairs_json(in, pp));
+	if (in->dpdk)
+		json_object_set_new(r, "dpdk", in->dpdk);
 	json_object_set_new(r, "samples", samples ? samples : json_array());
 	return r;
 }

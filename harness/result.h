@@ -44,6 +44,11 @@ struct result_in {
 	struct result_if ifs[RESULT_MAX_IFS];
 	struct ns_counters ns_before[2 * TOPO_MAX_PAIRS], ns_after[2 * TOPO_MAX_PAIRS];
 	uint64_t softnet_drops;
+	/* dpdk: what the switch between the endpoints dropped (and whether it
+	 * could say), and the case's DPDK details for result.json. */
+	int switch_stats;
+	uint64_t switch_dropped;
+	json_t *dpdk; /* taken over */
 };
 
 /* "a", "b" for pair 0, "a<i>", "b<i>" for pair i: endpoint i of ep[]. */

@@ -30,6 +30,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "dpdk_case.h"
 #include "dp.h"
 #include "endpoint.h"
 #include "harness.h"
@@ -47,6 +48,7 @@
 #define PORT_B 9001
 #define READY_TIMEOUT_MS 5000
 #define STOP_TIMEOUT_MS 3000
+#define LINK_TIMEOUT_MS 10000
 
 static int sig_fd = -1;
 static int interrupted;
@@ -327,6 +329,27 @@ static void stop_endpoint(struct ep_run *ep)
 }
 
 /* Stop, then make sure the process is gone (SIGKILL after a grace period). */
+/* Until every endpoint's port is up (datapaths with a link op). */
+static int wait_links(const struct ep_run *ep, int nep, int timeout_ms, int *which)
+{
+	uint64_t end = mono_ns() + (uint64_t)timeout_ms * 1000000ull;
+
+	for (;;) {
+		int down = -1;
+
+		for (int i = 0; i < nep && down < 0; i++)
+			if (!__atomic_load_n(&ep[i].shm->link_up, __ATOMIC_ACQUIRE))
+				down = i;
+		if (down < 0)
+			return 0;
+		*which = down;
+		if (mono_ns() >= end)
+			return -ETIMEDOUT;
+		if (hsleep_ms(1))
+			return -EINTR;
+	}
+}
+
 static void finish_endpoint(struct ep_run *ep, struct runstate *rs)
 {
 	char pidname[32];
@@ -622,6 +645,8 @@ static json_t *run_case(struct case_ctx *cc)
 	uint64_t t_open, t_close, t_next;
 	char status[32] = "ok", errmsg[512] = "";
 	int err, topo_ok = 0;
+	int dpdk = !strcmp(c->datapath, "dpdk");
+	struct dpdk_case *dk = NULL;
 
 	memset(ep, 0, sizeof(ep));
 	for (int i = 0; i < nep; i++) {
@@ -632,7 +657,8 @@ static json_t *run_case(struct case_ctx *cc)
 	pc0 = calloc(1, sizeof(*pc0));
 	pc1 = calloc(1, sizeof(*pc1));
 	in = calloc(1, sizeof(*in));
-	if (!pc0 || !pc1 || !in) {
+	dk = calloc(1, sizeof(*dk));
+	if (!pc0 || !pc1 || !in || !dk) {
 		err = -ENOMEM;
 		goto out_free;
 	}
@@ -680,6 +706,22 @@ static json_t *run_case(struct case_ctx *cc)
 		fill_ep_config(&ep[i + 1].shm->cfg, c, &t, i + 1,
 			       pp ? EP_ROLE_SERVER : EP_ROLE_RECV, cpu_b, cc->tsc_hz);
 	}
+	if (dpdk) {
+		err = dpdk_case_prepare(dk, c, cc->rs, cc->prefix, nep, errmsg, sizeof(errmsg));
+		for (int i = 0; i < nep && !err; i++) {
+			err = dpdk_case_eal(dk, c, &t, i, ep[i].tag, i & 1 ? cpu_b : cpu_a, cc->rs);
+			if (err)
+				snprintf(errmsg, sizeof(errmsg), "dpdk: EAL for endpoint %.7s: %.64s",
+					 ep[i].tag, strerror(-err));
+			memcpy(ep[i].shm->cfg.dpdk_eal, dk->eal[i], sizeof(ep[i].shm->cfg.dpdk_eal));
+			ep[i].shm->cfg.dpdk_port = (uint32_t)c->dpdk_port;
+		}
+		if (err) {
+			snprintf(status, sizeof(status), "%s",
+				 err == -EOPNOTSUPP ? "unsupported" : "failed");
+			goto out;
+		}
+	}
 
 	/* Receivers/servers first: their sockets must exist before the first
 	 * packet. Index order nep-1 .. 0 starts every b side before any a side
@@ -721,6 +763,26 @@ static json_t *run_case(struct case_ctx *cc)
 			snprintf(status, sizeof(status), "failed");
 			snprintf(errmsg, sizeof(errmsg), "lxc: containers' network: %s",
 				 strerror(-err));
+			goto out;
+		}
+	}
+	if (dpdk) {
+		int which = 0;
+
+		err = dpdk_case_switch_start(dk, c, cc->rs, errmsg, sizeof(errmsg));
+		if (!err) {
+			err = wait_links(ep, nep, LINK_TIMEOUT_MS, &which);
+			if (err == -ETIMEDOUT)
+				snprintf(errmsg, sizeof(errmsg),
+					 "dpdk: endpoint %s: port link still down after %d ms",
+					 ep[which].tag, LINK_TIMEOUT_MS);
+		}
+		if (err == -EINTR) {
+			snprintf(status, sizeof(status), "interrupted");
+			goto out;
+		}
+		if (err) {
+			snprintf(status, sizeof(status), "failed");
 			goto out;
 		}
 	}
@@ -841,6 +903,9 @@ static json_t *run_case(struct case_ctx *cc)
 	path_counters_read(&t, pc1);
 	for (int i = 0; i < nep; i++)
 		check_finished(&ep[i], status, sizeof(status), errmsg, sizeof(errmsg));
+	/* Its final counters, now that nothing sends any more. */
+	if (dpdk)
+		dpdk_case_switch_stop(dk, cc->rs);
 
 	in->window_ns = t_close - t_open;
 	for (int i = 0; i < nep; i++) {
@@ -892,6 +957,18 @@ out:
 		in->ep[i].startup_ms = ep[i].startup_ms;
 		in->cpu[i] = i & 1 ? cpu_b : cpu_a;
 	}
+	if (dpdk && dk->active) {
+		const char *tags[2 * TOPO_MAX_PAIRS];
+
+		dpdk_case_switch_stop(dk, cc->rs);
+		for (int i = 0; i < nep; i++)
+			tags[i] = ep[i].tag;
+		in->dpdk = dpdk_case_json(dk, tags);
+		in->switch_stats = dk->sw_stats_ok;
+		in->switch_dropped = dk->sw_st[0].rx_dropped + dk->sw_st[0].tx_dropped +
+				     dk->sw_st[1].rx_dropped + dk->sw_st[1].tx_dropped;
+		dpdk_case_teardown(dk, cc->rs);
+	}
 	in->case_cfg = c;
 	in->status = status;
 	in->error = errmsg;
@@ -924,6 +1001,7 @@ out:
 	}
 out_free:
 	json_decref(samples);
+	free(dk);
 	free(in);
 	free(pc1);
 	free(pc0);
@@ -965,6 +1043,29 @@ int json_write_atomic(json_t *j, const char *path)
 	return 0;
 }
 
+/* A bypass endpoint's user time, split by its own TSC accounting. */
+static void print_engine_split(json_t *r)
+{
+	const char *k;
+	json_t *e;
+
+	printf("  bypass side, engine TSC accounting (ns per packet):\n");
+	json_object_foreach(json_object_get(r, "endpoints"), k, e) {
+		json_t *x = json_object_get(e, "engine_ns_per_pkt");
+
+		if (!x)
+			continue;
+		printf("    %-3s %-7s cpu %6.1f = rx burst %6.1f + tx burst %6.1f + empty polls "
+		       "%6.1f + loop and frame work %6.1f\n",
+		       k, json_string_value(json_object_get(e, "role")),
+		       json_number_value(json_object_get(x, "cpu")),
+		       json_number_value(json_object_get(x, "rx_burst")),
+		       json_number_value(json_object_get(x, "tx_burst")),
+		       json_number_value(json_object_get(x, "empty_polls")),
+		       json_number_value(json_object_get(x, "work")));
+	}
+}
+
 /* The breakdowns after the table, so the table reads as one. */
 static void print_breakdowns(json_t *list)
 {
@@ -984,6 +1085,8 @@ static void print_breakdowns(json_t *list)
 		       json_string_value(json_object_get(p, "pattern")),
 		       (int)json_integer_value(json_object_get(p, "size")));
 		attr_print(stdout, json_object_get(r, "attribution"));
+		if (!strcmp(json_string_value(json_object_get(p, "datapath")), "dpdk"))
+			print_engine_split(r);
 	}
 }
 

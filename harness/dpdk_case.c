@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* The DPDK side of a case: see dpdk_case.h. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dpdk_case.h"
+#include "log.h"
+#include "runstate.h"
+
+/* Pages: each endpoint's -m, the switch's, and slack for DPDK's own. */
+#define SWITCH_PAGES 256
+
+static void bcat(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void bcat(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t n = strnlen(buf, len);
+	va_list ap;
+
+	if (n >= len - 1)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+}
+
+int dpdk_case_prepare(struct dpdk_case *d, const struct case_cfg *c, struct runstate *rs,
+		      const char *prefix, int nep, char *msg, size_t len)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int err;
+
+	memset(d, 0, sizeof(*d));
+	d->active = 1;
+	d->port = c->dpdk_port;
+	d->via_switch = c->dpdk_port == CFG_DPDK_VHOST && c->topology == TOPO_BRIDGE;
+	d->nep = nep;
+	snprintf(d->prefix, sizeof(d->prefix), "%s", prefix);
+	d->pages = (long)nep * (DPDK_EP_MEM_MB / 2) + (d->via_switch ? SWITCH_PAGES : 0) + 32;
+	err = hugepages_ensure(&d->hp, d->pages, msg, len);
+	if (err)
+		return err;
+	d->hp_ok = 1;
+	snprintf(d->sockdir, sizeof(d->sockdir), "%s/%s-dk", RS_STATE_DIR, prefix);
+	err = runstate__add(rs, RS_TREE, d->sockdir);
+	if (!err && mkdir(d->sockdir, 0700))
+		err = -errno;
+	if (err) {
+		snprintf(msg, len, "%s: %s", d->sockdir, strerror(-err));
+		return err;
+	}
+	if (d->via_switch) {
+		/* A core of its own if there is one, else the receiver's. */
+		if (c->switch_cpu >= 0)
+			d->sw_cpu = (unsigned int)c->switch_cpu;
+		else if (ncpu > 2)
+			d->sw_cpu = (unsigned int)(ncpu - 1);
+		else
+			d->sw_cpu = ncpu > 1 ? 1 : 0;
+	}
+	return 0;
+}
+
+int dpdk_case_eal(struct dpdk_case *d, const struct case_cfg *c, const struct topo *t, int i,
+		  const char *tag, unsigned int cpu, struct runstate *rs)
+{
+	char path[PATH_MAX], *e = d->eal[i];
+	size_t el = sizeof(d->eal[i]);
+	unsigned int qs = c->ring_frames > 1024 ? 1024 : c->ring_frames;
+	int b = i & 1, pair = i / 2, err;
+	const uint8_t *m = t->ep[i].mac;
+	char mac[24];
+
+	snprintf(d->fp[i], sizeof(d->fp[i]), "%s-%s", d->prefix, tag);
+	/* Recorded before the EAL creates them. */
+	snprintf(path, sizeof(path), "%s/%s", HUGE_MOUNT, d->fp[i]);
+	err = runstate__add(rs, RS_HUGE, path);
+	snprintf(path, sizeof(path), "%s/%s", DPDK_RUNTIME_DIR, d->fp[i]);
+	if (!err)
+		err = runstate__add(rs, RS_TREE, path);
+	if (err)
+		return err;
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
+		 m[5]);
+	e[0] = '\0';
+	bcat(e, el, "-l %u --file-prefix=%s -m %u --no-telemetry --log-level=*:warning", cpu,
+	     d->fp[i], DPDK_EP_MEM_MB);
+	if (d->port != CFG_DPDK_SRIOV)
+		bcat(e, el, " --no-pci");
+	switch (d->port) {
+	case CFG_DPDK_VHOST:
+		if (d->via_switch) {
+			/* The switch connects to every endpoint's socket. */
+			snprintf(d->sock[i], sizeof(d->sock[i]), "%s/%s.sock", d->sockdir, tag);
+			bcat(e, el,
+			     " --single-file-segments --vdev=net_virtio_user0,path=%s,server=1,"
+			     "queues=1,queue_size=%u,mac=%s",
+			     d->sock[i], qs, mac);
+		} else if (b) {
+			/* b starts first and serves the pair's socket. */
+			snprintf(d->sock[i], sizeof(d->sock[i]), "%s/p%d.sock", d->sockdir, pair);
+			bcat(e, el, " --vdev=net_vhost0,iface=%s,queues=1", d->sock[i]);
+		} else {
+			snprintf(d->sock[i], sizeof(d->sock[i]), "%s/p%d.sock", d->sockdir, pair);
+			bcat(e, el,
+			     " --single-file-segments --vdev=net_virtio_user0,path=%s,queues=1,"
+			     "queue_size=%u,mac=%s",
+			     d->sock[i], qs, mac);
+		}
+		break;
+	case CFG_DPDK_MEMIF:
+		snprintf(d->sock[i], sizeof(d->sock[i]), "%s/p%d.memif", d->sockdir, pair);
+		bcat(e, el, " --vdev=net_memif0,role=%s,id=0,socket=%s,socket-abstract=no",
+		     b ? "server" : "client", d->sock[i]);
+		break;
+	case CFG_DPDK_AF_XDP:
+		bcat(e, el, " --vdev=net_af_xdp0,iface=%s,start_queue=0,queue_count=1",
+		     t->ep[i].ifname);
+		break;
+	case CFG_DPDK_SRIOV:
+	default:
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+int dpdk_case_switch_start(struct dpdk_case *d, const struct case_cfg *c, struct runstate *rs,
+			   char *msg, size_t len)
+{
+	char dir[PATH_MAX];
+	const char *sock[2] = { d->sock[0], d->sock[1] };
+	enum vswitch_kind k = c->dpdk_switch == CFG_SWITCH_OVS ? VSWITCH_OVS : VSWITCH_TESTPMD;
+	int err;
+
+	if (!d->via_switch)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/%s-sw", RS_STATE_DIR, d->prefix);
+	err = vswitch_start(&d->sw, k, rs, d->prefix, dir, d->sw_cpu, sock, msg, len);
+	if (!err)
+		d->sw_up = 1;
+	return err;
+}
+
+void dpdk_case_switch_stop(struct dpdk_case *d, struct runstate *rs)
+{
+	if (!d->sw_up)
+		return;
+	d->sw_stats_ok = !vswitch_stop(&d->sw, rs, d->sw_st);
+	d->sw_up = 0;
+}
+
+static const char *const port_names[] = { "vhost", "memif", "af_xdp", "sriov" };
+
+json_t *dpdk_case_json(const struct dpdk_case *d, const char *const *tags)
+{
+	json_t *o = json_object(), *eal = json_object();
+
+	json_object_set_new(o, "port", json_string(port_names[d->port & 3]));
+	json_object_set_new(o, "mode", json_string(d->port != CFG_DPDK_VHOST ? port_names[d->port & 3]
+						   : d->via_switch ? "vhost-switch"
+								   : "vhost-direct"));
+	for (int i = 0; i < d->nep; i++)
+		json_object_set_new(eal, tags[i], json_string(d->eal[i]));
+	json_object_set_new(o, "eal", eal);
+	json_object_set_new(o, "switch", d->via_switch ? vswitch_json(&d->sw, d->sw_stats_ok ? d->sw_st
+											     : NULL)
+						       : json_null());
+	json_object_set_new(o, "hugepages",
+			    json_pack("{s:I, s:I, s:b}", "reserved_2m", (json_int_t)d->pages,
+				      "total_2m", (json_int_t)d->hp.total, "raised",
+				      d->hp.raised_from >= 0));
+	return o;
+}
+
+void dpdk_case_teardown(struct dpdk_case *d, struct runstate *rs)
+{
+	char path[PATH_MAX];
+
+	if (!d->active)
+		return;
+	dpdk_case_switch_stop(d, rs);
+	for (int i = 0; i < d->nep; i++) {
+		if (!d->fp[i][0])
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", HUGE_MOUNT, d->fp[i]);
+		runstate__undo(rs, RS_HUGE, path);
+		snprintf(path, sizeof(path), "%s/%s", DPDK_RUNTIME_DIR, d->fp[i]);
+		runstate__undo(rs, RS_TREE, path);
+	}
+	if (d->sockdir[0])
+		runstate__undo(rs, RS_TREE, d->sockdir);
+	if (d->hp_ok)
+		hugepages_release(&d->hp);
+	d->active = 0;
+}
