@@ -5,7 +5,16 @@
 #include "summary.h"
 #include "table.h"
 
+static json_t *jget(json_t *o, const char *path);
+
 static double jnum(json_t *o, const char *path)
+{
+	json_t *j = jget(o, path);
+
+	return j ? json_number_value(j) : 0.0;
+}
+
+static json_t *jget(json_t *o, const char *path)
 {
 	char buf[256], *save, *tok;
 	json_t *j = o;
@@ -13,7 +22,18 @@ static double jnum(json_t *o, const char *path)
 	snprintf(buf, sizeof(buf), "%s", path);
 	for (tok = strtok_r(buf, ".", &save); tok && j; tok = strtok_r(NULL, ".", &save))
 		j = json_object_get(j, tok);
-	return j ? json_number_value(j) : 0.0;
+	return j;
+}
+
+/* "%7.3f", or "-" where the result has no such figure. */
+static const char *jfmt(char *buf, size_t len, json_t *o, const char *path)
+{
+	json_t *j = jget(o, path);
+
+	if (!json_is_number(j))
+		return "-";
+	snprintf(buf, len, "%7.3f", json_number_value(j));
+	return buf;
 }
 
 static const char *jstr(json_t *o, const char *k1, const char *k2)
@@ -25,9 +45,24 @@ static const char *jstr(json_t *o, const char *k1, const char *k2)
 	return json_string_value(j) ? json_string_value(j) : "-";
 }
 
+/* dpdk: which port ("dpdk-vhost"), and which switch stands for the bridge. */
+static void labels(json_t *p, char *dp, size_t dlen, char *topo, size_t tlen)
+{
+	const char *d = jstr(p, "datapath", NULL), *t = jstr(p, "topology", NULL);
+	const char *port = jstr(p, "dpdk_port", NULL);
+
+	snprintf(dp, dlen, "%s", d);
+	snprintf(topo, tlen, "%s", t);
+	if (strcmp(d, "dpdk"))
+		return;
+	snprintf(dp, dlen, "dpdk-%s", port);
+	if (!strcmp(port, "vhost") && !strcmp(t, "bridge"))
+		snprintf(topo, tlen, "%s", jstr(p, "dpdk_switch", NULL));
+}
+
 void table_header(FILE *f)
 {
-	fprintf(f, "%-4s %-7s %-7s %-10s %5s %5s %10s %10s %7s %9s %9s %9s %7s %7s %s\n", "case",
+	fprintf(f, "%-4s %-11s %-7s %-10s %5s %5s %10s %10s %7s %9s %9s %9s %7s %7s %s\n", "case",
 		"dp", "topo", "pattern", "size", "burst", "tx_pps", "rx_pps", "loss%", "rx_Gb/s",
 		"rtt_p50", "rtt_p99", "tx_sys", "rx_sys", "status");
 	fflush(f);
@@ -38,27 +73,27 @@ void table_row(FILE *f, json_t *r)
 	json_t *p = json_object_get(r, "params");
 	int pp = !strcmp(jstr(r, "params", "pattern"), "pingpong");
 	const char *st = jstr(r, "status", NULL);
-	char p50[16] = "-", p99[16] = "-";
+	char p50[16] = "-", p99[16] = "-", dp[24], topo[24], txs[16], rxs[16];
 
 	if (pp && json_object_get(r, "rtt_ns")) {
 		snprintf(p50, sizeof(p50), "%.1fus", jnum(r, "rtt_ns.p50") / 1000.0);
 		snprintf(p99, sizeof(p99), "%.1fus", jnum(r, "rtt_ns.p99") / 1000.0);
 	}
+	labels(p, dp, sizeof(dp), topo, sizeof(topo));
 	if (strcmp(st, "ok") || !json_object_get(r, "throughput")) {
-		fprintf(f, "%-4d %-7s %-7s %-10s %5d %5d %10s %10s %7s %9s %9s %9s %7s %7s %s\n",
-			(int)jnum(r, "case"), jstr(p, "datapath", NULL), jstr(p, "topology", NULL),
+		fprintf(f, "%-4d %-11s %-7s %-10s %5d %5d %10s %10s %7s %9s %9s %9s %7s %7s %s\n",
+			(int)jnum(r, "case"), dp, topo,
 			jstr(p, "pattern", NULL), (int)jnum(p, "size"), (int)jnum(p, "burst"), "-",
 			"-", "-", "-", "-", "-", "-", "-", st);
 		return;
 	}
-	fprintf(f, "%-4d %-7s %-7s %-10s %5d %5d %10.0f %10.0f %7.2f %9.3f %9s %9s %7.3f %7.3f %s\n",
-		(int)jnum(r, "case"), jstr(p, "datapath", NULL), jstr(p, "topology", NULL),
+	fprintf(f, "%-4d %-11s %-7s %-10s %5d %5d %10.0f %10.0f %7.2f %9.3f %9s %9s %7s %7s %s\n",
+		(int)jnum(r, "case"), dp, topo,
 		jstr(p, "pattern", NULL), (int)jnum(p, "size"), (int)jnum(p, "burst"),
 		jnum(r, "throughput.tx_pps"), jnum(r, "throughput.rx_pps"),
 		jnum(r, "throughput.loss_pct"), jnum(r, "throughput.rx_gbps_l1"), p50, p99,
-		jnum(r, "endpoints.a.tx_syscalls_per_pkt"),
-		jnum(r, pp ? "endpoints.b.rx_syscalls_per_pkt" : "endpoints.b.rx_syscalls_per_pkt"),
-		st);
+		jfmt(txs, sizeof(txs), r, "endpoints.a.tx_syscalls_per_pkt"),
+		jfmt(rxs, sizeof(rxs), r, "endpoints.b.rx_syscalls_per_pkt"), st);
 }
 
 /* With repetitions, each combination's figures over its repetitions: the

@@ -19,8 +19,12 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -50,6 +54,29 @@ struct dk_priv {
 	uint16_t port_be;
 	uint16_t nb_rxd, nb_txd;
 };
+
+/*
+ * net_af_xdp loads its program through libxdp, which first tries (and here
+ * fails, EPERM) its multi-program dispatcher and falls back: keep their
+ * chatter out of the harness's output, and the last line for an error.
+ */
+static char dk_lib_last[160];
+
+static int dk_lib_print(const char *fmt, va_list ap)
+{
+	vsnprintf(dk_lib_last, sizeof(dk_lib_last), fmt, ap);
+	return 0;
+}
+
+static int dk_bpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_DEBUG ? 0 : dk_lib_print(fmt, ap);
+}
+
+static int dk_xdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBXDP_DEBUG ? 0 : dk_lib_print(fmt, ap);
+}
 
 static int dk_probe(void)
 {
@@ -147,9 +174,15 @@ static int dk_open(struct dp_ctx *ctx)
 			 "EAL command line has more than %d arguments", DPDK_MAX_ARGS - 2);
 		return argc;
 	}
+	libbpf_set_print(dk_bpf_print);
+	libxdp_set_print(dk_xdp_print);
 	if (rte_eal_init(argc, argv) < 0) {
 		err = rte_errno;
 		dk_msg(ctx, "%s: %s", "rte_eal_init", err);
+		if (dk_lib_last[0])
+			snprintf(ctx->shm->errmsg + strlen(ctx->shm->errmsg),
+				 sizeof(ctx->shm->errmsg) - strlen(ctx->shm->errmsg), " (%s)",
+				 strtok(dk_lib_last, "\n"));
 		/* No hugepages, no vhost support, ...: not this machine's fault
 		 * to report as a crash. */
 		return err == ENOTSUP || err == ENOENT ? -EOPNOTSUPP : -(err ? err : EINVAL);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <sys/sdt.h>
 
 #include "engine.h"
 #include "frame.h"
@@ -209,6 +210,9 @@ static int tx_all(struct engine *e, struct pkt_buf *bufs, int n)
 		int r = e->ops->tx_burst(e->ctx, bufs + done, n - done);
 		uint64_t t1 = tsc_now();
 
+		/* USDT bypasslab:tx_burst(packets or -errno, TSC cycles, role) */
+		DTRACE_PROBE3(bypasslab, tx_burst, r, t1 - t0, e->cfg->role);
+
 		e->st->cyc_tx += t1 - t0;
 		if (r < 0) {
 			e->st->tx_errors++;
@@ -233,6 +237,9 @@ static inline int rx_poll(struct engine *e, struct pkt_buf *bufs, int max)
 	uint64_t t0 = tsc_now();
 	int r = e->ops->rx_burst(e->ctx, bufs, max);
 	uint64_t t1 = tsc_now();
+
+	/* USDT bypasslab:rx_burst(packets or -errno, TSC cycles, role) */
+	DTRACE_PROBE3(bypasslab, rx_burst, r, t1 - t0, e->cfg->role);
 
 	if (r > 0) {
 		e->st->cyc_rx += t1 - t0;

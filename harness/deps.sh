@@ -4,7 +4,8 @@
 set -eu
 PKGS="gcc make pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 liburing-dev libxdp-dev libjansson-dev libinih-dev libcmocka-dev iproute2 nftables procps \
-sockperf gnuplot-nox jq chromium lxc"
+sockperf gnuplot-nox jq chromium lxc libdpdk-dev dpdk-dev openvswitch-switch-dpdk \
+systemtap-sdt-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
@@ -24,5 +25,9 @@ fi
 # tracefs: tracepoint ids for BPF attachment and tracepoint counters.
 if [ "$(id -u)" = 0 ] && [ -d /sys/kernel/tracing ] && ! [ -d /sys/kernel/tracing/events ]; then
 	mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
+fi
+# hugetlbfs for DPDK (the harness reserves the pages a run needs).
+if [ "$(id -u)" = 0 ] && ! mountpoint -q /dev/hugepages 2>/dev/null; then
+	mkdir -p /dev/hugepages && mount -t hugetlbfs -o pagesize=2M nodev /dev/hugepages 2>/dev/null || true
 fi
 exit 0

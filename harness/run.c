@@ -979,6 +979,17 @@ out:
 	res = result_build(in, samples);
 	samples = NULL;
 	if (res && attr_j) {
+		json_t *cores = json_object_get(attr_j, "cores");
+		json_t *eps = json_object_get(res, "endpoints");
+
+		/* DPDK endpoints do not count system calls themselves: what the
+		 * probes saw on their cores is the figure (a PMD's kicks, say). */
+		if (dpdk && json_array_size(cores) == 2 && np == 1) {
+			json_object_set(json_object_get(eps, "a"), "tx_syscalls_per_pkt",
+					json_object_get(json_array_get(cores, 0), "syscalls_per_pkt"));
+			json_object_set(json_object_get(eps, "b"), "rx_syscalls_per_pkt",
+					json_object_get(json_array_get(cores, 1), "syscalls_per_pkt"));
+		}
 		json_object_set_new(attr_j, "mode", json_string(probes_name(c->probes)));
 		json_object_set_new(res, "attribution", attr_j);
 	} else {
