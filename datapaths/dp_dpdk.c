@@ -331,6 +331,12 @@ static int dk_kstats(struct dp_ctx *ctx, struct ep_kstats *ks)
 
 	if (!p->port_up || rte_eth_stats_get(p->port, &s))
 		return -EIO;
+	/* The engine has stopped: a burst it allocated and never sent goes
+	 * back first, so the pool count says whether anything leaked. */
+	for (int i = 0; i < p->nout; i++)
+		if (p->out[i])
+			rte_pktmbuf_free(p->out[i]);
+	p->nout = 0;
 	ks->eth_ipackets = s.ipackets;
 	ks->eth_opackets = s.opackets;
 	ks->eth_imissed = s.imissed;

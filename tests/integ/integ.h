@@ -97,11 +97,50 @@ static __attribute__((unused)) int run_bin(char **out, const char *const args[])
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/* Names with the run's prefix that still exist anywhere. */
+/* Processes whose command line names the prefix (DPDK --file-prefix,
+ * a switch's private directory). */
+static __attribute__((unused)) int prefix_procs(const char *prefix, char *what, size_t len)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char path[300], buf[4096];
+		size_t got;
+		FILE *f;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' || atoi(e->d_name) == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		got = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		for (size_t i = 0; i < got; i++)
+			if (!buf[i])
+				buf[i] = ' ';
+		buf[got] = 0;
+		if (got && strstr(buf, prefix)) {
+			n++;
+			snprintf(what + strlen(what), len - strlen(what), "pid %s (%.60s) ",
+				 e->d_name, buf);
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+/* Names with the run's prefix that still exist anywhere: namespaces,
+ * links, shared pages, DPDK hugepage files and runtime directories, socket
+ * directories and the state file, and processes naming it. */
 static __attribute__((unused)) int leftovers(const char *prefix, char *what, size_t len)
 {
-	const char *dirs[] = { "/run/netns", "/sys/class/net", "/dev/shm", NULL };
-	char path[512];
+	const char *dirs[] = { "/run/netns", "/sys/class/net", "/dev/shm", "/dev/hugepages",
+			       "/var/run/dpdk", "/run/bypasslab", NULL };
 	int n = 0;
 
 	what[0] = 0;
@@ -120,12 +159,7 @@ static __attribute__((unused)) int leftovers(const char *prefix, char *what, siz
 		}
 		closedir(d);
 	}
-	snprintf(path, sizeof(path), "/run/bypasslab/%s.state", prefix);
-	if (!access(path, F_OK)) {
-		n++;
-		snprintf(what + strlen(what), len - strlen(what), "%s ", path);
-	}
-	return n;
+	return n + prefix_procs(prefix, what, len);
 }
 
 static __attribute__((unused)) void assert_no_leftovers(const char *prefix)
