@@ -10,6 +10,7 @@
 #include "endpoint.h"
 #include "harness.h"
 #include "log.h"
+#include "sriov.h"
 
 struct command {
 	const char *name;
@@ -25,6 +26,7 @@ static const struct command commands[] = {
 	{ "topo", do_topo, "topo [--topology bridge|direct] -- CMD: run CMD on a run's topology" },
 	{ "report", do_report, "report RUN_DIR [--out DIR]: tables, CSV, plots, HTML page" },
 	{ "compare", do_compare, "compare RUN_A RUN_B | RUN --by KEY A B [--json]: B/A with CIs" },
+	{ "sriov", sriov_main, "sriov [--sysfs ROOT] [--json]: SR-IOV PFs and VFs (exit 2 if none)" },
 	{ "endpoint", endpoint_main, "endpoint --shm PATH: one endpoint (started by run)" },
 	{ NULL, NULL, NULL },
 };
