@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include "dpdk_case.h"
 #include "log.h"
 #include "runstate.h"
+#include "sriov.h"
 
 /* Pages: each endpoint's -m, the switch's, and slack for DPDK's own. */
 #define SWITCH_PAGES 256
@@ -26,6 +28,72 @@ static void bcat(char *buf, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf + n, len - n, fmt, ap);
 	va_end(ap);
+}
+
+static const char *sriov_want(const struct case_cfg *c)
+{
+	return strcmp(c->sriov_pf, "any") && c->sriov_pf[0] ? c->sriov_pf : NULL;
+}
+
+int dpdk_sriov_preflight(const struct case_cfg *cases, int n, char *msg, size_t len)
+{
+	char why[256];
+
+	for (int i = 0; i < n; i++) {
+		const struct case_cfg *c = &cases[i];
+		int err;
+
+		if (strcmp(c->datapath, "dpdk") || c->dpdk_port != CFG_DPDK_SRIOV)
+			continue;
+		err = sriov_preflight(NULL, sriov_want(c), 1, why, sizeof(why));
+		if (err) {
+			snprintf(msg, len, "dpdk_port=sriov: %s", why);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* VFs for every endpoint, bound to vfio-pci. */
+static int sriov_prepare(struct dpdk_case *d, const struct case_cfg *c, char *msg, size_t len)
+{
+	struct sriov_pf *pf = calloc(1, sizeof(*pf));
+	const char *want = sriov_want(c);
+	int err;
+
+	if (!pf)
+		return -ENOMEM;
+	if (want) {
+		err = sriov_find_pf(NULL, want, pf);
+	} else {
+		err = sriov_scan(NULL, pf, 1);
+		err = err == 1 ? 0 : err < 0 ? err : -ENODEV;
+	}
+	if (err) {
+		snprintf(msg, len, "sriov: PF %s: %s", want ? want : "(any)", strerror(-err));
+		goto out;
+	}
+	snprintf(d->pf, sizeof(d->pf), "%s", pf->netdev[0] ? pf->netdev : pf->pci);
+	err = sriov_ensure_vfs(NULL, pf, d->nep);
+	if (err) {
+		snprintf(msg, len, "sriov: PF %s: %d VFs: %s", d->pf, d->nep, strerror(-err));
+		goto out;
+	}
+	for (int i = 0; i < d->nep && !err; i++) {
+		char drv[32];
+
+		snprintf(d->vf_pci[i], sizeof(d->vf_pci[i]), "%s", pf->vfs[i].pci);
+		err = sriov_bind_vfio(NULL, d->vf_pci[i]);
+		if (!err && (sriov_pci_driver(NULL, d->vf_pci[i], drv, sizeof(drv)) ||
+			     strcmp(drv, "vfio-pci")))
+			err = -ENODEV;
+		if (err)
+			snprintf(msg, len, "sriov: VF %s of %s: bind to vfio-pci: %s", d->vf_pci[i],
+				 d->pf, strerror(-err));
+	}
+out:
+	free(pf);
+	return err;
 }
 
 int dpdk_case_prepare(struct dpdk_case *d, const struct case_cfg *c, struct runstate *rs,
@@ -52,6 +120,11 @@ int dpdk_case_prepare(struct dpdk_case *d, const struct case_cfg *c, struct runs
 	if (err) {
 		snprintf(msg, len, "%s: %s", d->sockdir, strerror(-err));
 		return err;
+	}
+	if (d->port == CFG_DPDK_SRIOV) {
+		err = sriov_prepare(d, c, msg, len);
+		if (err)
+			return err;
 	}
 	if (d->via_switch) {
 		/* A core of its own if there is one, else the receiver's. */
@@ -122,6 +195,10 @@ int dpdk_case_eal(struct dpdk_case *d, const struct case_cfg *c, const struct to
 		     t->ep[i].ifname);
 		break;
 	case CFG_DPDK_SRIOV:
+		if (!d->vf_pci[i][0])
+			return -ENODEV;
+		bcat(e, el, " -a %s", d->vf_pci[i]);
+		break;
 	default:
 		return -EOPNOTSUPP;
 	}

@@ -11,6 +11,11 @@
  * start the endpoints, dpdk_case_switch_start, wait for every endpoint's
  * link, run, stop the endpoints, dpdk_case_switch_stop, dpdk_case_json,
  * dpdk_case_teardown (idempotent; also after any failure).
+ *
+ * sriov: the PF gets as many VFs as the case has endpoints (sriov_numvfs),
+ * each bound to vfio-pci and given to one endpoint's EAL by PCI address.
+ * VFs stay created and bound after the run, as after `dpdk-devbind`: they
+ * are the machine's configuration, not run objects.
  */
 #ifndef BL_DPDK_CASE_H
 #define BL_DPDK_CASE_H
@@ -37,6 +42,8 @@ struct dpdk_case {
 	char fp[2 * TOPO_MAX_PAIRS][32]; /* each endpoint's --file-prefix */
 	char eal[2 * TOPO_MAX_PAIRS][768];
 	char sock[2 * TOPO_MAX_PAIRS][108];
+	char vf_pci[2 * TOPO_MAX_PAIRS][32]; /* sriov: each endpoint's VF */
+	char pf[32];
 	struct hugepages hp;
 	int hp_ok;
 	struct vswitch sw;
@@ -60,7 +67,9 @@ void dpdk_case_switch_stop(struct dpdk_case *d, struct runstate *rs);
 json_t *dpdk_case_json(const struct dpdk_case *d, const char *const *tags);
 /* Remove everything the case created (endpoints must have exited). */
 void dpdk_case_teardown(struct dpdk_case *d, struct runstate *rs);
-/* Whether the sweep has a case that needs the preflight below. */
+/* Before anything is created: every dpdk_port=sriov case's PF must exist
+ * with VFs and vfio-pci must be loaded. 0, or -ENODEV/... with one line in
+ * msg ("dpdk_port=sriov: no SR-IOV capable NIC (...)"). */
 int dpdk_sriov_preflight(const struct case_cfg *cases, int n, char *msg, size_t len);
 
 #endif

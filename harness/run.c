@@ -1191,6 +1191,14 @@ int do_run(int argc, char **argv)
 			goto bad_input;
 		}
 	}
+	{
+		char why[320];
+
+		if (dpdk_sriov_preflight(cases, ncases, why, sizeof(why))) {
+			snprintf(err_txt, sizeof(err_txt), "%s: %s", argv[optind], why);
+			goto bad_input;
+		}
+	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "bypasslab: run needs root (network namespaces, veth, bridge)\n");
 		goto out_sweep;
