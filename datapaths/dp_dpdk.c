@@ -214,8 +214,11 @@ static void dk_close(struct dp_ctx *ctx)
 		rte_eth_dev_close(p->port);
 		p->port_up = 0;
 	}
-	if (p->mp)
+	/* With the port closed every mbuf is back, unless one leaked. */
+	if (p->mp) {
+		ctx->shm->ks.mbufs_free = rte_mempool_avail_count(p->mp);
 		rte_mempool_free(p->mp);
+	}
 	p->mp = NULL;
 	if (p->eal_up)
 		rte_eal_cleanup();
@@ -332,7 +335,8 @@ static int dk_kstats(struct dp_ctx *ctx, struct ep_kstats *ks)
 	if (!p->port_up || rte_eth_stats_get(p->port, &s))
 		return -EIO;
 	/* The engine has stopped: a burst it allocated and never sent goes
-	 * back first, so the pool count says whether anything leaked. */
+	 * back (mbufs_free is final only after close: PMDs hold mbufs in
+	 * their rings until then). */
 	for (int i = 0; i < p->nout; i++)
 		if (p->out[i])
 			rte_pktmbuf_free(p->out[i]);

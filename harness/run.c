@@ -1067,13 +1067,17 @@ static void print_engine_split(json_t *r)
 		if (!x)
 			continue;
 		printf("    %-3s %-7s cpu %6.1f = rx burst %6.1f + tx burst %6.1f + empty polls "
-		       "%6.1f + loop and frame work %6.1f\n",
+		       "%6.1f + loop and frame work %6.1f",
 		       k, json_string_value(json_object_get(e, "role")),
 		       json_number_value(json_object_get(x, "cpu")),
 		       json_number_value(json_object_get(x, "rx_burst")),
 		       json_number_value(json_object_get(x, "tx_burst")),
 		       json_number_value(json_object_get(x, "empty_polls")),
 		       json_number_value(json_object_get(x, "work")));
+		if (json_number_value(json_object_get(x, "off_cpu")) > 0)
+			printf(" - %.1f off-CPU inside bursts",
+			       json_number_value(json_object_get(x, "off_cpu")));
+		printf("\n");
 	}
 }
 
