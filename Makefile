@@ -7,6 +7,8 @@ CC ?= gcc
 CLANG ?= clang
 BPFTOOL ?= bpftool
 ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+# usdt.bpf.h pulls in <linux/errno.h>, whose <asm/...> lives in the multiarch dir.
+BPF_INC := -I/usr/include/$(shell gcc -dumpmachine 2>/dev/null || echo $$(uname -m)-linux-gnu)
 
 PKGS := libbpf jansson inih liburing libxdp
 CFLAGS ?= -O2 -g
@@ -68,7 +70,7 @@ $(OUTPUT)/vmlinux.h: | $(OUTPUT)
 
 $(OUTPUT)/%.bpf.o: probes/%.bpf.c $(OUTPUT)/vmlinux.h $(wildcard probes/*.h) | $(OUTPUT)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Iprobes \
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Iprobes $(BPF_INC) \
 		-c $< -o $@
 
 $(OUTPUT)/%.bpf.o: datapaths/%.bpf.c $(OUTPUT)/vmlinux.h $(wildcard datapaths/*.h) | $(OUTPUT)

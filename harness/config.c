@@ -119,6 +119,10 @@ const struct config_key_info config_keys[] = {
 	  "SR-IOV capable one (one value)" },
 	{ "probes", "probes", "off|aggregate|path", "aggregate",
 	  "eBPF cost attribution: off, per-CPU segments (aggregate), + per-packet stage latency (path)" },
+	{ "usdt", "probes", "yes|no|true|false|on|off|1|0", "no",
+	  "count every burst call through the endpoints' USDT probes bypasslab:rx_burst/tx_burst: "
+	  "calls, empty calls, packets, time per call, burst-size histogram (a uprobe hit, about "
+	  "a microsecond, per call)" },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -206,6 +210,7 @@ static const struct key_def key_defs[] = {
 	  .word_val = -1 },
 	{ .type = V_STR, .store = S_CHARS, OFF(sriov_pf), .flags = F_SINGLE },
 	{ .type = V_ENUM, .store = S_INT, OFF(probes), .words = w_probes },
+	{ .type = V_BOOL, .store = S_INT, OFF(usdt) },
 };
 
 _Static_assert(ARRAY_SIZE(key_defs) == ARRAY_SIZE(config_keys) - 1,
@@ -249,6 +254,7 @@ void case_defaults(struct case_cfg *c)
 	c->switch_cpu = -1;
 	snprintf(c->sriov_pf, sizeof(c->sriov_pf), "any");
 	c->probes = PROBES_AGGREGATE;
+	c->usdt = 0;
 }
 
 const char *topo_name(int t)

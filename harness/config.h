@@ -62,6 +62,7 @@ struct case_cfg {
 	char sriov_pf[32];       /* PF netdev or PCI address, "" = any */
 	/* [probes] */
 	int probes;              /* enum probes_mode */
+	int usdt;                /* count every burst through the endpoints' USDT probes */
 };
 
 struct sweep_key {

@@ -38,6 +38,7 @@
 #include "progress.h"
 #include "attr.h"
 #include "attr_user.h"
+#include "bursts_user.h"
 #include "result.h"
 #include "runstate.h"
 #include "table.h"
@@ -647,6 +648,7 @@ static json_t *run_case(struct case_ctx *cc)
 	int err, topo_ok = 0;
 	int dpdk = !strcmp(c->datapath, "dpdk");
 	struct dpdk_case *dk = NULL;
+	struct bursts *usdt = NULL;
 
 	memset(ep, 0, sizeof(ep));
 	for (int i = 0; i < nep; i++) {
@@ -782,6 +784,17 @@ static json_t *run_case(struct case_ctx *cc)
 			goto out;
 		}
 		if (err) {
+			snprintf(status, sizeof(status), "failed");
+			goto out;
+		}
+	}
+	if (c->usdt) {
+		pid_t pids[2 * TOPO_MAX_PAIRS];
+
+		for (int i = 0; i < nep; i++)
+			pids[i] = ep[i].ep_pid;
+		usdt = bursts__attach(pids, nep, errmsg, sizeof(errmsg));
+		if (!usdt) {
 			snprintf(status, sizeof(status), "failed");
 			goto out;
 		}
@@ -978,6 +991,14 @@ out:
 	in->idx = cc->idx;
 	res = result_build(in, samples);
 	samples = NULL;
+	if (res && usdt) {
+		json_t *eps = json_object_get(res, "endpoints");
+
+		for (int i = 0; i < nep; i++)
+			json_object_set_new(json_object_get(eps, ep[i].tag), "usdt_bursts",
+					    bursts__json(usdt, i, cc->tsc_hz));
+	}
+	bursts__destroy(usdt);
 	if (res && attr_j) {
 		json_t *cores = json_object_get(attr_j, "cores");
 		json_t *eps = json_object_get(res, "endpoints");

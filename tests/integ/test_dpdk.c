@@ -305,6 +305,63 @@ static void test_af_xdp(void **state)
 	assert_no_leftovers(prefix);
 }
 
+/* usdt = yes: the BPF side counts exactly the burst calls each engine made,
+ * on a kernel datapath and on DPDK, in both directions and patterns. */
+static void test_usdt_bursts(void **state)
+{
+	char cfg[512], prefix[32] = "";
+	const char *args[] = { bin, "run", cfg, "--json", "--results", tmpdir, NULL };
+	json_t *list, *r;
+	size_t i;
+	int rc;
+
+	(void)state;
+	need_root();
+	snprintf(cfg, sizeof(cfg), "%s/dpdk-usdt.ini", tmpdir);
+	write_file(cfg, "[run]\nduration = 0.5\nwarmup = 0.2\n"
+			"[workload]\npattern = throughput, pingpong\n"
+			"[topology]\ntopology = direct\n"
+			"[datapath]\ndatapath = udp, dpdk\n[probes]\nprobes = off\nusdt = yes\n");
+	list = run_json(args, &rc, prefix, sizeof(prefix));
+	assert_int_equal(rc, 0);
+	assert_int_equal(json_array_size(list), 4);
+	json_array_foreach(list, i, r) {
+		const char *label = json_string_value(json_object_get(r, "case_dir"));
+
+		for (int e = 0; e < 2; e++) {
+			const char *side = e ? "b" : "a";
+			char k[96];
+			double calls[2], engine[2], pk;
+
+			for (int rx = 0; rx < 2; rx++) {
+				const char *d = rx ? "rx" : "tx";
+
+				snprintf(k, sizeof(k), "endpoints.%s.usdt_bursts.%s.calls", side, d);
+				calls[rx] = num(r, k);
+				snprintf(k, sizeof(k), "endpoints.%s.total.%s_bursts", side, d);
+				engine[rx] = num(r, k);
+				snprintf(k, sizeof(k), "endpoints.%s.total.%s", side,
+					 rx ? "rx_empty" : "tx_busy");
+				engine[rx] += num(r, k);
+				snprintf(k, sizeof(k), "endpoints.%s.total.%s_errors", side, d);
+				engine[rx] += num(r, k);
+				if (calls[rx] != engine[rx])
+					fail_msg("%s: %s %s: %.0f USDT hits, %.0f burst calls", label,
+						 side, d, calls[rx], engine[rx]);
+			}
+			/* What the receive probes saw is what the engine received. */
+			snprintf(k, sizeof(k), "endpoints.%s.usdt_bursts.rx.packets", side);
+			pk = num(r, k);
+			snprintf(k, sizeof(k), "endpoints.%s.total.rx_pkts", side);
+			if (pk < num(r, k))
+				fail_msg("%s: %s: USDT saw %.0f packets received, engine %.0f", label,
+					 side, pk, num(r, k));
+		}
+	}
+	json_decref(list);
+	assert_no_leftovers(prefix);
+}
+
 /* The prefix of the only run in res. */
 static int run_prefix(const char *res, char *prefix, size_t len)
 {
@@ -450,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_sigint_leaves_nothing),
 		cmocka_unit_test(test_sigkill_then_cleanup),
 		cmocka_unit_test(test_sriov_preflight),
+		cmocka_unit_test(test_usdt_bursts),
 	};
 
 	return cmocka_run_group_tests_name("dpdk", tests, group_setup, group_teardown);
