@@ -4,7 +4,7 @@
 set -eu
 PKGS="gcc make pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 liburing-dev libxdp-dev libjansson-dev libinih-dev libcmocka-dev iproute2 nftables procps \
-sockperf gnuplot-nox jq chromium lxc"
+sockperf gnuplot-nox jq chromium lxc dpdk-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
@@ -24,5 +24,16 @@ fi
 # tracefs: tracepoint ids for BPF attachment and tracepoint counters.
 if [ "$(id -u)" = 0 ] && [ -d /sys/kernel/tracing ] && ! [ -d /sys/kernel/tracing/events ]; then
 	mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
+fi
+# DPDK (dpdk-testpmd as a switch and its test endpoints): hugetlbfs at
+# /dev/hugepages and 512 pages of 2 MB reserved (each DPDK process takes 128 MB).
+# A larger reservation is left alone.
+if [ "$(id -u)" = 0 ]; then
+	if ! mountpoint -q /dev/hugepages 2>/dev/null; then
+		mkdir -p /dev/hugepages && mount -t hugetlbfs nodev /dev/hugepages 2>/dev/null || true
+	fi
+	if [ -w /proc/sys/vm/nr_hugepages ] && [ "$(cat /proc/sys/vm/nr_hugepages)" -lt 512 ]; then
+		echo 512 > /proc/sys/vm/nr_hugepages 2>/dev/null || true
+	fi
 fi
 exit 0
