@@ -201,6 +201,16 @@ int endpoint_main(int argc, char **argv)
 	}
 	if (ops->kstats && !ops->kstats(&ctx, &shm->ks))
 		shm->ks.valid = 1;
+	if (ops->link && !err) {
+		struct timespec t0, t;
+
+		__atomic_store_n(&shm->state, EP_ST_DONE, __ATOMIC_RELEASE);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do {
+			nanosleep(&nap, NULL);
+			clock_gettime(CLOCK_MONOTONIC, &t);
+		} while (shm->cmd != EP_CMD_EXIT && t.tv_sec - t0.tv_sec < 30);
+	}
 	if (ops->close)
 		ops->close(&ctx);
 	free(ctx.priv);

@@ -102,7 +102,7 @@ int seq_track_add(struct seq_track *t, uint64_t seq)
 
 static inline int should_stop(struct engine *e, uint64_t now)
 {
-	return *e->cmd == EP_CMD_STOP || now >= e->deadline;
+	return *e->cmd >= EP_CMD_STOP || now >= e->deadline;
 }
 
 /* Read every payload byte: what an application that looks at its data pays. */

@@ -16,7 +16,10 @@
 #define EP_SHM_VERSION 3u
 
 enum ep_role { EP_ROLE_SEND = 0, EP_ROLE_RECV, EP_ROLE_CLIENT, EP_ROLE_SERVER };
-enum ep_cmd { EP_CMD_WAIT = 0, EP_CMD_RUN, EP_CMD_STOP };
+/* EXIT: stop and close. An endpoint whose datapath has a link op keeps
+ * its port open after STOP until EXIT: a switch forgets a port's counters
+ * when its peer goes, and the harness reads them first. */
+enum ep_cmd { EP_CMD_WAIT = 0, EP_CMD_RUN, EP_CMD_STOP, EP_CMD_EXIT };
 enum ep_state { EP_ST_INIT = 0, EP_ST_READY, EP_ST_RUNNING, EP_ST_DONE, EP_ST_FAILED };
 
 enum packet_tx_mode { PKT_TX_RING = 0, PKT_TX_SENDTO };

@@ -62,6 +62,8 @@ int dpdk_case_eal(struct dpdk_case *d, const struct case_cfg *c, const struct to
 /* The switch, when the case has one (no-op otherwise). */
 int dpdk_case_switch_start(struct dpdk_case *d, const struct case_cfg *c, struct runstate *rs,
 			   char *msg, size_t len);
+/* The switch's counters now (OVS; testpmd only has them at stop). */
+void dpdk_case_switch_snapshot(struct dpdk_case *d);
 void dpdk_case_switch_stop(struct dpdk_case *d, struct runstate *rs);
 /* {"port":..., "switch":{...}|null, "eal":{"a":"...",...}, "hugepages":{...}} */
 json_t *dpdk_case_json(const struct dpdk_case *d, const char *const *tags);

@@ -322,6 +322,27 @@ static int wait_state(struct ep_run *ep, uint32_t state, int timeout_ms)
 	}
 }
 
+/* Until the endpoint has created path (a vhost-user socket it serves). */
+static int wait_path(struct ep_run *ep, const char *path, int timeout_ms)
+{
+	uint64_t end = mono_ns() + (uint64_t)timeout_ms * 1000000ull;
+
+	for (;;) {
+		uint32_t s = __atomic_load_n(&ep->shm->state, __ATOMIC_ACQUIRE);
+
+		if (!access(path, F_OK))
+			return 0;
+		if (s == EP_ST_FAILED)
+			return ep->shm->exit_code == 3 ? -EOPNOTSUPP : -EIO;
+		if (reap(ep, 0))
+			return -ECHILD;
+		if (mono_ns() >= end)
+			return -ETIMEDOUT;
+		if (hsleep_ms(1))
+			return -EINTR;
+	}
+}
+
 static void stop_endpoint(struct ep_run *ep)
 {
 	if (!ep->shm)
@@ -358,7 +379,8 @@ static void finish_endpoint(struct ep_run *ep, struct runstate *rs)
 
 	if (ep->pid <= 0)
 		return;
-	stop_endpoint(ep);
+	if (ep->shm)
+		__atomic_store_n(&ep->shm->cmd, EP_CMD_EXIT, __ATOMIC_RELEASE);
 	end = mono_ns() + STOP_TIMEOUT_MS * 1000000ull;
 	while (!reap(ep, 0) && mono_ns() < end) {
 		struct timespec ts = { 0, 1000000 };
@@ -734,9 +756,13 @@ static json_t *run_case(struct case_ctx *cc)
 				err = spawn_lxc(&ep[i], &t, i, i & 1 ? cpu_b : cpu_a, cc->rs);
 			else
 				err = spawn_endpoint(&ep[i], t.ep[i].ns, cc->rs);
-			if (!err)
+			/* A vhost-user server endpoint finishes its EAL init only
+			 * once the switch has connected: wait for its socket. */
+			if (!err && dpdk && dk->via_switch)
+				err = wait_path(&ep[i], dk->sock[i], READY_TIMEOUT_MS);
+			else if (!err)
 				err = wait_state(&ep[i], EP_ST_READY, READY_TIMEOUT_MS);
-			if (!err)
+			if (!err && !(dpdk && dk->via_switch))
 				ep[i].startup_ms = (double)(mono_ns() - ep[i].t_fork) / 1e6;
 			if (!err && lxc) {
 				ep[i].ep_pid = find_endpoint_pid(ep[i].shm_path);
@@ -772,6 +798,15 @@ static json_t *run_case(struct case_ctx *cc)
 		int which = 0;
 
 		err = dpdk_case_switch_start(dk, c, cc->rs, errmsg, sizeof(errmsg));
+		for (int i = 0; i < nep && !err && dk->via_switch; i++) {
+			err = wait_state(&ep[i], EP_ST_READY, READY_TIMEOUT_MS);
+			if (!err)
+				ep[i].startup_ms = (double)(mono_ns() - ep[i].t_fork) / 1e6;
+			else if (err != -EINTR)
+				snprintf(errmsg, sizeof(errmsg), "endpoint %.7s: %.200s", ep[i].tag,
+					 ep[i].shm->errmsg[0] ? ep[i].shm->errmsg
+							      : strerror(-err));
+		}
 		if (!err) {
 			err = wait_links(ep, nep, LINK_TIMEOUT_MS, &which);
 			if (err == -ETIMEDOUT)
@@ -909,6 +944,10 @@ static json_t *run_case(struct case_ctx *cc)
 	for (int i = 0; i < nep; i += 2)
 		wait_state(&ep[i], EP_ST_DONE, STOP_TIMEOUT_MS);
 	drain_receivers(ep, nep);
+	/* OVS forgets a port's counters when its peer goes: read them while
+	 * the receivers are still up and nothing moves any more. */
+	if (dpdk)
+		dpdk_case_switch_snapshot(dk);
 	for (int i = 1; i < nep; i += 2)
 		stop_endpoint(&ep[i]);
 	for (int i = 1; i < nep; i += 2)
@@ -916,9 +955,11 @@ static json_t *run_case(struct case_ctx *cc)
 	path_counters_read(&t, pc1);
 	for (int i = 0; i < nep; i++)
 		check_finished(&ep[i], status, sizeof(status), errmsg, sizeof(errmsg));
-	/* Its final counters, now that nothing sends any more. */
+	/* The switch's counters, now that nothing moves any more and every
+	 * endpoint's port is still open (they close on EP_CMD_EXIT); it
+	 * stops after the endpoints, so they can close their rings cleanly. */
 	if (dpdk)
-		dpdk_case_switch_stop(dk, cc->rs);
+		dpdk_case_switch_snapshot(dk);
 
 	in->window_ns = t_close - t_open;
 	for (int i = 0; i < nep; i++) {
