@@ -107,7 +107,7 @@ test: deps
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)./bypasslab run configs/default.ini
+	$(Q)./bypasslab run configs/default.ini --report
 
 bench: deps all
 	$(Q)bench/vs-sockperf

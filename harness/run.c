@@ -1170,11 +1170,12 @@ static void print_breakdowns(json_t *list)
 static void usage_run(FILE *f)
 {
 	fprintf(f,
-		"usage: bypasslab run CONFIG [--set key=v1,v2]... [--probes MODE] [--json] [-v]\n"
+		"usage: bypasslab run CONFIG [--set key=v1,v2]... [--probes MODE] [--json] [--report] [-v]\n"
 		"  --set key=VALUES  override a config key (list a,b,c or range start..step..end)\n"
 		"  --probes MODE     off|aggregate|path (same as --set probes=MODE)\n"
 		"  --json            print each case's result as one JSON line on stdout\n"
 		"  --results DIR     results directory (same as --set results_dir=DIR)\n"
+		"  --report          then write the run's report (as `bypasslab report RUN_DIR`)\n"
 		"  -v                more log output (repeatable)\n"
 		"Every case of the config's product runs in turn; see `bypasslab keys`.\n");
 }
@@ -1187,9 +1188,11 @@ int do_run(int argc, char **argv)
 		{ "results", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "report", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	int want_report = 0;
 	char err_txt[CONFIG_ERR_LEN], prefix[16], run_id[64], run_dir[PATH_MAX], buf[PATH_MAX];
 	char run_json[PATH_MAX + 16];
 	struct case_cfg *cases = NULL;
@@ -1223,6 +1226,9 @@ int do_run(int argc, char **argv)
 			break;
 		case 'j':
 			json_out = 1;
+			break;
+		case 'R':
+			want_report = 1;
 			break;
 		case 'v':
 			log_set_level(log_level + 1);
@@ -1384,6 +1390,13 @@ int do_run(int argc, char **argv)
 	fprintf(stderr, "bypasslab: %d/%d case(s) done (%d failed, %d unsupported), results in %s\n",
 		ndone, ncases, nfail, nunsup, run_dir);
 	ret = interrupted ? EXIT_INTERRUPTED : nfail ? EXIT_FAIL : EXIT_OK;
+	/* The report of what finished (not after Ctrl-C: the user wants out). */
+	if (want_report && ndone && !interrupted) {
+		char *rargv[] = { "report", run_dir, NULL };
+
+		if (do_report(2, rargv) && ret == EXIT_OK)
+			ret = EXIT_FAIL;
+	}
 out_rs:
 	runstate__undo_all(rs);
 	runstate__close(rs);
