@@ -22,6 +22,7 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define MAX_DEPTH 8
+#define DEV_CACHE 4
 
 _Static_assert(ATTR_NR_SOFTIRQ == NR_SOFTIRQS, "softirq vector count changed");
 
@@ -39,7 +40,11 @@ struct cpu_state {
 	__u32 depth;
 	__u32 valid; /* context known (after a sched_switch or an endpoint syscall) */
 	__u32 xmit_prev;
-	__u32 pad;
+	__u32 dc_next;
+	/* The last devices seen and their roles: a case's devices do not
+	 * change while the probes are attached, so the pointer is the key. */
+	__u64 dc_dev[DEV_CACHE];
+	__u32 dc_role[DEV_CACHE];
 	struct frame stack[MAX_DEPTH];
 	__u64 raise_ts[ATTR_NR_SOFTIRQ];
 };
@@ -122,17 +127,44 @@ static __always_inline int is_endpoint(__u32 tgid)
 	return bpf_map_lookup_elem(&tgids, &tgid) != NULL;
 }
 
-static __always_inline __u32 dev_role(struct net_device *dev)
+static __always_inline struct cur_task *cur_task(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&curtask, &zero);
+}
+
+/* Whether the current task (tgid) is an endpoint, from the per-CPU cache
+ * that sched_switch keeps (a lookup only before the first switch seen). */
+static __always_inline int cur_is_endpoint(struct cur_task *c, __u32 tgid)
+{
+	if (c->known && c->tgid == tgid)
+		return c->is_ep;
+	c->known = 1;
+	c->tgid = tgid;
+	c->is_ep = is_endpoint(tgid);
+	c->in_sys = 0;
+	return c->is_ep;
+}
+
+static __always_inline __u32 dev_role(struct cpu_state *s, struct net_device *dev)
 {
 	struct attr_dev_key k = {};
-	__u32 *r;
+	__u32 *r, role, i;
 
 	if (!dev)
 		return ATTR_ROLE_NONE;
+	for (i = 0; i < DEV_CACHE; i++)
+		if (s->dc_dev[i] == (__u64)dev)
+			return s->dc_role[i];
 	k.ifindex = BPF_CORE_READ(dev, ifindex);
 	k.netns_ino = BPF_CORE_READ(dev, nd_net.net, ns.inum);
 	r = bpf_map_lookup_elem(&devs, &k);
-	return r && *r < ATTR_NROLES ? *r : ATTR_ROLE_NONE;
+	role = r && *r < ATTR_NROLES ? *r : ATTR_ROLE_NONE;
+	i = s->dc_next++ % DEV_CACHE;
+	s->dc_dev[i] = (__u64)dev;
+	s->dc_role[i] = role;
+	return role;
 }
 
 static __always_inline __u32 log2_u64(__u64 v)
@@ -153,31 +185,53 @@ static __always_inline __u32 log2_u64(__u64 v)
 
 static __always_inline int on_switch(struct task_struct *prev, struct task_struct *next)
 {
-	__u32 cpu, next_pid, next_tgid, prev_tgid;
+	__u32 cpu, next_pid, next_tgid, prev_pid, prev_tgid;
 	struct cpu_state *s = state(&cpu);
+	struct cur_task *c = cur_task();
 	struct task_sys *t;
-	int ep_next;
+	int ep_next, ep_prev;
 	__u64 now;
 
-	if (!s)
+	if (!s || !c)
 		return 0;
 	now = bpf_ktime_get_ns();
 	charge(s, cpu, now);
 	next_pid = BPF_CORE_READ(next, pid);
 	next_tgid = BPF_CORE_READ(next, tgid);
+	prev_pid = BPF_CORE_READ(prev, pid);
 	prev_tgid = BPF_CORE_READ(prev, tgid);
+	ep_prev = cur_is_endpoint(c, prev_tgid);
+	/* An endpoint thread leaving inside a call: park the call. */
+	if (ep_prev && c->in_sys && c->tid == prev_pid) {
+		struct task_sys ts = { .enter_ts = c->enter_ts, .nr = c->nr, .in_sys = 1 };
+
+		bpf_map_update_elem(&tasks, &prev_pid, &ts, BPF_ANY);
+	}
 	ep_next = is_endpoint(next_tgid);
-	if (ep_next || is_endpoint(prev_tgid))
+	if (ep_next || ep_prev)
 		ev_add(cpu, ATTR_EV_SWITCHES, 1);
+	c->known = 1;
+	c->tgid = next_tgid;
+	c->is_ep = ep_next;
+	c->in_sys = 0;
 	s->valid = 1;
 	s->depth = 0;
 	s->stage = ATTR_ST_SELF;
 	if (next_pid == 0) {
 		s->ctx = ATTR_CTX_IDLE;
 	} else if (ep_next) {
+		s->ctx = ATTR_CTX_USER;
 		t = bpf_map_lookup_elem(&tasks, &next_pid);
-		s->ctx = (t && t->in_sys && t->nr < ATTR_NR_SYSCALLS) ? ATTR_CTX_SYSCALL + t->nr
-								      : ATTR_CTX_USER;
+		if (t && t->in_sys) {
+			/* Back inside its call: the call's state moves here. */
+			c->tid = next_pid;
+			c->nr = t->nr;
+			c->enter_ts = t->enter_ts;
+			c->in_sys = 1;
+			t->in_sys = 0;
+			if (c->nr < ATTR_NR_SYSCALLS)
+				s->ctx = ATTR_CTX_SYSCALL + c->nr;
+		}
 	} else {
 		s->ctx = ATTR_CTX_OTHER;
 	}
@@ -198,15 +252,21 @@ int BPF_PROG(raw_sched_switch, bool preempt, struct task_struct *prev, struct ta
 
 /* ---- system calls of the endpoints --------------------------------------- */
 
+/* The current thread's call lives in the CPU's cur_task (no map update
+ * per call); it is parked in `tasks` only if the thread leaves the CPU
+ * inside the call. */
 static __always_inline int on_sys_enter(long id)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 cpu, tid = (__u32)pid_tgid, nr;
+	__u32 cpu, nr;
 	struct cpu_state *s = state(&cpu);
-	struct task_sys t = {};
+	struct cur_task *c;
 	__u64 now;
 
-	if (!s || !is_endpoint(pid_tgid >> 32))
+	if (!s)
+		return 0;
+	c = cur_task();
+	if (!c || !cur_is_endpoint(c, pid_tgid >> 32))
 		return 0;
 	now = bpf_ktime_get_ns();
 	charge(s, cpu, now);
@@ -216,10 +276,10 @@ static __always_inline int on_sys_enter(long id)
 	s->depth = 0;
 	s->ctx = ATTR_CTX_SYSCALL + nr;
 	s->stage = ATTR_ST_SELF;
-	t.enter_ts = now;
-	t.nr = nr;
-	t.in_sys = 1;
-	bpf_map_update_elem(&tasks, &tid, &t, BPF_ANY);
+	c->tid = (__u32)pid_tgid;
+	c->nr = nr;
+	c->enter_ts = now;
+	c->in_sys = 1;
 	ev_add(cpu, ATTR_EV_SYSCALLS, 1);
 	return 0;
 }
@@ -229,10 +289,13 @@ static __always_inline int on_sys_exit(void)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 cpu, tid = (__u32)pid_tgid;
 	struct cpu_state *s = state(&cpu);
-	struct task_sys *t;
+	struct cur_task *c;
 	__u64 now;
 
-	if (!s || !is_endpoint(pid_tgid >> 32))
+	if (!s)
+		return 0;
+	c = cur_task();
+	if (!c || !cur_is_endpoint(c, pid_tgid >> 32))
 		return 0;
 	now = bpf_ktime_get_ns();
 	charge(s, cpu, now);
@@ -240,22 +303,21 @@ static __always_inline int on_sys_exit(void)
 	s->depth = 0;
 	s->ctx = ATTR_CTX_USER;
 	s->stage = ATTR_ST_SELF;
-	t = bpf_map_lookup_elem(&tasks, &tid);
-	if (t && t->in_sys) {
-		__u32 slot = log2_u64(now - t->enter_ts);
+	if (c->in_sys && c->tid == tid) {
+		__u32 slot = log2_u64(now - c->enter_ts);
 		__u32 idx;
 		__u64 *h;
 
 		if (slot >= ATTR_HIST_SLOTS)
 			slot = ATTR_HIST_SLOTS - 1;
-		if (t->nr < ATTR_NR_SYSCALLS) {
-			idx = (cpu * ATTR_NR_SYSCALLS + t->nr) * ATTR_HIST_SLOTS + slot;
+		if (c->nr < ATTR_NR_SYSCALLS) {
+			idx = (cpu * ATTR_NR_SYSCALLS + c->nr) * ATTR_HIST_SLOTS + slot;
 			h = bpf_map_lookup_elem(&sys_hist, &idx);
 			if (h)
 				*h += 1;
 		}
-		t->in_sys = 0;
 	}
+	c->in_sys = 0;
 	return 0;
 }
 
@@ -457,13 +519,9 @@ int BPF_PROG(raw_timer_exit, int vector)
 
 /* ---- the packet's way: stage changes inside the open context ------------- */
 
-static __always_inline int set_stage(__u32 stage, int save_prev)
+static __always_inline int set_stage_s(struct cpu_state *s, __u32 cpu, __u32 stage,
+					int save_prev)
 {
-	__u32 cpu;
-	struct cpu_state *s = state(&cpu);
-
-	if (!s)
-		return 0;
 	charge(s, cpu, bpf_ktime_get_ns());
 	if (save_prev)
 		s->xmit_prev = s->stage;
@@ -471,9 +529,22 @@ static __always_inline int set_stage(__u32 stage, int save_prev)
 	return 0;
 }
 
+static __always_inline int set_stage(__u32 stage, int save_prev)
+{
+	__u32 cpu;
+	struct cpu_state *s = state(&cpu);
+
+	return s ? set_stage_s(s, cpu, stage, save_prev) : 0;
+}
+
 static __always_inline int on_dev_queue(struct sk_buff *skb)
 {
-	return set_stage(ATTR_ST_XMIT + dev_role(BPF_CORE_READ(skb, dev)), 1);
+	__u32 cpu;
+	struct cpu_state *s = state(&cpu);
+
+	if (!s)
+		return 0;
+	return set_stage_s(s, cpu, ATTR_ST_XMIT + dev_role(s, BPF_CORE_READ(skb, dev)), 1);
 }
 
 static __always_inline int on_dev_xmit(void)
@@ -491,7 +562,12 @@ static __always_inline int on_dev_xmit(void)
 
 static __always_inline int on_receive(struct sk_buff *skb)
 {
-	return set_stage(ATTR_ST_RECV + dev_role(BPF_CORE_READ(skb, dev)), 0);
+	__u32 cpu;
+	struct cpu_state *s = state(&cpu);
+
+	if (!s)
+		return 0;
+	return set_stage_s(s, cpu, ATTR_ST_RECV + dev_role(s, BPF_CORE_READ(skb, dev)), 0);
 }
 
 SEC("tp_btf/net_dev_queue")

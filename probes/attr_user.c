@@ -167,7 +167,8 @@ static void *map_mmap(struct bpf_map *m, size_t *sz)
 }
 
 /* The path object shares the attribution's device roles, endpoint tgids and
- * per-task system call state (its maps of the same definitions), so
+ * system call state (per CPU and parked per task: maps of the same
+ * definitions), so
  * attr__add_dev/attr__add_tgid fill both and stage 0 needs no program of
  * its own on sys_enter. */
 static struct path_bpf *open_path_variant(struct attr *a, int use_btf)
@@ -185,6 +186,8 @@ static struct path_bpf *open_path_variant(struct attr *a, int use_btf)
 		err = bpf_map__reuse_fd(skel->maps.devs, bpf_map__fd(a->skel->maps.devs));
 	if (!err)
 		err = bpf_map__reuse_fd(skel->maps.tasks, bpf_map__fd(a->skel->maps.tasks));
+	if (!err)
+		err = bpf_map__reuse_fd(skel->maps.curtask, bpf_map__fd(a->skel->maps.curtask));
 	if (!err)
 		err = select_variant(skel->obj, use_btf, a->pmissing, sizeof(a->pmissing));
 	if (!err)

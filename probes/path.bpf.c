@@ -215,8 +215,8 @@ static __always_inline void stage(struct sk_buff *skb, __u32 cpu, __u32 st, __u3
 {
 	__u64 key = (__u64)skb, now = bpf_ktime_get_ns();
 	struct pkt *p = bpf_map_lookup_elem(&pkts, &key), n = {};
-	struct task_sys *t;
-	__u32 tid;
+	struct cur_task *t;
+	__u32 tid, zero = 0;
 
 	/* Signed: another CPU's clock may be a hair behind. */
 	if (p && p->dir == dir && p->stage < st && (__s64)(now - p->ts) < (__s64)STALE_NS) {
@@ -237,11 +237,11 @@ static __always_inline void stage(struct sk_buff *skb, __u32 cpu, __u32 st, __u3
 	n.stage = st;
 	n.first = st;
 	n.dir = dir;
-	/* Sent from an endpoint's system call (the attribution keeps its entry
-	 * time per thread): that is stage 0. */
+	/* Sent from an endpoint's system call (the attribution keeps the
+	 * current call's entry time per CPU): that is stage 0. */
 	tid = (__u32)bpf_get_current_pid_tgid();
-	t = bpf_map_lookup_elem(&tasks, &tid);
-	if (t && t->in_sys && t->enter_ts && t->enter_ts <= now) {
+	t = bpf_map_lookup_elem(&curtask, &zero);
+	if (t && t->in_sys && t->tid == tid && t->enter_ts && t->enter_ts <= now) {
 		record(cpu, dir, PATH_ST_SYSCALL * PATH_NSTAGES + st, t->enter_ts, now);
 		n.t0 = t->enter_ts;
 		n.first = PATH_ST_SYSCALL;

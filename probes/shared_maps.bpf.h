@@ -31,7 +31,29 @@ struct {
 	__type(value, __u32);
 } devs SEC(".maps");
 
-/* Endpoint threads inside a system call (survives a sleep in the call). */
+/* Each CPU's current task as the probes know it: whether it is an endpoint
+ * (cached per task, so most events need no tgids lookup) and the system
+ * call it is in. An endpoint thread leaving the CPU inside a call parks the
+ * call in `tasks`; switching back in moves it here again. */
+struct cur_task {
+	__u64 enter_ts; /* in_sys: when the call began */
+	__u32 tgid;     /* known: the task the rest describes */
+	__u32 tid;
+	__u32 nr;
+	__u8 known;
+	__u8 is_ep;
+	__u8 in_sys;
+	__u8 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cur_task);
+} curtask SEC(".maps");
+
+/* Endpoint threads parked inside a system call (a sleep in the call). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
