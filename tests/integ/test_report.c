@@ -467,7 +467,7 @@ static const struct {
 } lab_runs[] = {
 	{ "configs/labs/01-syscall-price.ini", { NULL }, 3 },
 	{ "configs/labs/02-bridge-cost.ini", { "pattern=throughput" }, 2 },
-	{ "configs/labs/03-afxdp-vs-dpdk.ini", { "pattern=throughput" }, 2 },
+	{ "configs/labs/03-afxdp-vs-dpdk.ini", { "pattern=throughput" }, 3 },
 	{ "configs/labs/04-batching.ini", { "burst=1,256", "datapath=mmsg" }, 2 },
 };
 
