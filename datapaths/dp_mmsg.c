@@ -63,7 +63,7 @@ static int mmsg_tx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int n)
 	ctx->st->tx_syscalls++;
 	r = sendmmsg(p->fd, p->tx, (unsigned int)n, ctx->cfg->blocking ? 0 : MSG_DONTWAIT);
 	if (r < 0) {
-		if (errno == EAGAIN || errno == ENOBUFS)
+		if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR)
 			return 0;
 		return -errno;
 	}
@@ -73,7 +73,7 @@ static int mmsg_tx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int n)
 static int mmsg_rx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int max)
 {
 	struct mmsg_priv *p = ctx->priv;
-	/* Blocking: wait (with the socket timeout) for one, then take what's there. */
+	/* Blocking: wait for one, then take what's there. */
 	int flags = ctx->cfg->blocking ? MSG_WAITFORONE : MSG_DONTWAIT;
 	int r;
 

@@ -29,12 +29,9 @@ int dp_sock_udp_open(struct dp_ctx *ctx, struct sockaddr_in *peer)
 	if (cfg->rcvbuf && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &cfg->rcvbuf,
 				      sizeof(cfg->rcvbuf)) < 0)
 		goto err_opt;
-	if (cfg->blocking) {
-		struct timeval tv = { 0, DP_RCV_TIMEOUT_US };
-
-		if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
-			goto err_opt;
-	}
+	/* Blocking calls wait without a timeout (arming one per call costs an
+	 * hrtimer each time): the harness wakes a stopping endpoint with
+	 * SIGUSR1, which interrupts the call (EINTR). */
 	me.sin_addr.s_addr = cfg->src_ip;
 	me.sin_port = htons(cfg->sport);
 	if (bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0) {

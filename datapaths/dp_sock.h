@@ -7,7 +7,6 @@
 #include "dp.h"
 
 #define DP_SOCK_BUF 2048 /* room for the largest payload */
-#define DP_RCV_TIMEOUT_US 50000 /* blocking receives wake this often to see "stop" */
 
 /* A UDP socket bound to cfg's source address/port, buffers sized, optional
  * receive timeout for blocking mode. Fills *peer with the destination.

@@ -46,7 +46,7 @@ static int udp_tx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int n)
 		r = sendto(p->fd, bufs[i].data, bufs[i].len, ctx->cfg->blocking ? 0 : MSG_DONTWAIT,
 			   (struct sockaddr *)&p->peer, sizeof(p->peer));
 		if (r < 0) {
-			if (errno == EAGAIN || errno == ENOBUFS)
+			if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR)
 				break;
 			return i ? i : -errno;
 		}
@@ -60,7 +60,7 @@ static int udp_rx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int max)
 	int i;
 
 	for (i = 0; i < max; i++) {
-		/* Blocking mode waits (with a timeout) for the first packet only. */
+		/* Blocking mode waits for the first packet only. */
 		int flags = (ctx->cfg->blocking && i == 0) ? 0 : MSG_DONTWAIT;
 		ssize_t r;
 

@@ -102,6 +102,11 @@ void ep_shm_unmap(struct ep_shm *shm)
 		munmap(shm, sizeof(*shm));
 }
 
+static void on_wake(int sig)
+{
+	(void)sig;
+}
+
 static int pin_cpu(unsigned int cpu)
 {
 	cpu_set_t set;
@@ -142,6 +147,14 @@ int endpoint_main(int argc, char **argv)
 	/* The harness owns the run: die with it, leave Ctrl-C to it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGINT, SIG_IGN);
+	/* The harness's wake-up for a call blocked without a timeout: no
+	 * SA_RESTART, so the call returns EINTR and the engine sees "stop". */
+	{
+		struct sigaction sa = { .sa_handler = on_wake };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR1, &sa, NULL);
+	}
 	shm = ep_shm_map(path, 0);
 	if (!shm) {
 		fprintf(stderr, "bypasslab endpoint: %s: %s\n", path, strerror(errno));

@@ -302,9 +302,12 @@ static int reap(struct ep_run *ep, int block)
 }
 
 /* Wait until the endpoint reaches `state` (or fails/exits). */
+static void poke_endpoint(const struct ep_run *ep);
+
 static int wait_state(struct ep_run *ep, uint32_t state, int timeout_ms)
 {
 	uint64_t end = mono_ns() + (uint64_t)timeout_ms * 1000000ull;
+	unsigned int n = 0;
 
 	for (;;) {
 		uint32_t s = __atomic_load_n(&ep->shm->state, __ATOMIC_ACQUIRE);
@@ -319,6 +322,8 @@ static int wait_state(struct ep_run *ep, uint32_t state, int timeout_ms)
 			return -ETIMEDOUT;
 		if (hsleep_ms(1))
 			return -EINTR;
+		if (state == EP_ST_DONE && !(++n % 20))
+			poke_endpoint(ep);
 	}
 }
 
@@ -343,11 +348,24 @@ static int wait_path(struct ep_run *ep, const char *path, int timeout_ms)
 	}
 }
 
+/* An endpoint blocked in a call without a timeout sees a command only
+ * once woken: SIGUSR1 interrupts the call. Only once its handler is in
+ * place (it is before READY), and again while waiting, since the signal
+ * may land just before the call. */
+static void poke_endpoint(const struct ep_run *ep)
+{
+	uint32_t s = __atomic_load_n(&ep->shm->state, __ATOMIC_ACQUIRE);
+
+	if (ep->ep_pid > 0 && !ep->reaped && (s == EP_ST_READY || s == EP_ST_RUNNING))
+		kill(ep->ep_pid, SIGUSR1);
+}
+
 static void stop_endpoint(struct ep_run *ep)
 {
 	if (!ep->shm)
 		return;
 	__atomic_store_n(&ep->shm->cmd, EP_CMD_STOP, __ATOMIC_RELEASE);
+	poke_endpoint(ep);
 }
 
 /* Stop, then make sure the process is gone (SIGKILL after a grace period). */
@@ -382,9 +400,11 @@ static void finish_endpoint(struct ep_run *ep, struct runstate *rs)
 	if (ep->shm)
 		__atomic_store_n(&ep->shm->cmd, EP_CMD_EXIT, __ATOMIC_RELEASE);
 	end = mono_ns() + STOP_TIMEOUT_MS * 1000000ull;
-	while (!reap(ep, 0) && mono_ns() < end) {
+	for (unsigned int n = 0; !reap(ep, 0) && mono_ns() < end; n++) {
 		struct timespec ts = { 0, 1000000 };
 
+		if (ep->shm && !(n % 20))
+			poke_endpoint(ep);
 		nanosleep(&ts, NULL);
 	}
 	if (!ep->reaped) {
