@@ -111,6 +111,7 @@ run: deps
 
 bench: deps all
 	$(Q)bench/vs-sockperf
+	$(Q)bench/vs-testpmd
 
 install: all
 	install -m 0755 bypasslab /usr/local/bin/bypasslab
