@@ -181,8 +181,12 @@ static inline const struct bl_hdr *rx_hdr(struct engine *e, const struct pkt_buf
 	uint16_t magic;
 	int len;
 
-	if (e->l2) {
+	if (e->l2 && e->cfg->verify) {
 		len = frame_parse(b->data, b->len, NULL, (const void **)&payload);
+		if (len < (int)sizeof(struct bl_hdr))
+			return NULL;
+	} else if (e->l2) {
+		len = frame_parse_headers(b->data, b->len, (const void **)&payload);
 		if (len < (int)sizeof(struct bl_hdr))
 			return NULL;
 	} else {

@@ -49,6 +49,7 @@ struct ep_config {
 	uint64_t rate_pps; /* 0 = as fast as possible */
 	uint32_t blocking;
 	uint32_t touch;       /* read/write every payload byte */
+	uint32_t verify;      /* L2: check received frames' IPv4/UDP checksums */
 	uint32_t outstanding; /* ping-pong closed loop: requests in flight (1) */
 	uint32_t timeout_us;  /* ping-pong: a reply later than this is lost */
 	uint64_t tsc_hz;

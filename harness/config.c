@@ -66,6 +66,9 @@ const struct config_key_info config_keys[] = {
 	  "block in the datapath instead of busy-polling" },
 	{ "touch", "workload", "yes|no|true|false|on|off|1|0", "no",
 	  "read/write every payload byte (cache effects)" },
+	{ "verify", "workload", "yes|no|true|false|on|off|1|0", "yes",
+	  "datapaths that receive whole frames (packet, xdp, dpdk): check every frame's IPv4 and "
+	  "UDP checksums in the engine, as the kernel does for sockets; no = headers only" },
 	{ "timeout_us", "workload", "1..10000000", "100000",
 	  "ping-pong: a reply later than this counts as lost" },
 	{ "outstanding", "workload", "1..256", "1",
@@ -183,6 +186,7 @@ static const struct key_def key_defs[] = {
 	{ .type = V_INT, .store = S_UINT, OFF(burst), .min = 1, .max = CFG_MAX_BURST },
 	{ .type = V_BOOL, .store = S_INT, OFF(blocking) },
 	{ .type = V_BOOL, .store = S_INT, OFF(touch) },
+	{ .type = V_BOOL, .store = S_INT, OFF(verify) },
 	{ .type = V_INT, .store = S_UINT, OFF(timeout_us), .min = 1, .max = 10000000 },
 	{ .type = V_INT, .store = S_UINT, OFF(outstanding), .min = 1, .max = CFG_MAX_BURST },
 	{ .type = V_ENUM, .store = S_INT, OFF(topology), .words = w_topo },
@@ -231,6 +235,7 @@ void case_defaults(struct case_cfg *c)
 	c->burst = 32;
 	c->blocking = 0;
 	c->touch = 0;
+	c->verify = 1;
 	c->timeout_us = 100000;
 	c->outstanding = 1;
 	c->topology = TOPO_BRIDGE;

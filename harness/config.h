@@ -37,6 +37,7 @@ struct case_cfg {
 	unsigned int burst;      /* 1..DP_MAX_BURST */
 	int blocking;
 	int touch;
+	int verify;              /* L2 datapaths: check every received frame's checksums */
 	unsigned int timeout_us; /* ping-pong reply timeout */
 	unsigned int outstanding;
 	/* [topology] */

@@ -492,6 +492,7 @@ static void fill_ep_config(struct ep_config *ec, const struct case_cfg *c, const
 	ec->rate_pps = c->rate_pps;
 	ec->blocking = (uint32_t)c->blocking;
 	ec->touch = (uint32_t)c->touch;
+	ec->verify = (uint32_t)c->verify;
 	ec->outstanding = c->outstanding;
 	ec->timeout_us = c->timeout_us;
 	ec->tsc_hz = tsc_hz;

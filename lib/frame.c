@@ -254,6 +254,24 @@ int frame_parse(const void *buf, size_t len, struct flow *f, const void **payloa
 	return (int)(udp_len - FRAME_UDP_HLEN);
 }
 
+int frame_parse_headers(const void *buf, size_t len, const void **payload)
+{
+	const uint8_t *p = buf;
+	size_t ip_len, udp_len;
+
+	if (!p || len < FRAME_HDRS || get16(p + OFF_ETH_TYPE) != htons(FR_ETH_TYPE_IPV4) ||
+	    p[OFF_IP] != 0x45 || p[OFF_IP_PROTO] != FR_IP_PROTO_UDP ||
+	    (ntohs(get16(p + OFF_IP_FRAG)) & (FR_IP_MF | FR_IP_OFFMASK)))
+		return -EINVAL;
+	ip_len = ntohs(get16(p + OFF_IP_TOTLEN));
+	udp_len = ntohs(get16(p + OFF_UDP_LEN));
+	if (ip_len < FRAME_IP_HLEN + FRAME_UDP_HLEN || ip_len > len - FRAME_ETH_HLEN ||
+	    udp_len != ip_len - FRAME_IP_HLEN)
+		return -EINVAL;
+	*payload = p + FRAME_HDRS;
+	return (int)(udp_len - FRAME_UDP_HLEN);
+}
+
 void frame_swap(void *frame)
 {
 	uint8_t *p = frame;

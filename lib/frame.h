@@ -74,6 +74,9 @@ void frame_stamp(void *frame, uint64_t seq, uint64_t tsc);
  * non-zero). Fills *f (may be NULL) and points *payload at the UDP payload.
  * Returns the payload length or -EINVAL. */
 int frame_parse(const void *buf, size_t len, struct flow *f, const void **payload);
+/* The same checks without the two checksums (verify = no): what a receiver
+ * that trusts its link does. Returns the payload length or -EINVAL. */
+int frame_parse_headers(const void *buf, size_t len, const void **payload);
 
 /* Swap L2/L3/L4 source and destination in place (echo); checksums stay valid. */
 void frame_swap(void *frame);

@@ -110,6 +110,7 @@ static void assert_case_equal(const struct case_cfg *a, const struct case_cfg *b
 	assert_string_equal(a->sriov_pf, b->sriov_pf);
 	assert_int_equal(a->probes, b->probes);
 	assert_int_equal(a->usdt, b->usdt);
+	assert_int_equal(a->verify, b->verify);
 }
 
 /* ---- valid configurations --------------------------------------------- */
@@ -696,8 +697,8 @@ static void test_keys_table(void **state)
 		if (config_set(&sw, kv, err, sizeof(err)))
 			fail_msg("%s: %s", kv, err);
 	}
-	assert_int_equal(nkeys, 35);
-	assert_int_equal(sw.nkeys, 34);
+	assert_int_equal(nkeys, 36);
+	assert_int_equal(sw.nkeys, 35);
 	for (int i = 1; i < sw.nkeys; i++)
 		assert_true(strcmp(sw.keys[i - 1].key, sw.keys[i].key) != 0);
 	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), 0);
