@@ -614,6 +614,74 @@ static int lxc_cgroups(const char *name, bool do_kill)
 	return left;
 }
 
+/* Run argv for at most timeout_ms, then SIGKILL it. Its status, or -ETIME. */
+static int run_cmd_bounded(const char *const argv[], int timeout_ms)
+{
+	uint64_t end = now_ms() + (uint64_t)timeout_ms;
+	pid_t pid;
+	int st, err = spawn_cmd(argv, FD_DEVNULL, FD_DEVNULL, &pid);
+
+	if (err)
+		return err;
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (now_ms() >= end) {
+			kill(pid, SIGKILL);
+			wait_status(pid);
+			return -ETIME;
+		}
+		usleep(10000);
+	}
+}
+
+/* SIGKILL the lxc-execute monitor of container name in dir, if one is
+ * left: killed at the wrong moment of its start, a container can leave a
+ * monitor that waits forever, and lxc-stop with it. The name carries the
+ * run's prefix, so only the run's own monitor matches. */
+static void kill_lxc_monitor(const char *name, const char *dir)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char path[300], buf[1024];
+		bool has_n = false, has_p = false;
+		size_t len;
+		FILE *f;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		len = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[len] = 0;
+		if (!strstr(buf, "lxc-execute"))
+			continue;
+		/* argv is NUL-separated: "-n" NAME ... "-P" DIR */
+		for (size_t i = 0; i < len; i += strlen(buf + i) + 1) {
+			const char *next = buf + i + strlen(buf + i) + 1;
+
+			if (next >= buf + len)
+				break;
+			has_n |= !strcmp(buf + i, "-n") && !strcmp(next, name);
+			has_p |= !strcmp(buf + i, "-P") && !strcmp(next, dir);
+		}
+		if (has_n && has_p)
+			kill((pid_t)atol(e->d_name), SIGKILL);
+	}
+	closedir(d);
+}
+
 static int rm_lxc(const struct rs_obj *o)
 {
 	const char *name = strrchr(o->name, '/') + 1;
@@ -624,8 +692,11 @@ static int rm_lxc(const struct rs_obj *o)
 	if (!access(o->name, F_OK)) {
 		const char *argv[] = { "lxc-stop", "-k", "-n", name, "-P", dir, NULL };
 
-		/* Not running (the usual case at this point) is no error. */
-		run_cmd(argv, true);
+		/* Not running (the usual case at this point) is no error; a
+		 * monitor that no longer answers is killed instead. */
+		if (run_cmd_bounded(argv, 5000) == -ETIME)
+			pr_warn("bypasslab: lxc-stop %s did not return; killing its monitor\n", name);
+		kill_lxc_monitor(name, dir);
 	}
 	/* lxc-stop needs the container's monitor; if that was killed, its
 	 * processes may still be in the payload cgroup. A cgroup directory can
