@@ -304,7 +304,12 @@ static int reap(struct ep_run *ep, int block)
 /* Wait until the endpoint reaches `state` (or fails/exits). */
 static void poke_endpoint(const struct ep_run *ep);
 
-static int wait_state(struct ep_run *ep, uint32_t state, int timeout_ms)
+/*
+ * Until endpoint ep reaches state (READY also accepts RUNNING) or, with a
+ * path, until that file exists (a vhost-user socket the endpoint serves).
+ * Waiting for DONE, the endpoint is woken every 20 ms (see poke_endpoint).
+ */
+static int wait_for(struct ep_run *ep, uint32_t state, const char *path, int timeout_ms)
 {
 	uint64_t end = mono_ns() + (uint64_t)timeout_ms * 1000000ull;
 	unsigned int n = 0;
@@ -312,7 +317,8 @@ static int wait_state(struct ep_run *ep, uint32_t state, int timeout_ms)
 	for (;;) {
 		uint32_t s = __atomic_load_n(&ep->shm->state, __ATOMIC_ACQUIRE);
 
-		if (s == state || (state == EP_ST_READY && s == EP_ST_RUNNING))
+		if (path ? !access(path, F_OK)
+			 : s == state || (state == EP_ST_READY && s == EP_ST_RUNNING))
 			return 0;
 		if (s == EP_ST_FAILED)
 			return ep->shm->exit_code == 3 ? -EOPNOTSUPP : -EIO;
@@ -322,30 +328,14 @@ static int wait_state(struct ep_run *ep, uint32_t state, int timeout_ms)
 			return -ETIMEDOUT;
 		if (hsleep_ms(1))
 			return -EINTR;
-		if (state == EP_ST_DONE && !(++n % 20))
+		if (!path && state == EP_ST_DONE && !(++n % 20))
 			poke_endpoint(ep);
 	}
 }
 
-/* Until the endpoint has created path (a vhost-user socket it serves). */
-static int wait_path(struct ep_run *ep, const char *path, int timeout_ms)
+static int wait_state(struct ep_run *ep, uint32_t state, int timeout_ms)
 {
-	uint64_t end = mono_ns() + (uint64_t)timeout_ms * 1000000ull;
-
-	for (;;) {
-		uint32_t s = __atomic_load_n(&ep->shm->state, __ATOMIC_ACQUIRE);
-
-		if (!access(path, F_OK))
-			return 0;
-		if (s == EP_ST_FAILED)
-			return ep->shm->exit_code == 3 ? -EOPNOTSUPP : -EIO;
-		if (reap(ep, 0))
-			return -ECHILD;
-		if (mono_ns() >= end)
-			return -ETIMEDOUT;
-		if (hsleep_ms(1))
-			return -EINTR;
-	}
+	return wait_for(ep, state, NULL, timeout_ms);
 }
 
 /* An endpoint blocked in a call without a timeout sees a command only
@@ -368,7 +358,6 @@ static void stop_endpoint(struct ep_run *ep)
 	poke_endpoint(ep);
 }
 
-/* Stop, then make sure the process is gone (SIGKILL after a grace period). */
 /* Until every endpoint's port is up (datapaths with a link op). */
 static int wait_links(const struct ep_run *ep, int nep, int timeout_ms, int *which)
 {
@@ -390,6 +379,8 @@ static int wait_links(const struct ep_run *ep, int nep, int timeout_ms, int *whi
 	}
 }
 
+/* Tell it to exit, then make sure the process is gone (SIGKILL after a
+ * grace period). */
 static void finish_endpoint(struct ep_run *ep, struct runstate *rs)
 {
 	char pidname[32];
@@ -780,7 +771,7 @@ static json_t *run_case(struct case_ctx *cc)
 			/* A vhost-user server endpoint finishes its EAL init only
 			 * once the switch has connected: wait for its socket. */
 			if (!err && dpdk && dk->via_switch)
-				err = wait_path(&ep[i], dk->sock[i], READY_TIMEOUT_MS);
+				err = wait_for(&ep[i], EP_ST_READY, dk->sock[i], READY_TIMEOUT_MS);
 			else if (!err)
 				err = wait_state(&ep[i], EP_ST_READY, READY_TIMEOUT_MS);
 			if (!err && !(dpdk && dk->via_switch))

@@ -196,6 +196,52 @@ static __attribute__((unused)) double num(json_t *o, const char *path)
 	return json_number_value(j);
 }
 
+static __attribute__((unused)) const char *str(json_t *o, const char *path)
+{
+	char buf[256], *save, *tok;
+	json_t *j = o;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (tok = strtok_r(buf, ".", &save); tok && j; tok = strtok_r(NULL, ".", &save))
+		j = json_object_get(j, tok);
+	if (!j || !json_is_string(j))
+		fail_msg("result has no string at %s", path);
+	return json_string_value(j);
+}
+
+/* A ping-pong result's RTT: samples, and min <= p50 <= p99 <= max. */
+static __attribute__((unused)) void check_rtt_ordered(json_t *r, const char *label)
+{
+	double mn = num(r, "rtt_ns.min"), p50 = num(r, "rtt_ns.p50");
+	double p99 = num(r, "rtt_ns.p99"), mx = num(r, "rtt_ns.max");
+
+	assert_true(num(r, "rtt_ns.count") > 0);
+	if (!(mn <= p50 && p50 <= p99 && p99 <= mx))
+		fail_msg("%s: RTT not ordered: min %.0f p50 %.0f p99 %.0f max %.0f", label, mn, p50,
+			 p99, mx);
+}
+
+/* The prefix of the only run in res (a --results directory). */
+static __attribute__((unused)) int run_prefix(const char *res, char *prefix, size_t len)
+{
+	DIR *d = opendir(res);
+	struct dirent *e;
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		const char *p = strrchr(e->d_name, '-');
+
+		if (e->d_name[0] == '.' || !p)
+			continue;
+		snprintf(prefix, len, "%s", p + 1);
+		found = 1;
+	}
+	closedir(d);
+	return found;
+}
+
 /* Run bypasslab with args (which include --json) and parse its stdout: one
  * result object per line, returned as an array. Fills prefix with the run's
  * prefix (empty if no case finished) and *rc with the exit status. */

@@ -39,19 +39,6 @@
 
 #include "integ.h"
 
-static const char *str(json_t *o, const char *path)
-{
-	char buf[256], *save, *tok;
-	json_t *j = o;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (tok = strtok_r(buf, ".", &save); tok && j; tok = strtok_r(NULL, ".", &save))
-		j = json_object_get(j, tok);
-	if (!j || !json_is_string(j))
-		fail_msg("result has no string at %s", path);
-	return json_string_value(j);
-}
-
 /* The engine's split of an endpoint's CPU time adds up (work is the rest;
  * time preempted inside a burst is off_cpu), and the bursts took some. */
 static void check_engine(json_t *r, const char *ep, const char *label)
@@ -142,15 +129,8 @@ static void check_result(json_t *r, const char *mode)
 
 	check_engine(r, "a", label);
 	check_engine(r, "b", label);
-	if (pp) {
-		double mn = num(r, "rtt_ns.min"), p50 = num(r, "rtt_ns.p50");
-		double p99 = num(r, "rtt_ns.p99"), mx = num(r, "rtt_ns.max");
-
-		assert_true(num(r, "rtt_ns.count") > 0);
-		if (!(mn <= p50 && p50 <= p99 && p99 <= mx))
-			fail_msg("%s: RTT not ordered: min %.0f p50 %.0f p99 %.0f max %.0f", label,
-				 mn, p50, p99, mx);
-	}
+	if (pp)
+		check_rtt_ordered(r, label);
 }
 
 /* Run both patterns over one DPDK port; returns the results. */
@@ -360,27 +340,6 @@ static void test_usdt_bursts(void **state)
 	}
 	json_decref(list);
 	assert_no_leftovers(prefix);
-}
-
-/* The prefix of the only run in res. */
-static int run_prefix(const char *res, char *prefix, size_t len)
-{
-	DIR *d = opendir(res);
-	struct dirent *e;
-	int found = 0;
-
-	if (!d)
-		return 0;
-	while ((e = readdir(d))) {
-		const char *p = strrchr(e->d_name, '-');
-
-		if (e->d_name[0] == '.' || !p)
-			continue;
-		snprintf(prefix, len, "%s", p + 1);
-		found = 1;
-	}
-	closedir(d);
-	return found;
 }
 
 /* Until a process names the run's switch file prefix (up to ~10 s). */

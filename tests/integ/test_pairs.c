@@ -73,14 +73,9 @@ static void check_pairs(json_t *r)
 		fail_msg("%s: pair rates add up to %.0f pps, total %.0f", label, tx_pps,
 			 num(r, "throughput.tx_pps"));
 	if (pp) {
-		double mn = num(r, "rtt_ns.min"), p50 = num(r, "rtt_ns.p50");
-		double p99 = num(r, "rtt_ns.p99"), mx = num(r, "rtt_ns.max");
-
 		/* The merged histogram holds every pair's samples. */
 		assert_true(num(r, "rtt_ns.count") == rtt_count);
-		if (!(mn <= p50 && p50 <= p99 && p99 <= mx))
-			fail_msg("%s: RTT not ordered: min %.0f p50 %.0f p99 %.0f max %.0f", label,
-				 mn, p50, p99, mx);
+		check_rtt_ordered(r, label);
 	}
 	if (unexpl > 0.1 || unexpl < -0.1)
 		fail_msg("%s: %.3f%% of packets unaccounted for (lost %.0f, located %.0f)", label,

@@ -79,15 +79,8 @@ static void check_result(json_t *r, const char *dp)
 			fail_msg("%s: %.0f io_uring_enter calls for %.0f packets at burst %.0f",
 				 label, calls, pk, burst);
 	}
-	if (pp) {
-		double mn = num(r, "rtt_ns.min"), p50 = num(r, "rtt_ns.p50");
-		double p99 = num(r, "rtt_ns.p99"), mx = num(r, "rtt_ns.max");
-
-		assert_true(num(r, "rtt_ns.count") > 0);
-		if (!(mn <= p50 && p50 <= p99 && p99 <= mx))
-			fail_msg("%s: RTT not ordered: min %.0f p50 %.0f p99 %.0f max %.0f", label,
-				 mn, p50, p99, mx);
-	}
+	if (pp)
+		check_rtt_ordered(r, label);
 	assert_true(json_array_size(json_object_get(r, "samples")) >= 1);
 }
 

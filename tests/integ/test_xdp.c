@@ -57,19 +57,6 @@ static int our_xdp_programs(void)
 	return n;
 }
 
-static const char *str(json_t *o, const char *path)
-{
-	char buf[256], *save, *tok;
-	json_t *j = o;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (tok = strtok_r(buf, ".", &save); tok && j; tok = strtok_r(NULL, ".", &save))
-		j = json_object_get(j, tok);
-	if (!j || !json_is_string(j))
-		fail_msg("result has no string at %s", path);
-	return json_string_value(j);
-}
-
 static void check_result(json_t *r, const char *mode)
 {
 	const char *st = json_string_value(json_object_get(r, "status"));
@@ -128,15 +115,8 @@ static void check_result(json_t *r, const char *mode)
 			fail_msg("%s: %.0f receive calls in copy mode", label,
 				 num(r, "endpoints.b.window.rx_syscalls"));
 	}
-	if (pp) {
-		double mn = num(r, "rtt_ns.min"), p50 = num(r, "rtt_ns.p50");
-		double p99 = num(r, "rtt_ns.p99"), mx = num(r, "rtt_ns.max");
-
-		assert_true(num(r, "rtt_ns.count") > 0);
-		if (!(mn <= p50 && p50 <= p99 && p99 <= mx))
-			fail_msg("%s: RTT not ordered: min %.0f p50 %.0f p99 %.0f max %.0f", label,
-				 mn, p50, p99, mx);
-	}
+	if (pp)
+		check_rtt_ordered(r, label);
 	assert_true(json_array_size(json_object_get(r, "samples")) >= 1);
 }
 
@@ -214,27 +194,6 @@ static void test_zerocopy_unsupported(void **state)
 	free(out);
 	assert_no_leftovers(prefix);
 	assert_int_equal(our_xdp_programs(), 0);
-}
-
-/* The prefix of the only run in res. */
-static int run_prefix(const char *res, char *prefix, size_t len)
-{
-	DIR *d = opendir(res);
-	struct dirent *e;
-	int found = 0;
-
-	if (!d)
-		return 0;
-	while ((e = readdir(d))) {
-		const char *p = strrchr(e->d_name, '-');
-
-		if (e->d_name[0] == '.' || !p)
-			continue;
-		snprintf(prefix, len, "%s", p + 1);
-		found = 1;
-	}
-	closedir(d);
-	return found;
 }
 
 /* Wait (up to ~6 s) until want copies of our XDP program are loaded. */
