@@ -35,6 +35,7 @@ struct engine {
 	uint32_t frame_bytes; /* RFC 2544 bytes counted per packet */
 	uint64_t deadline;    /* safety stop (TSC) */
 	uint64_t timeout_tsc;
+	uint64_t stamp_base; /* L2: frame_stamp_base of the template */
 	uint64_t seq;
 	uint8_t tmpl[FRAME_MAX];                       /* template buffer */
 	uint8_t own[DP_MAX_BURST][FRAME_MAX] __attribute__((aligned(64)));
@@ -121,8 +122,11 @@ static void prep_buf(struct engine *e, struct pkt_buf *b)
 	b->len = e->wire_len;
 }
 
-/* Stamp seq/tsc into a buffer that already holds the template. */
-static inline void stamp(struct engine *e, struct pkt_buf *b, uint64_t seq, uint64_t tsc)
+/* Stamp seq/tsc into a buffer that holds the template (fresh: copied from
+ * it just now) or the frame it carried last time (the sender's own
+ * buffers, prepared once). */
+static inline void stamp(struct engine *e, struct pkt_buf *b, uint64_t seq, uint64_t tsc,
+			 int fresh)
 {
 	uint8_t *p = b->data;
 
@@ -149,7 +153,9 @@ static inline void stamp(struct engine *e, struct pkt_buf *b, uint64_t seq, uint
 			return;
 		}
 	}
-	if (e->l2) {
+	if (e->l2 && fresh) {
+		frame_stamp_tmpl(p, e->stamp_base, seq, tsc);
+	} else if (e->l2) {
 		frame_stamp(p, seq, tsc);
 	} else {
 		struct bl_hdr *h = (struct bl_hdr *)p;
@@ -297,7 +303,7 @@ static int role_send(struct engine *e)
 		}
 		now = tsc_now();
 		for (int i = 0; i < n; i++)
-			stamp(e, &bufs[i], e->seq + (uint64_t)i, now);
+			stamp(e, &bufs[i], e->seq + (uint64_t)i, now, !!e->ops->alloc_tx);
 		if (pace_advance(&pace, now))
 			e->st->pace_late++;
 		sent = tx_all(e, bufs, n);
@@ -539,7 +545,7 @@ static int role_client(struct engine *e)
 			k = get_tx_bufs(e, tx, k);
 			now = tsc_now();
 			for (int i = 0; i < k; i++)
-				stamp(e, &tx[i], e->seq + (uint64_t)i, now);
+				stamp(e, &tx[i], e->seq + (uint64_t)i, now, 1);
 			if (!closed && k > 0 && pace_advance(&pace, now))
 				e->st->pace_late++;
 			sent = k > 0 ? tx_all(e, tx, k) : 0;
@@ -631,6 +637,7 @@ int engine_run(const struct dp_ops *ops, struct dp_ctx *ctx)
 	if (e->l2) {
 		e->wire_len = (uint32_t)frame_wire_len(cfg->frame_size);
 		e->hdr_off = FRAME_HDRS;
+		e->stamp_base = frame_stamp_base(e->tmpl);
 	} else {
 		/* Socket datapaths carry only the payload; the kernel adds headers. */
 		e->wire_len = (uint32_t)frame_payload_len(cfg->frame_size);

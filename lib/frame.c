@@ -202,6 +202,42 @@ void frame_stamp(void *frame, uint64_t seq, uint64_t tsc)
 	put16(p + OFF_UDP_CSUM, c ? c : 0xffff);
 }
 
+#define STAMP_NO_CSUM UINT64_MAX
+
+uint64_t frame_stamp_base(const void *tmpl)
+{
+	const uint8_t *p = tmpl;
+	const uint8_t *bs = p + OFF_BL + offsetof(struct bl_hdr, seq);
+	uint16_t old_c = get16(p + OFF_UDP_CSUM);
+	uint64_t acc;
+
+	if (!old_c)
+		return STAMP_NO_CSUM;
+	/* RFC 1624 eqn. 3 with the template's words taken out: ~HC + sum ~m. */
+	acc = (uint16_t)~old_c;
+	for (size_t i = 0; i < 2 * sizeof(uint64_t); i += 2)
+		acc += (uint16_t)~get16(bs + i);
+	return acc;
+}
+
+void frame_stamp_tmpl(void *frame, uint64_t base, uint64_t seq, uint64_t tsc)
+{
+	uint8_t *p = frame;
+	uint8_t nw[sizeof(seq) + sizeof(tsc)];
+	uint64_t acc = base;
+	uint16_t c;
+
+	memcpy(nw, &seq, sizeof(seq));
+	memcpy(nw + sizeof(seq), &tsc, sizeof(tsc));
+	memcpy(p + OFF_BL + offsetof(struct bl_hdr, seq), nw, sizeof(nw));
+	if (base == STAMP_NO_CSUM)
+		return;
+	for (size_t i = 0; i < sizeof(nw); i += 2)
+		acc += get16(nw + i);
+	c = (uint16_t)~csum_fold(acc);
+	put16(p + OFF_UDP_CSUM, c ? c : 0xffff);
+}
+
 int frame_parse(const void *buf, size_t len, struct flow *f, const void **payload)
 {
 	const uint8_t *p = buf;

@@ -68,6 +68,11 @@ int frame_build(void *buf, size_t cap, const struct flow *f, unsigned int frame_
 /* Write seq and tsc into a built frame's bl_hdr and fix the UDP checksum
  * incrementally (RFC 1624). */
 void frame_stamp(void *frame, uint64_t seq, uint64_t tsc);
+/* The same for a frame that holds exactly tmpl's bytes (just copied from
+ * it): the checksum follows from frame_stamp_base(tmpl), and the frame is
+ * only written, never read (no store-to-load stall behind the copy). */
+uint64_t frame_stamp_base(const void *tmpl);
+void frame_stamp_tmpl(void *frame, uint64_t base, uint64_t seq, uint64_t tsc);
 
 /* Parse and validate a frame: Ethernet type IPv4, version/IHL, IP checksum,
  * total length within len, protocol UDP, UDP length, UDP checksum (if
