@@ -1356,6 +1356,22 @@ static int sweep_one(enum rs_kind kind, const char *name, bool verbose)
 }
 
 /* Objects that escaped their state file (or whose file is gone). */
+static bool is_lxc_dir(const char *path)
+{
+	char cfg[PATH_MAX + 16], line[256];
+	bool lxc = false;
+	FILE *f;
+
+	snprintf(cfg, sizeof(cfg), "%s/config", path);
+	f = fopen(cfg, "re");
+	if (!f)
+		return false;
+	while (!lxc && fgets(line, sizeof(line), f))
+		lxc = !strncmp(line, "lxc.", 4);
+	fclose(f);
+	return lxc;
+}
+
 static int sweep_dir(const char *dir, enum rs_kind kind, struct prefix_set *seen, bool force,
 		     bool verbose, int *err)
 {
@@ -1378,7 +1394,9 @@ static int sweep_dir(const char *dir, enum rs_kind kind, struct prefix_set *seen
 			snprintf(path, sizeof(path), "%s", e->d_name);
 		else
 			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		r = sweep_one(kind, path, verbose);
+		/* In the state directory, an LXC container's directory (it has
+		 * the config the run wrote) is stopped as a container. */
+		r = sweep_one(kind == RS_TREE && is_lxc_dir(path) ? RS_LXC : kind, path, verbose);
 		if (r < 0 && !*err)
 			*err = r;
 		else if (r > 0)
@@ -1455,6 +1473,8 @@ int cleanup_all(bool force, bool verbose)
 	/* DPDK: hugepage files and runtime directories of every --file-prefix. */
 	removed += sweep_dir(HUGE_DIR, RS_HUGE, &seen, force, verbose, &err);
 	removed += sweep_dir(DPDK_RUN_DIR, RS_TREE, &seen, force, verbose, &err);
+	/* Socket and switch directories, and LXC containers whose state
+	 * file is gone. */
 	removed += sweep_dir(RS_STATE_DIR, RS_TREE, &seen, force, verbose, &err);
 	pset_free(&seen);
 	return err ? err : removed;

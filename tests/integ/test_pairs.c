@@ -340,6 +340,34 @@ static void test_lxc_kill_then_cleanup(void **state)
 	assert_no_lxc_leftovers(prefix);
 }
 
+/* The same with the state file gone too: the orphan sweep finds the
+ * container by its directory and stops it as a container. */
+static void test_lxc_orphan_without_state(void **state)
+{
+	char cfg[512], res[512], prefix[32] = "", sf[300];
+	const char *args[] = { bin, "cleanup", NULL };
+	pid_t pid;
+	int st;
+
+	(void)state;
+	need_root();
+	snprintf(cfg, sizeof(cfg), "%s/lxc-orphan.ini", tmpdir);
+	snprintf(res, sizeof(res), "%s/lxc-orphan-results", tmpdir);
+	write_file(cfg, "[run]\nduration = 3\nwarmup = 0.2\n[topology]\ncontainer = lxc\n");
+	pid = start_bg(cfg, res);
+	if (!wait_for_container(res, prefix, sizeof(prefix))) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		fail_msg("no container of the run appeared");
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	snprintf(sf, sizeof(sf), "/run/bypasslab/%s.state", prefix);
+	assert_int_equal(unlink(sf), 0);
+	assert_int_equal(run_bin(NULL, args), 0);
+	assert_no_lxc_leftovers(prefix);
+}
+
 /* Out of range is a config error: one line, exit 2, nothing created. */
 static void test_pairs_range(void **state)
 {
@@ -365,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_mmsg_lxc),
 		cmocka_unit_test(test_lxc_sigint),
 		cmocka_unit_test(test_lxc_kill_then_cleanup),
+		cmocka_unit_test(test_lxc_orphan_without_state),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
