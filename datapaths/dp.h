@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "shm.h"
+#include "tsc.h"
 
 struct pkt_buf {
 	void *data;
@@ -65,6 +66,33 @@ extern const struct dp_ops dp_dpdk_ops;
 /* NULL-terminated registry. */
 extern const struct dp_ops *const dp_table[];
 const struct dp_ops *dp_find(const char *name);
+
+/* Account one timed system call (single writer: the endpoint thread). */
+static inline void dp_sys_add(struct ep_stats *st, unsigned int nr, uint64_t cyc)
+{
+	for (unsigned int i = 0; i < EP_NSYS; i++) {
+		struct ep_sys *s = &st->sys[i];
+
+		if (s->nr == nr + 1ull || !s->nr) {
+			s->nr = nr + 1ull;
+			s->calls++;
+			s->cyc += cyc;
+			return;
+		}
+	}
+	st->sys_untimed++;
+}
+
+/* Make a system call (or a library call that may make it) timed on the TSC
+ * and accounted under syscall number nr; evaluates to the call's result,
+ * errno untouched. */
+#define DP_SYSCALL(ctx, nr, call)                                              \
+	({                                                                     \
+		uint64_t t0_ = tsc_now();                                      \
+		__typeof__(call) r_ = (call);                                  \
+		dp_sys_add((ctx)->st, (nr), tsc_now() - t0_);                  \
+		r_;                                                            \
+	})
 
 /* Largest burst any datapath accepts. */
 #define DP_MAX_BURST 256

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 
 #include "dp_sock.h"
@@ -61,7 +62,8 @@ static int mmsg_tx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int n)
 		p->txiov[i].iov_len = bufs[i].len;
 	}
 	ctx->st->tx_syscalls++;
-	r = sendmmsg(p->fd, p->tx, (unsigned int)n, ctx->cfg->blocking ? 0 : MSG_DONTWAIT);
+	r = DP_SYSCALL(ctx, SYS_sendmmsg,
+		       sendmmsg(p->fd, p->tx, (unsigned int)n, ctx->cfg->blocking ? 0 : MSG_DONTWAIT));
 	if (r < 0) {
 		if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR)
 			return 0;
@@ -78,7 +80,7 @@ static int mmsg_rx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int max)
 	int r;
 
 	ctx->st->rx_syscalls++;
-	r = recvmmsg(p->fd, p->rx, (unsigned int)max, flags, NULL);
+	r = DP_SYSCALL(ctx, SYS_recvmmsg, recvmmsg(p->fd, p->rx, (unsigned int)max, flags, NULL));
 	if (r < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return 0;

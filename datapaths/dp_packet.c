@@ -40,6 +40,7 @@
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <sys/syscall.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -366,7 +367,8 @@ static void pk_close(struct dp_ctx *ctx)
 static inline int pk_kick(struct dp_ctx *ctx, struct pk_priv *p)
 {
 	ctx->st->tx_syscalls++;
-	if (sendto(p->fd, NULL, 0, p->blocking ? 0 : MSG_DONTWAIT, NULL, 0) < 0)
+	if (DP_SYSCALL(ctx, SYS_sendto,
+		       sendto(p->fd, NULL, 0, p->blocking ? 0 : MSG_DONTWAIT, NULL, 0)) < 0)
 		return -errno;
 	return 0;
 }
@@ -432,7 +434,8 @@ static int pk_tx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int n)
 	if (!p->tx_ring) {
 		for (i = 0; i < n; i++) {
 			ctx->st->tx_syscalls++;
-			if (send(p->fd, bufs[i].data, bufs[i].len, flags) < 0) {
+			if (DP_SYSCALL(ctx, SYS_sendto,
+				       send(p->fd, bufs[i].data, bufs[i].len, flags)) < 0) {
 				/* ENOBUFS: the device (veth peer backlog) dropped it. */
 				if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR)
 					break;
@@ -564,7 +567,7 @@ static int pk_rx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int max)
 			return got;
 		/* V2 wakes the poller per frame, V3 when a block is retired. */
 		ctx->st->rx_syscalls++;
-		if (poll(&pfd, 1, PK_POLL_MS) < 0 && errno != EINTR)
+		if (DP_SYSCALL(ctx, SYS_poll, poll(&pfd, 1, PK_POLL_MS)) < 0 && errno != EINTR)
 			return -errno;
 		return rx_ring_take(p, bufs, max);
 	}
@@ -576,7 +579,7 @@ static int pk_rx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int max)
 		ssize_t r;
 
 		ctx->st->rx_syscalls++;
-		r = recv(p->fd, p->rxbuf[i], PK_FRAME, flags);
+		r = DP_SYSCALL(ctx, SYS_recvfrom, recv(p->fd, p->rxbuf[i], PK_FRAME, flags));
 		if (r < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;

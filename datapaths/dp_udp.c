@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 
 #include "dp_sock.h"
 
@@ -43,8 +44,10 @@ static int udp_tx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int n)
 		ssize_t r;
 
 		ctx->st->tx_syscalls++;
-		r = sendto(p->fd, bufs[i].data, bufs[i].len, ctx->cfg->blocking ? 0 : MSG_DONTWAIT,
-			   (struct sockaddr *)&p->peer, sizeof(p->peer));
+		r = DP_SYSCALL(ctx, SYS_sendto,
+			       sendto(p->fd, bufs[i].data, bufs[i].len,
+				      ctx->cfg->blocking ? 0 : MSG_DONTWAIT,
+				      (struct sockaddr *)&p->peer, sizeof(p->peer)));
 		if (r < 0) {
 			if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR)
 				break;
@@ -65,7 +68,8 @@ static int udp_rx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int max)
 		ssize_t r;
 
 		ctx->st->rx_syscalls++;
-		r = recvfrom(p->fd, p->rxbuf[i], DP_SOCK_BUF, flags, NULL, NULL);
+		r = DP_SYSCALL(ctx, SYS_recvfrom,
+			       recvfrom(p->fd, p->rxbuf[i], DP_SOCK_BUF, flags, NULL, NULL));
 		if (r < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 				break;

@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <liburing.h>
+#include <sys/syscall.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
@@ -446,7 +447,8 @@ static int ur_tx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int n)
 	 * so queued RX completions can end it early: then wait again for the rest.
 	 */
 	ctx->st->tx_syscalls++;
-	ret = io_uring_submit_and_wait(&p->ring, (unsigned int)n);
+	ret = DP_SYSCALL(ctx, SYS_io_uring_enter,
+			 io_uring_submit_and_wait(&p->ring, (unsigned int)n));
 	for (;;) {
 		ur_reap(p, &ctx->st->tx_syscalls, &ctx->st->rx_syscalls);
 		if (!p->tx_left && !io_uring_sq_ready(&p->ring))
@@ -455,7 +457,7 @@ static int ur_tx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int n)
 		if (ret < 0 && ret != -EINTR && ret != -EBUSY && ret != -EAGAIN)
 			return ret;
 		ctx->st->tx_syscalls++;
-		ret = io_uring_submit_and_wait(&p->ring, 1);
+		ret = DP_SYSCALL(ctx, SYS_io_uring_enter, io_uring_submit_and_wait(&p->ring, 1));
 	}
 	/*
 	 * The engine retries bufs[sent..n): move the packets that did not go there,
@@ -494,17 +496,18 @@ static int ur_rx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int max)
 
 		/* Nothing there: submit the re-armed RECVs and wait, one enter. */
 		ctx->st->rx_syscalls++;
-		ret = io_uring_submit_and_wait_timeout(&p->ring, &cqe, 1, &ts, NULL);
+		ret = DP_SYSCALL(ctx, SYS_io_uring_enter,
+				 io_uring_submit_and_wait_timeout(&p->ring, &cqe, 1, &ts, NULL));
 		if (ret == -ETIME)
 			ret = 0;
 	} else if (p->defer && p->done_head == p->done_tail && !p->rx_err) {
 		/* Deferred task_work runs only here: submit and reap, one enter. */
 		ctx->st->rx_syscalls++;
-		ret = io_uring_submit_and_get_events(&p->ring);
+		ret = DP_SYSCALL(ctx, SYS_io_uring_enter, io_uring_submit_and_get_events(&p->ring));
 	} else if (io_uring_sq_ready(&p->ring)) {
 		/* Enter only to submit: an idle non-blocking poll is a CQ peek. */
 		ctx->st->rx_syscalls++;
-		ret = io_uring_submit(&p->ring);
+		ret = DP_SYSCALL(ctx, SYS_io_uring_enter, io_uring_submit(&p->ring));
 	}
 	if (ret < 0 && ret != -EINTR && ret != -EBUSY && ret != -EAGAIN)
 		return ret;

@@ -58,6 +58,7 @@
 #include <linux/ethtool.h>
 #include <linux/if_link.h>
 #include <linux/sockios.h>
+#include <sys/syscall.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -413,7 +414,7 @@ static int xk_kick_tx(struct dp_ctx *ctx, struct xk_priv *p)
 		if (!before || !xsk_ring_prod__needs_wakeup(&p->tx))
 			return 0;
 		ctx->st->tx_syscalls++;
-		if (sendto(p->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
+		if (DP_SYSCALL(ctx, SYS_sendto, sendto(p->fd, NULL, 0, MSG_DONTWAIT, NULL, 0)) >= 0)
 			return 0;
 		if (errno != EAGAIN && errno != EBUSY && errno != ENOBUFS && errno != EINTR)
 			return -errno;
@@ -518,14 +519,15 @@ static int xk_rx_wake(struct dp_ctx *ctx, struct xk_priv *p)
 		struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
 
 		ctx->st->rx_syscalls++;
-		if (poll(&pfd, 1, XK_POLL_MS) < 0 && errno != EINTR)
+		if (DP_SYSCALL(ctx, SYS_poll, poll(&pfd, 1, XK_POLL_MS)) < 0 && errno != EINTR)
 			return -errno;
 		return 0;
 	}
 	if (!p->busy_poll && !xsk_ring_prod__needs_wakeup(&p->fill))
 		return 0;
 	ctx->st->rx_syscalls++;
-	if (recvfrom(p->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL) < 0 && errno != EAGAIN &&
+	if (DP_SYSCALL(ctx, SYS_recvfrom, recvfrom(p->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL)) < 0 &&
+	    errno != EAGAIN &&
 	    errno != EBUSY && errno != EINTR)
 		return -errno;
 	return 0;

@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <unistd.h>
 #include <sys/sdt.h>
+#include <sys/syscall.h>
 
 #include "engine.h"
 #include "frame.h"
@@ -37,6 +39,8 @@ struct engine {
 	uint64_t timeout_tsc;
 	uint64_t stamp_base; /* L2: frame_stamp_base of the template */
 	uint64_t seq;
+	uint64_t loop_last;   /* TSC at the previous loop mark */
+	uint64_t inject_tsc;  /* injected user spin per packet, TSC cycles */
 	uint8_t tmpl[FRAME_MAX];                       /* template buffer */
 	uint8_t own[DP_MAX_BURST][FRAME_MAX] __attribute__((aligned(64)));
 	struct seq_track track;
@@ -101,9 +105,29 @@ int seq_track_add(struct seq_track *t, uint64_t seq)
 	return SEQ_REORDER;
 }
 
+/* Every iteration of a role loop passes here: the loop's TSC span. */
 static inline int should_stop(struct engine *e, uint64_t now)
 {
+	e->st->cyc_loop += now - e->loop_last;
+	e->loop_last = now;
 	return *e->cmd >= EP_CMD_STOP || now >= e->deadline;
+}
+
+/* Known costs per packet handled (calibration knobs, off by default): a
+ * user-code spin and one getppid() timed like the datapath's calls. */
+static void inject(struct engine *e, int n)
+{
+	if (n <= 0)
+		return;
+	if (e->inject_tsc) {
+		uint64_t t0 = tsc_now(), until = t0 + e->inject_tsc * (uint64_t)n, t;
+
+		while ((t = tsc_now()) < until)
+			;
+		e->st->cyc_inject += t - t0;
+	}
+	for (int i = 0; e->cfg->inject_syscall && i < n; i++)
+		DP_SYSCALL(e->ctx, SYS_getppid, syscall(SYS_getppid));
 }
 
 /* Read every payload byte: what an application that looks at its data pays. */
@@ -312,6 +336,7 @@ static int role_send(struct engine *e)
 			break;
 		}
 		e->seq += (uint64_t)sent;
+		inject(e, sent);
 		e->st->loops++;
 	}
 	return err;
@@ -367,6 +392,7 @@ static int role_recv(struct engine *e)
 			account_rx(e, seq, plen);
 		}
 		rx_done(e, bufs, n);
+		inject(e, n);
 		e->st->loops++;
 	}
 	e->st->cyc_work += sink & 1; /* keep the touch loop alive */
@@ -420,6 +446,7 @@ static int role_server(struct engine *e)
 			m++;
 		}
 		rx_done(e, rx, n);
+		inject(e, n);
 		if (m > 0) {
 			sent = tx_all(e, tx, m);
 			if (sent < 0)
@@ -580,6 +607,7 @@ static int role_client(struct engine *e)
 				client_reply(e, h, now, closed);
 			}
 			rx_done(e, rx, n);
+			inject(e, n);
 		}
 		if (closed) {
 			/* Retire answered slots and time out the oldest. */
@@ -624,6 +652,7 @@ int engine_run(const struct dp_ops *ops, struct dp_ctx *ctx)
 	e->frame_bytes = cfg->frame_size;
 	e->timeout_tsc = ns_to_tsc((uint64_t)cfg->timeout_us * 1000ull, cfg->tsc_hz);
 	e->deadline = tsc_now() + ns_to_tsc(cfg->max_run_ms * 1000000ull, cfg->tsc_hz);
+	e->inject_tsc = ns_to_tsc(cfg->inject_user_ns, cfg->tsc_hz);
 
 	memcpy(f.src_mac, cfg->src_mac, 6);
 	memcpy(f.dst_mac, cfg->dst_mac, 6);
@@ -645,6 +674,7 @@ int engine_run(const struct dp_ops *ops, struct dp_ctx *ctx)
 		memmove(e->tmpl, e->tmpl + FRAME_HDRS, e->wire_len);
 	}
 
+	e->loop_last = tsc_now();
 	switch (cfg->role) {
 	case EP_ROLE_SEND:
 		return role_send(e);

@@ -13,7 +13,7 @@
 #include "../lib/histo.h"
 
 #define EP_SHM_MAGIC 0x62706c31u /* "bpl1" */
-#define EP_SHM_VERSION 3u
+#define EP_SHM_VERSION 4u
 
 enum ep_role { EP_ROLE_SEND = 0, EP_ROLE_RECV, EP_ROLE_CLIENT, EP_ROLE_SERVER };
 /* EXIT: stop and close. An endpoint whose datapath has a link op keeps
@@ -66,10 +66,17 @@ struct ep_config {
 	uint32_t xdp_bind;      /* enum xdp_bind_cfg */
 	uint32_t busy_poll;     /* xdp: SO_PREFER_BUSY_POLL/SO_BUSY_POLL(_BUDGET) */
 	uint32_t dpdk_port;     /* enum dpdk_port_kind */
+	/* Known costs injected per packet, to calibrate the attribution: spin
+	 * this many ns of user code, and make one getppid() (timed as the
+	 * datapath's calls are). */
+	uint32_t inject_user_ns;
+	uint32_t inject_syscall;
 	/* dpdk: the EAL command line the harness built (arguments separated by
 	 * single spaces; none contains a space), its one port among them. */
 	char dpdk_eal[768];
 };
+
+#define EP_NSYS 6 /* distinct system calls a datapath makes */
 
 /* Endpoint counters: engine counts packets, datapaths count their calls. */
 struct ep_stats {
@@ -93,6 +100,20 @@ struct ep_stats {
 	uint64_t pace_late;  /* bursts that left more than one interval late */
 	uint64_t cyc_tx, cyc_rx, cyc_work, cyc_idle; /* TSC cycles by activity */
 	uint64_t loops;
+	/* TSC span of the role loop (updated every iteration): with the
+	 * bursts and empty polls timed inside it, work = loop - tx - rx - idle
+	 * is a TSC figure the scheduler's CPU time can contradict. */
+	uint64_t cyc_loop;
+	uint64_t cyc_inject; /* TSC cycles of injected user spin */
+	/* The datapath's own system calls, each timed on the TSC around the
+	 * call (DP_SYSCALL in dp.h), by number: the engine's clock for what the
+	 * probes see from sys_enter to sys_exit plus the entry/exit path. */
+	struct ep_sys {
+		uint64_t nr; /* syscall number + 1; 0 = free slot */
+		uint64_t calls;
+		uint64_t cyc;
+	} sys[EP_NSYS];
+	uint64_t sys_untimed; /* calls that found no free slot */
 } __attribute__((aligned(64)));
 
 /* Kernel-side drops the endpoint can see on its own socket (0 if n/a). */

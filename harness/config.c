@@ -126,6 +126,11 @@ const struct config_key_info config_keys[] = {
 	  "count every burst call through the endpoints' USDT probes bypasslab:rx_burst/tx_burst: "
 	  "calls, empty calls, packets, time per call, burst-size histogram (a uprobe hit, about "
 	  "a microsecond, per call)" },
+	{ "inject_user_ns", "probes", "0..1000000", "0",
+	  "calibration: the engine spins this many ns of user code per packet it handles (the "
+	  "breakdown's user group must rise by as much)" },
+	{ "inject_syscall", "probes", "yes|no|true|false|on|off|1|0", "no",
+	  "calibration: one getppid() per packet handled, timed like the datapath's calls" },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -215,6 +220,8 @@ static const struct key_def key_defs[] = {
 	{ .type = V_STR, .store = S_CHARS, OFF(sriov_pf), .flags = F_SINGLE },
 	{ .type = V_ENUM, .store = S_INT, OFF(probes), .words = w_probes },
 	{ .type = V_BOOL, .store = S_INT, OFF(usdt) },
+	{ .type = V_INT, .store = S_UINT, OFF(inject_user_ns), .min = 0, .max = 1000000 },
+	{ .type = V_BOOL, .store = S_INT, OFF(inject_syscall) },
 };
 
 _Static_assert(ARRAY_SIZE(key_defs) == ARRAY_SIZE(config_keys) - 1,

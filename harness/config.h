@@ -64,6 +64,8 @@ struct case_cfg {
 	/* [probes] */
 	int probes;              /* enum probes_mode */
 	int usdt;                /* count every burst through the endpoints' USDT probes */
+	unsigned int inject_user_ns; /* calibration: user spin per packet */
+	int inject_syscall;          /* calibration: one getppid() per packet */
 };
 
 struct sweep_key {

@@ -38,7 +38,7 @@ uint64_t softnet_dropped(void);
 
 /* Process CPU time (utime/stime from /proc/PID/stat, run time from schedstat). */
 struct proc_cpu {
-	uint64_t utime_ns, stime_ns, run_ns, nvcsw, nivcsw;
+	uint64_t utime_ns, stime_ns, run_ns, wait_ns, nvcsw, nivcsw;
 };
 int proc_cpu_read(pid_t pid, struct proc_cpu *c);
 

@@ -86,6 +86,8 @@ json_t *case_cfg_json(const struct case_cfg *c)
 	json_object_set_new(o, "switch_cpu", json_integer(c->switch_cpu));
 	json_object_set_new(o, "sriov_pf", json_string(c->sriov_pf));
 	json_object_set_new(o, "usdt", json_boolean(c->usdt));
+	json_object_set_new(o, "inject_user_ns", json_integer(c->inject_user_ns));
+	json_object_set_new(o, "inject_syscall", json_boolean(c->inject_syscall));
 	json_object_set_new(o, "verify", json_boolean(c->verify));
 	json_object_set_new(o, "pairs", json_integer(c->pairs));
 	json_object_set_new(o, "container", json_string(container_name(c->container)));
@@ -315,8 +317,12 @@ static json_t *cpu_json(const struct proc_cpu *o, const struct proc_cpu *c, uint
  * handled (sent for a sender, received otherwise: a client's reply stands
  * for its request too). For a bypass datapath this is the whole cost: the
  * bursts are the driver, "work" is building, stamping and parsing frames
- * and the loop itself (CPU time not spent in a burst or an empty poll).
- * For kernel datapaths the bursts include their system calls.
+ * and the loop itself. Every part is on the TSC: work is the role loop's
+ * TSC span less the timed bursts, polls and injected spin. The scheduler's
+ * clocks judge the sum: loop span = CPU time + time waiting on the run
+ * queue (schedstat), for an endpoint that never sleeps (busy-polling).
+ * For kernel datapaths the bursts include their system calls, which are
+ * also timed one by one ("syscalls").
  */
 static json_t *engine_json(const struct result_ep_in *e, uint64_t win_ns)
 {
@@ -327,17 +333,24 @@ static json_t *engine_json(const struct result_ep_in *e, uint64_t win_ns)
 	double n = pkts ? (double)pkts : 1.0, k = hz > 0 ? 1e9 / hz / n : 0;
 	double tx = (double)(c->cyc_tx - o->cyc_tx) * k, rx = (double)(c->cyc_rx - o->cyc_rx) * k;
 	double idle = (double)(c->cyc_idle - o->cyc_idle) * k;
+	double inj = (double)(c->cyc_inject - o->cyc_inject) * k;
+	double loop = (double)(c->cyc_loop - o->cyc_loop) * k;
 	double run = (double)(e->cpu_close->run_ns - e->cpu_open->run_ns) / n;
-	double work = run - tx - rx - idle;
+	double wait = (double)(e->cpu_close->wait_ns - e->cpu_open->wait_ns) / n;
+	double work = loop - tx - rx - idle - inj, sys = 0;
+	uint64_t calls = 0;
 
-	/* The bursts are timed on the TSC, the CPU time by the scheduler: a
-	 * thread preempted inside a burst (another task on its core) shows
-	 * bursts longer than its CPU time. That excess is off_cpu, so that
-	 * cpu + off_cpu = tx_burst + rx_burst + empty_polls + work. */
+	for (int i = 0; i < EP_NSYS; i++) {
+		calls += c->sys[i].calls - o->sys[i].calls;
+		sys += (double)(c->sys[i].cyc - o->sys[i].cyc) * k;
+	}
 	(void)win_ns;
-	return json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:I}", "tx_burst", tx, "rx_burst", rx,
-			 "empty_polls", idle, "work", work > 0 ? work : 0.0, "off_cpu",
-			 work < 0 ? -work : 0.0, "cpu", run, "packets", (json_int_t)pkts);
+	return json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:I}",
+			 "tx_burst", tx, "rx_burst", rx, "empty_polls", idle, "work", work,
+			 "injected_spin", inj, "loop", loop, "cpu", run, "off_cpu", wait,
+			 "loop_vs_cpu_pct", run + wait > 0 ? 100.0 * loop / (run + wait) : 0.0,
+			 "syscalls", sys, "outside_syscalls", loop - sys, "timed_syscalls",
+			 (json_int_t)calls, "packets", (json_int_t)pkts);
 }
 
 /* Where the endpoints run. a sides share cpu_a and b sides cpu_b, so

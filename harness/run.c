@@ -38,6 +38,7 @@
 #include "progress.h"
 #include "attr.h"
 #include "attr_user.h"
+#include "calib.h"
 #include "bursts_user.h"
 #include "result.h"
 #include "runstate.h"
@@ -483,6 +484,8 @@ static void fill_ep_config(struct ep_config *ec, const struct case_cfg *c, const
 	ec->rate_pps = c->rate_pps;
 	ec->blocking = (uint32_t)c->blocking;
 	ec->touch = (uint32_t)c->touch;
+	ec->inject_user_ns = c->inject_user_ns;
+	ec->inject_syscall = (uint32_t)c->inject_syscall;
 	ec->verify = (uint32_t)c->verify;
 	ec->outstanding = c->outstanding;
 	ec->timeout_us = c->timeout_us;
@@ -592,8 +595,17 @@ static json_t *probes_json(const struct attr *a, const struct attr_snap *o,
 		a_pkts += pp ? ac->rx_pkts - ao->rx_pkts : ac->tx_pkts - ao->tx_pkts;
 		b_pkts += bc->rx_pkts - bo->rx_pkts;
 	}
-	cores[0] = (struct attr_core){ (int)cpu_a, pp ? "a: client" : "a: send", a_pkts };
-	cores[1] = (struct attr_core){ (int)cpu_b, pp ? "b: server" : "b: recv", b_pkts };
+	memset(cores, 0, sizeof(cores));
+	cores[0].cpu = (int)cpu_a;
+	cores[0].label = pp ? "a: client" : "a: send";
+	cores[0].pkts = a_pkts;
+	cores[1].cpu = (int)cpu_b;
+	cores[1].label = pp ? "b: server" : "b: recv";
+	cores[1].pkts = b_pkts;
+	/* The engine's clock for the endpoints on each core. */
+	for (int i = 0; i < nep; i++)
+		calib_core_add_engine(&cores[(i & 1) && cpu_a != cpu_b], &ep[i].w_open,
+				      &ep[i].w_close, ep[i].shm->cfg.tsc_hz);
 	if (cpu_a == cpu_b) {
 		cores[0].label = pp ? "a+b: client and server" : "a+b: send and recv";
 		return attr__json(a, o, c, cores, 1, window_ns);
@@ -683,6 +695,7 @@ static json_t *run_case(struct case_ctx *cc)
 	int dpdk = !strcmp(c->datapath, "dpdk");
 	struct dpdk_case *dk = NULL;
 	struct bursts *usdt = NULL;
+	struct calib cal = { 0 };
 
 	memset(ep, 0, sizeof(ep));
 	for (int i = 0; i < nep; i++) {
@@ -847,12 +860,14 @@ static json_t *run_case(struct case_ctx *cc)
 		}
 	}
 	if (c->probes != PROBES_OFF) {
+		calib_begin(&cal, cpu_a, cpu_b, cc->tsc_hz);
 		attr = probes_up(&t, ep, cpu_a, cpu_b, c->probes == PROBES_PATH, errmsg,
 				 sizeof(errmsg));
 		if (!attr) {
 			snprintf(status, sizeof(status), "failed");
 			goto out;
 		}
+		calib_probed(&cal, attr);
 	}
 	path_counters_read(&t, pc0);
 	for (int i = 1; i < nep; i += 2)
@@ -860,7 +875,11 @@ static json_t *run_case(struct case_ctx *cc)
 	for (int i = 0; i < nep; i += 2)
 		__atomic_store_n(&ep[i].shm->cmd, EP_CMD_RUN, __ATOMIC_RELEASE);
 
+	if (attr)
+		attr__stats_begin(attr); /* each program's cost, over the warm-up */
 	err = hsleep_ms((int)(c->warmup_s * 1000.0));
+	if (attr)
+		attr__stats_end(attr);
 	if (err)
 		goto interrupted;
 	/* Window open: every endpoint at (nearly) the same instant. */
@@ -1004,6 +1023,7 @@ interrupted:
 		snprintf(errmsg, sizeof(errmsg), "%s", strerror(-err));
 	}
 out:
+	calib_end(&cal);
 	attr__destroy(attr);
 	attr_snap__free(as_open);
 	attr_snap__free(as_close);
@@ -1140,18 +1160,18 @@ static void print_engine_split(json_t *r)
 
 		if (!x)
 			continue;
-		printf("    %-3s %-7s cpu %6.1f = rx burst %6.1f + tx burst %6.1f + empty polls "
-		       "%6.1f + loop and frame work %6.1f",
+		printf("    %-3s %-7s loop %6.1f (TSC) = rx burst %6.1f + tx burst %6.1f + empty "
+		       "polls %6.1f + loop and frame work %6.1f; scheduler: cpu %6.1f + run-queue "
+		       "wait %.1f (%.1f%%)\n",
 		       k, json_string_value(json_object_get(e, "role")),
-		       json_number_value(json_object_get(x, "cpu")),
+		       json_number_value(json_object_get(x, "loop")),
 		       json_number_value(json_object_get(x, "rx_burst")),
 		       json_number_value(json_object_get(x, "tx_burst")),
 		       json_number_value(json_object_get(x, "empty_polls")),
-		       json_number_value(json_object_get(x, "work")));
-		if (json_number_value(json_object_get(x, "off_cpu")) > 0)
-			printf(" - %.1f off-CPU inside bursts",
-			       json_number_value(json_object_get(x, "off_cpu")));
-		printf("\n");
+		       json_number_value(json_object_get(x, "work")),
+		       json_number_value(json_object_get(x, "cpu")),
+		       json_number_value(json_object_get(x, "off_cpu")),
+		       json_number_value(json_object_get(x, "loop_vs_cpu_pct")));
 	}
 }
 

@@ -182,7 +182,7 @@ uint64_t softnet_dropped(void)
 int proc_cpu_read(pid_t pid, struct proc_cpu *c)
 {
 	char path[64], buf[1024], *p;
-	unsigned long long ut = 0, st = 0, run = 0;
+	unsigned long long ut = 0, st = 0, run = 0, wait = 0;
 	long hz = sysconf(_SC_CLK_TCK);
 	FILE *f;
 
@@ -206,8 +206,11 @@ int proc_cpu_read(pid_t pid, struct proc_cpu *c)
 	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
 	f = fopen(path, "re");
 	if (f) {
-		if (fscanf(f, "%llu", &run) == 1)
+		/* on-CPU ns, ns waiting on a run queue, timeslices */
+		if (fscanf(f, "%llu %llu", &run, &wait) == 2) {
 			c->run_ns = run;
+			c->wait_ns = wait;
+		}
 		fclose(f);
 	}
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);

@@ -41,6 +41,8 @@ struct cpu_state {
 	__u32 valid; /* context known (after a sched_switch or an endpoint syscall) */
 	__u32 xmit_prev;
 	__u32 dc_next;
+	__u32 extra; /* non-boundary program runs inside the open segment */
+	__u32 pad;
 	/* The last devices seen and their roles: a case's devices do not
 	 * change while the probes are attached, so the pointer is the key. */
 	__u64 dc_dev[DEV_CACHE];
@@ -104,10 +106,12 @@ static __always_inline void ev_add(__u32 cpu, __u32 ev, __u64 v)
 		*p += v;
 }
 
-/* Close the open segment at `now`. */
-static __always_inline void charge(struct cpu_state *s, __u32 cpu, __u64 now)
+/* Close the open segment at `now`, from program `prog`. The run that closes
+ * a segment and the run that opened it both cost time inside it (before and
+ * after their clock reads): `runs` counts them for the probe-cost removal. */
+static __always_inline void charge(struct cpu_state *s, __u32 cpu, __u64 now, __u32 prog)
 {
-	ev_add(cpu, ATTR_EV_EVENTS, 1);
+	ev_add(cpu, ATTR_EV_PROG + prog, 1);
 	if (s->valid && s->ts && now > s->ts && s->ctx < ATTR_NCTX && s->stage < ATTR_NSTAGES) {
 		__u32 idx = cpu * ATTR_NSLOTS + s->ctx * ATTR_NSTAGES + s->stage;
 		struct attr_seg *g = bpf_map_lookup_elem(&segs, &idx);
@@ -115,10 +119,12 @@ static __always_inline void charge(struct cpu_state *s, __u32 cpu, __u64 now)
 		if (g) {
 			g->ns += now - s->ts;
 			g->count++;
+			g->runs += 1 + s->extra;
 		}
 	} else if (!s->valid) {
 		ev_add(cpu, ATTR_EV_NOT_READY, 1);
 	}
+	s->extra = 0;
 	s->ts = now;
 }
 
@@ -195,15 +201,20 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 	if (!s || !c)
 		return 0;
 	now = bpf_ktime_get_ns();
-	charge(s, cpu, now);
+	charge(s, cpu, now, ATTR_P_SCHED_SWITCH);
 	next_pid = BPF_CORE_READ(next, pid);
 	next_tgid = BPF_CORE_READ(next, tgid);
 	prev_pid = BPF_CORE_READ(prev, pid);
 	prev_tgid = BPF_CORE_READ(prev, tgid);
 	ep_prev = cur_is_endpoint(c, prev_tgid);
-	/* An endpoint thread leaving inside a call: park the call. */
+	/* An endpoint thread leaving inside a call: park the call; leaving
+	 * outside one: note when, so the engine's clock can be told. */
 	if (ep_prev && c->in_sys && c->tid == prev_pid) {
 		struct task_sys ts = { .enter_ts = c->enter_ts, .nr = c->nr, .in_sys = 1 };
+
+		bpf_map_update_elem(&tasks, &prev_pid, &ts, BPF_ANY);
+	} else if (ep_prev && prev_pid) {
+		struct task_sys ts = { .out_ts = now };
 
 		bpf_map_update_elem(&tasks, &prev_pid, &ts, BPF_ANY);
 	}
@@ -222,6 +233,10 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 	} else if (ep_next) {
 		s->ctx = ATTR_CTX_USER;
 		t = bpf_map_lookup_elem(&tasks, &next_pid);
+		if (t && !t->in_sys && t->out_ts && now > t->out_ts) {
+			ev_add(cpu, ATTR_EV_OFFCPU_USER, now - t->out_ts);
+			t->out_ts = 0;
+		}
 		if (t && t->in_sys) {
 			/* Back inside its call: the call's state moves here. */
 			c->tid = next_pid;
@@ -269,7 +284,7 @@ static __always_inline int on_sys_enter(long id)
 	if (!c || !cur_is_endpoint(c, pid_tgid >> 32))
 		return 0;
 	now = bpf_ktime_get_ns();
-	charge(s, cpu, now);
+	charge(s, cpu, now, ATTR_P_SYS_ENTER);
 	nr = (id >= 0 && id < ATTR_NR_SYSCALLS) ? (__u32)id : ATTR_NR_SYSCALLS - 1;
 	/* A system call starts in task context: the CPU's state is known. */
 	s->valid = 1;
@@ -298,20 +313,25 @@ static __always_inline int on_sys_exit(void)
 	if (!c || !cur_is_endpoint(c, pid_tgid >> 32))
 		return 0;
 	now = bpf_ktime_get_ns();
-	charge(s, cpu, now);
+	charge(s, cpu, now, ATTR_P_SYS_EXIT);
 	s->valid = 1;
 	s->depth = 0;
 	s->ctx = ATTR_CTX_USER;
 	s->stage = ATTR_ST_SELF;
 	if (c->in_sys && c->tid == tid) {
-		__u32 slot = log2_u64(now - c->enter_ts);
+		__u64 lat = now - c->enter_ts;
+		__u32 slot = log2_u64(lat);
 		__u32 idx;
 		__u64 *h;
 
-		if (slot >= ATTR_HIST_SLOTS)
-			slot = ATTR_HIST_SLOTS - 1;
+		if (slot >= ATTR_HIST_BUCKETS)
+			slot = ATTR_HIST_BUCKETS - 1;
 		if (c->nr < ATTR_NR_SYSCALLS) {
-			idx = (cpu * ATTR_NR_SYSCALLS + c->nr) * ATTR_HIST_SLOTS + slot;
+			idx = (cpu * ATTR_NR_SYSCALLS + c->nr) * ATTR_HIST_SLOTS;
+			h = bpf_map_lookup_elem(&sys_hist, &idx);
+			if (h)
+				*h += lat; /* ATTR_HIST_SUM */
+			idx += 1 + slot;
 			h = bpf_map_lookup_elem(&sys_hist, &idx);
 			if (h)
 				*h += 1;
@@ -347,14 +367,14 @@ int BPF_PROG(raw_sys_exit, struct pt_regs *regs, long ret)
 
 /* ---- interrupts: push on entry, pop on exit ------------------------------ */
 
-static __always_inline int nest_enter(__u32 ctx)
+static __always_inline int nest_enter(__u32 ctx, __u32 prog)
 {
 	__u32 cpu, d;
 	struct cpu_state *s = state(&cpu);
 
 	if (!s)
 		return 0;
-	charge(s, cpu, bpf_ktime_get_ns());
+	charge(s, cpu, bpf_ktime_get_ns(), prog);
 	d = s->depth;
 	if (d < MAX_DEPTH) {
 		s->stack[d].ctx = s->ctx;
@@ -366,14 +386,14 @@ static __always_inline int nest_enter(__u32 ctx)
 	return 0;
 }
 
-static __always_inline int nest_exit(void)
+static __always_inline int nest_exit(__u32 prog)
 {
 	__u32 cpu, d;
 	struct cpu_state *s = state(&cpu);
 
 	if (!s)
 		return 0;
-	charge(s, cpu, bpf_ktime_get_ns());
+	charge(s, cpu, bpf_ktime_get_ns(), prog);
 	d = s->depth;
 	if (d == 0 || d > MAX_DEPTH) {
 		/* Attached in the middle of it: what it returns to is unknown
@@ -407,7 +427,7 @@ static __always_inline int on_softirq_entry(unsigned int vec)
 		ev_add(cpu, ATTR_EV_RAISE_N + vec, 1);
 	}
 	s->raise_ts[vec] = 0;
-	return nest_enter(ATTR_CTX_SOFTIRQ + vec);
+	return nest_enter(ATTR_CTX_SOFTIRQ + vec, ATTR_P_SOFTIRQ_ENTRY);
 }
 
 static __always_inline int on_softirq_raise(unsigned int vec)
@@ -415,21 +435,24 @@ static __always_inline int on_softirq_raise(unsigned int vec)
 	__u32 cpu;
 	struct cpu_state *s = state(&cpu);
 
-	/* Not a boundary: only the first raise before an entry is timed. */
+	/* Not a boundary: only the first raise before an entry is timed. Its
+	 * cost lies inside the open segment. */
 	if (!s || vec >= ATTR_NR_SOFTIRQ)
 		return 0;
+	ev_add(cpu, ATTR_EV_PROG + ATTR_P_SOFTIRQ_RAISE, 1);
+	s->extra++;
 	if (!s->raise_ts[vec])
 		s->raise_ts[vec] = bpf_ktime_get_ns();
 	return 0;
 }
 
-static __always_inline int on_hardirq_entry(void)
+static __always_inline int on_hardirq_entry(__u32 prog)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 
 	if (cpu < 64 && (targ_cpu_mask & (1ull << cpu)))
 		ev_add(cpu, ATTR_EV_HARDIRQ, 1);
-	return nest_enter(ATTR_CTX_HARDIRQ);
+	return nest_enter(ATTR_CTX_HARDIRQ, prog);
 }
 
 SEC("tp_btf/softirq_entry")
@@ -447,13 +470,13 @@ int BPF_PROG(raw_softirq_entry, unsigned int vec)
 SEC("tp_btf/softirq_exit")
 int BPF_PROG(btf_softirq_exit, unsigned int vec)
 {
-	return nest_exit();
+	return nest_exit(ATTR_P_SOFTIRQ_EXIT);
 }
 
 SEC("raw_tp/softirq_exit")
 int BPF_PROG(raw_softirq_exit, unsigned int vec)
 {
-	return nest_exit();
+	return nest_exit(ATTR_P_SOFTIRQ_EXIT);
 }
 
 SEC("tp_btf/softirq_raise")
@@ -471,70 +494,70 @@ int BPF_PROG(raw_softirq_raise, unsigned int vec)
 SEC("tp_btf/irq_handler_entry")
 int BPF_PROG(btf_irq_entry, int irq)
 {
-	return on_hardirq_entry();
+	return on_hardirq_entry(ATTR_P_IRQ_ENTRY);
 }
 
 SEC("raw_tp/irq_handler_entry")
 int BPF_PROG(raw_irq_entry, int irq)
 {
-	return on_hardirq_entry();
+	return on_hardirq_entry(ATTR_P_IRQ_ENTRY);
 }
 
 SEC("tp_btf/irq_handler_exit")
 int BPF_PROG(btf_irq_exit, int irq)
 {
-	return nest_exit();
+	return nest_exit(ATTR_P_IRQ_EXIT);
 }
 
 SEC("raw_tp/irq_handler_exit")
 int BPF_PROG(raw_irq_exit, int irq)
 {
-	return nest_exit();
+	return nest_exit(ATTR_P_IRQ_EXIT);
 }
 
 /* x86 local APIC timer: the most frequent interrupt, with no irq_handler_* event. */
 SEC("tp_btf/local_timer_entry")
 int BPF_PROG(btf_timer_entry, int vector)
 {
-	return on_hardirq_entry();
+	return on_hardirq_entry(ATTR_P_TIMER_ENTRY);
 }
 
 SEC("raw_tp/local_timer_entry")
 int BPF_PROG(raw_timer_entry, int vector)
 {
-	return on_hardirq_entry();
+	return on_hardirq_entry(ATTR_P_TIMER_ENTRY);
 }
 
 SEC("tp_btf/local_timer_exit")
 int BPF_PROG(btf_timer_exit, int vector)
 {
-	return nest_exit();
+	return nest_exit(ATTR_P_TIMER_EXIT);
 }
 
 SEC("raw_tp/local_timer_exit")
 int BPF_PROG(raw_timer_exit, int vector)
 {
-	return nest_exit();
+	return nest_exit(ATTR_P_TIMER_EXIT);
 }
 
 /* ---- the packet's way: stage changes inside the open context ------------- */
 
 static __always_inline int set_stage_s(struct cpu_state *s, __u32 cpu, __u32 stage,
-					int save_prev)
+					int save_prev, __u32 prog)
 {
-	charge(s, cpu, bpf_ktime_get_ns());
+	charge(s, cpu, bpf_ktime_get_ns(), prog);
 	if (save_prev)
 		s->xmit_prev = s->stage;
 	s->stage = stage;
 	return 0;
 }
 
-static __always_inline int set_stage(__u32 stage, int save_prev)
+static __always_inline int set_stage(__u32 stage, int save_prev, __u32 prog)
 {
 	__u32 cpu;
 	struct cpu_state *s = state(&cpu);
 
-	return s ? set_stage_s(s, cpu, stage, save_prev) : 0;
+	return s ? set_stage_s(s, cpu, stage, save_prev, prog) : 0;
 }
 
 static __always_inline int on_dev_queue(struct sk_buff *skb)
@@ -544,7 +567,8 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 
 	if (!s)
 		return 0;
-	return set_stage_s(s, cpu, ATTR_ST_XMIT + dev_role(s, BPF_CORE_READ(skb, dev)), 1);
+	return set_stage_s(s, cpu, ATTR_ST_XMIT + dev_role(s, BPF_CORE_READ(skb, dev)), 1,
+			   ATTR_P_DEV_QUEUE);
 }
 
 static __always_inline int on_dev_xmit(void)
@@ -555,7 +579,7 @@ static __always_inline int on_dev_xmit(void)
 	if (!s)
 		return 0;
 	/* Back to whatever queued the packet (the bridge, the stack). */
-	charge(s, cpu, bpf_ktime_get_ns());
+	charge(s, cpu, bpf_ktime_get_ns(), ATTR_P_DEV_XMIT);
 	s->stage = s->xmit_prev < ATTR_NSTAGES ? s->xmit_prev : ATTR_ST_SELF;
 	return 0;
 }
@@ -567,7 +591,8 @@ static __always_inline int on_receive(struct sk_buff *skb)
 
 	if (!s)
 		return 0;
-	return set_stage_s(s, cpu, ATTR_ST_RECV + dev_role(s, BPF_CORE_READ(skb, dev)), 0);
+	return set_stage_s(s, cpu, ATTR_ST_RECV + dev_role(s, BPF_CORE_READ(skb, dev)), 0,
+			   ATTR_P_RECEIVE_SKB);
 }
 
 SEC("tp_btf/net_dev_queue")
@@ -609,71 +634,71 @@ int BPF_PROG(raw_netif_receive_skb, struct sk_buff *skb)
 SEC("tp_btf/sk_data_ready")
 int BPF_PROG(btf_sk_data_ready, const struct sock *sk)
 {
-	return set_stage(ATTR_ST_SOCK_WAKE, 0);
+	return set_stage(ATTR_ST_SOCK_WAKE, 0, ATTR_P_DATA_READY);
 }
 
 SEC("raw_tp/sk_data_ready")
 int BPF_PROG(raw_sk_data_ready, const struct sock *sk)
 {
-	return set_stage(ATTR_ST_SOCK_WAKE, 0);
+	return set_stage(ATTR_ST_SOCK_WAKE, 0, ATTR_P_DATA_READY);
 }
 
 SEC("tp_btf/napi_poll")
 int BPF_PROG(btf_napi_poll, struct napi_struct *napi)
 {
-	return set_stage(ATTR_ST_NAPI, 0);
+	return set_stage(ATTR_ST_NAPI, 0, ATTR_P_NAPI_POLL);
 }
 
 SEC("raw_tp/napi_poll")
 int BPF_PROG(raw_napi_poll, struct napi_struct *napi)
 {
-	return set_stage(ATTR_ST_NAPI, 0);
+	return set_stage(ATTR_ST_NAPI, 0, ATTR_P_NAPI_POLL);
 }
 
 SEC("tp_btf/consume_skb")
 int BPF_PROG(btf_consume_skb, struct sk_buff *skb)
 {
-	return set_stage(ATTR_ST_FREE, 0);
+	return set_stage(ATTR_ST_FREE, 0, ATTR_P_CONSUME_SKB);
 }
 
 SEC("raw_tp/consume_skb")
 int BPF_PROG(raw_consume_skb, struct sk_buff *skb)
 {
-	return set_stage(ATTR_ST_FREE, 0);
+	return set_stage(ATTR_ST_FREE, 0, ATTR_P_CONSUME_SKB);
 }
 
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(btf_kfree_skb, struct sk_buff *skb)
 {
-	return set_stage(ATTR_ST_FREE, 0);
+	return set_stage(ATTR_ST_FREE, 0, ATTR_P_KFREE_SKB);
 }
 
 SEC("raw_tp/kfree_skb")
 int BPF_PROG(raw_kfree_skb, struct sk_buff *skb)
 {
-	return set_stage(ATTR_ST_FREE, 0);
+	return set_stage(ATTR_ST_FREE, 0, ATTR_P_KFREE_SKB);
 }
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(btf_sock_send_length, struct sock *sk)
 {
-	return set_stage(ATTR_ST_SOCK_DONE, 0);
+	return set_stage(ATTR_ST_SOCK_DONE, 0, ATTR_P_SEND_LENGTH);
 }
 
 SEC("raw_tp/sock_send_length")
 int BPF_PROG(raw_sock_send_length, struct sock *sk)
 {
-	return set_stage(ATTR_ST_SOCK_DONE, 0);
+	return set_stage(ATTR_ST_SOCK_DONE, 0, ATTR_P_SEND_LENGTH);
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(btf_sock_recv_length, struct sock *sk)
 {
-	return set_stage(ATTR_ST_SOCK_DONE, 0);
+	return set_stage(ATTR_ST_SOCK_DONE, 0, ATTR_P_RECV_LENGTH);
 }
 
 SEC("raw_tp/sock_recv_length")
 int BPF_PROG(raw_sock_recv_length, struct sock *sk)
 {
-	return set_stage(ATTR_ST_SOCK_DONE, 0);
+	return set_stage(ATTR_ST_SOCK_DONE, 0, ATTR_P_RECV_LENGTH);
 }

@@ -46,8 +46,11 @@
 
 #define ATTR_NSLOTS (ATTR_NCTX * ATTR_NSTAGES) /* per CPU */
 
-/* Syscall latency histograms: log2 of ns. */
-#define ATTR_HIST_SLOTS 32
+/* Per syscall: the sum of its latencies (sys_enter to sys_exit) in ns, then
+ * a log2-of-ns latency histogram (bucket k at 1 + k). */
+#define ATTR_HIST_BUCKETS 32
+#define ATTR_HIST_SUM 0
+#define ATTR_HIST_SLOTS (ATTR_HIST_BUCKETS + 1)
 
 /* Miscellaneous per-CPU counters. */
 #define ATTR_EV_EVENTS 0        /* program runs that passed the CPU filter */
@@ -59,11 +62,42 @@
 #define ATTR_EV_RAISE_N (ATTR_EV_RAISE_WAIT + ATTR_NR_SOFTIRQ)   /* + vec: waits measured */
 #define ATTR_EV_HARDIRQ (ATTR_EV_RAISE_N + ATTR_NR_SOFTIRQ)      /* hardirq entries */
 #define ATTR_EV_SYSCALLS (ATTR_EV_HARDIRQ + 1)                   /* endpoint syscalls */
-#define ATTR_NEV 48
+#define ATTR_EV_PROG (ATTR_EV_SYSCALLS + 1) /* + program id: runs past the CPU filter */
+#define ATTR_NEV 64
+
+/* Program ids (one per tracepoint handler): what each run costs is
+ * calibrated per program (BPF run-time statistics), so runs are counted per
+ * program and CPU. Keep attr_user.c's prog_tp[] in this order. */
+#define ATTR_P_SCHED_SWITCH 0
+#define ATTR_P_SYS_ENTER 1
+#define ATTR_P_SYS_EXIT 2
+#define ATTR_P_SOFTIRQ_ENTRY 3
+#define ATTR_P_SOFTIRQ_EXIT 4
+#define ATTR_P_SOFTIRQ_RAISE 5
+#define ATTR_P_IRQ_ENTRY 6
+#define ATTR_P_IRQ_EXIT 7
+#define ATTR_P_TIMER_ENTRY 8
+#define ATTR_P_TIMER_EXIT 9
+#define ATTR_P_DEV_QUEUE 10
+#define ATTR_P_DEV_XMIT 11
+#define ATTR_P_RECEIVE_SKB 12
+#define ATTR_P_DATA_READY 13
+#define ATTR_P_NAPI_POLL 14
+#define ATTR_P_CONSUME_SKB 15
+#define ATTR_P_KFREE_SKB 16
+#define ATTR_P_SEND_LENGTH 17
+#define ATTR_P_RECV_LENGTH 18
+#define ATTR_NPROGS 19
+/* An endpoint thread's time off the CPU after it left it outside a system
+ * call (preempted on the way back from one, mostly), ns. */
+#define ATTR_EV_OFFCPU_USER (ATTR_EV_PROG + ATTR_NPROGS)
 
 struct attr_seg {
 	__u64 ns;
 	__u64 count; /* segments closed in this slot */
+	__u64 runs;  /* program runs whose cost lies inside those segments: the
+		      * run that opened each (after its clock read), the one that
+		      * closed it (before), and any non-boundary run between */
 };
 
 /* Devices the role map holds: 16 pairs on a bridge need 4 * 16 + 1. Both BPF

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "attr.h"
 #include "attr.skel.h"
 #include "attr_user.h"
+#include "attr_priv.h"
 #include "log.h"
 #include "path.h"
 #include "path.skel.h"
@@ -29,35 +31,6 @@ static const char *const softirq_names[ATTR_NR_SOFTIRQ] = {
  * whose absence is recorded. */
 static const char *const required_tps[] = {
 	"sched_switch", "sys_enter", "sys_exit", "softirq_entry", "softirq_exit", NULL,
-};
-
-struct attr {
-	struct attr_bpf *skel;
-	const char *attach; /* "tp_btf" or "raw_tp" */
-	int ncpus;
-	uint64_t cpu_mask;
-	struct bpf_link *links[64];
-	int nlinks;
-	char missing[512];
-	void *m_segs, *m_hist, *m_evs;
-	size_t sz_segs, sz_hist, sz_evs;
-	/* probes=path: the per-packet stage latency object (path.bpf.c). */
-	struct path_bpf *pskel;
-	const char *pattach;
-	struct bpf_link *plinks[16];
-	int nplinks;
-	char pmissing[256];
-	void *m_phist, *m_pevs;
-	size_t sz_phist, sz_pevs;
-};
-
-struct attr_snap {
-	struct attr_seg *segs;
-	uint64_t *hist;
-	uint64_t *evs;
-	struct path_hist *phist; /* path mode only */
-	uint64_t *pevs;
-	uint64_t busy_ticks[64], total_ticks[64];
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -230,6 +203,9 @@ struct attr *attr__open(uint64_t cpu_mask, int path_mode)
 		return NULL;
 	libbpf_set_print(libbpf_print);
 	a->cpu_mask = cpu_mask;
+	a->stats_fd = -1;
+	for (int i = 0; i < ATTR_NPROGS; i++)
+		a->prog_fd[i] = -1;
 	a->ncpus = libbpf_num_possible_cpus();
 	if (a->ncpus <= 0 || a->ncpus > 64) {
 		err = a->ncpus <= 0 ? a->ncpus : -E2BIG;
@@ -311,10 +287,12 @@ int attr__attach(struct attr *a)
 				 a->missing[0] ? "," : "", tp_of(p));
 			continue;
 		}
-		if (a->nlinks < (int)(sizeof(a->links) / sizeof(a->links[0])))
+		if (a->nlinks < (int)(sizeof(a->links) / sizeof(a->links[0]))) {
+			a->lprog[a->nlinks] = p;
 			a->links[a->nlinks++] = l;
-		else
+		} else {
 			bpf_link__destroy(l);
+		}
 	}
 	if (!a->pskel)
 		return 0;
@@ -410,6 +388,8 @@ void attr__destroy(struct attr *a)
 {
 	if (!a)
 		return;
+	if (a->stats_fd >= 0)
+		close(a->stats_fd);
 	/* The path object holds its own references to the shared maps. */
 	for (int i = 0; i < a->nplinks; i++)
 		bpf_link__destroy(a->plinks[i]);
@@ -520,7 +500,33 @@ static const char *group_of(unsigned int ctx, unsigned int st)
 struct cat {
 	char name[128];
 	const char *group;
-	uint64_t ns, count;
+	double ns; /* after the corrections below */
+	uint64_t count, runs;
+};
+
+/* Entry/exit per system call number, as found for one core. */
+struct ee_info {
+	double ns;	   /* entry+exit, total over the window */
+	const char *method; /* NULL: none */
+	uint64_t eng_calls;
+	double eng_ns;
+};
+
+/* One core's window while its breakdown is built. */
+struct core_acc {
+	const struct attr *a;
+	const struct attr_snap *o, *c;
+	const struct attr_core *core;
+	int cpu;
+	double pkts;
+	struct cat *cats;
+	int n, user_i;
+	struct ee_info *ee; /* [ATTR_NR_SYSCALLS] */
+	double probe_ns, probe_model_ns, ee_clamped_ns;
+	double untimed_ns; /* calls the engine did not time: in-kernel + entry/exit */
+	double offcpu_user_ns; /* endpoints off the CPU after leaving it outside a call,
+				* beyond what fell inside the engine's timing of a call */
+	uint64_t runs, untimed_calls;
 };
 
 static int cat_cmp(const void *x, const void *y)
@@ -530,85 +536,231 @@ static int cat_cmp(const void *x, const void *y)
 	return a->ns < b->ns ? 1 : a->ns > b->ns ? -1 : strcmp(a->name, b->name);
 }
 
-static json_t *core_json(const struct attr *a, const struct attr_snap *o,
-			 const struct attr_snap *c, const struct attr_core *core, uint64_t window_ns)
+static struct cat *cat_add(struct core_acc *k, const char *group)
 {
-	int cpu = core->cpu;
-	double pkts = core->pkts ? (double)core->pkts : 1.0;
-	const struct attr_seg *so = o->segs + (size_t)cpu * ATTR_NSLOTS;
-	const struct attr_seg *sc = c->segs + (size_t)cpu * ATTR_NSLOTS;
-	const uint64_t *eo = o->evs + (size_t)cpu * ATTR_NEV, *ec = c->evs + (size_t)cpu * ATTR_NEV;
-	struct cat *cats = calloc(ATTR_NSLOTS, sizeof(*cats));
-	uint64_t total = 0, idle = 0, busy_ticks, sys_calls = 0, sirq = 0;
-	json_t *j = json_object(), *jc = json_array(), *jg = json_object(), *js = json_array(),
-	       *jsi = json_array();
-	long hz = sysconf(_SC_CLK_TCK);
-	double measured_busy, attributed_busy;
-	int n = 0;
+	struct cat *c = &k->cats[k->n++];
 
-	if (!cats)
-		return j;
+	memset(c, 0, sizeof(*c));
+	c->group = group;
+	return c;
+}
+
+/* Every slot with time in the window, as measured between tracepoints. */
+static void collect_slots(struct core_acc *k)
+{
+	const struct attr_seg *so = k->o->segs + (size_t)k->cpu * ATTR_NSLOTS;
+	const struct attr_seg *sc = k->c->segs + (size_t)k->cpu * ATTR_NSLOTS;
+
+	k->user_i = -1;
 	for (unsigned int ctx = 0; ctx < ATTR_NCTX; ctx++) {
 		for (unsigned int st = 0; st < ATTR_NSTAGES; st++) {
 			unsigned int i = ctx * ATTR_NSTAGES + st;
 			uint64_t ns = sc[i].ns - so[i].ns;
 			char cn[64], sb[32];
 			const char *sn;
+			struct cat *c;
 
 			if (!ns)
 				continue;
 			ctx_name(ctx, cn, sizeof(cn));
 			sn = stage_name(st, sb, sizeof(sb));
+			c = cat_add(k, group_of(ctx, st));
 			/* Kernel work in user context happens outside any system call
 			 * (task_work on the way back to user, e.g. io_uring completions);
 			 * nothing marks its end, so the rest of the segment is user code. */
 			if (ctx == ATTR_CTX_USER && sn)
-				snprintf(cats[n].name, sizeof(cats[n].name),
+				snprintf(c->name, sizeof(c->name),
 					 "user, after task_work outside a syscall / %s", sn);
 			else
-				snprintf(cats[n].name, sizeof(cats[n].name), "%s%s%s", cn,
-					 sn ? " / " : "", sn ? sn : "");
-			cats[n].group = group_of(ctx, st);
-			cats[n].ns = ns;
-			cats[n].count = sc[i].count - so[i].count;
-			total += ns;
-			if (ctx == ATTR_CTX_IDLE)
-				idle += ns;
-			n++;
+				snprintf(c->name, sizeof(c->name), "%s%s%s", cn, sn ? " / " : "",
+					 sn ? sn : "");
+			c->ns = (double)ns;
+			c->count = sc[i].count - so[i].count;
+			c->runs = sc[i].runs - so[i].runs;
+			if (ctx == ATTR_CTX_USER && st == ATTR_ST_SELF)
+				k->user_i = k->n - 1;
 		}
 	}
-	qsort(cats, (size_t)n, sizeof(*cats), cat_cmp);
-	for (int i = 0; i < n; i++) {
-		json_t *g = json_object_get(jg, cats[i].group);
+}
 
+/* The engine's TSC time in its calls of number nr on this core. */
+static int engine_sys(const struct attr_core *core, uint32_t nr, uint64_t *calls, double *ns)
+{
+	int found = 0;
+
+	*calls = 0;
+	*ns = 0;
+	for (int i = 0; core->engine_valid && i < core->nsys; i++) {
+		if (core->sys[i].nr != nr)
+			continue;
+		*calls += core->sys[i].calls;
+		*ns += core->sys[i].ns;
+		found = 1;
+	}
+	return found;
+}
+
+/*
+ * A system call's entry and exit paths run before sys_enter and after
+ * sys_exit: between two tracepoints they fall into the user segment. The
+ * engine times each of its calls on the TSC; less the probes' time from
+ * sys_enter to sys_exit, that is entry+exit, moved out of "user" under the
+ * call's own name. Calls the engine does not time (a library's own, e.g. a
+ * DPDK driver's) get the per-call figure of the getppid() loop on this core.
+ * Each moved piece carries one probe run (the end of sys_exit's program, the
+ * start of sys_enter's), removed with the rest below.
+ */
+static void split_entry_exit(struct core_acc *k)
+{
+	const struct attr_calib *cal = &k->a->cal[k->cpu];
+	struct cat *user = k->user_i >= 0 ? &k->cats[k->user_i] : NULL;
+	const uint64_t *eo = k->o->evs + (size_t)k->cpu * ATTR_NEV;
+	const uint64_t *ec = k->c->evs + (size_t)k->cpu * ATTR_NEV;
+	/* Preempted on the way back from a call (after sys_exit), an endpoint
+	 * waits off the CPU inside the engine's timing of that call: that wait
+	 * is another task's time, not the call's. */
+	double off = (double)(ec[ATTR_EV_OFFCPU_USER] - eo[ATTR_EV_OFFCPU_USER]);
+
+	for (uint32_t nr = 0; nr < ATTR_NR_SYSCALLS && user; nr++) {
+		struct ee_info *e = &k->ee[nr];
+		uint64_t calls;
+		double wall, ee;
+		char cn[64];
+		struct cat *c;
+
+		attr__sys_wall(k->a, k->o, k->c, k->cpu, nr, &calls, &wall);
+		if (!calls)
+			continue;
+		if (engine_sys(k->core, nr, &e->eng_calls, &e->eng_ns)) {
+			ee = e->eng_ns - wall;
+			if (off > 0) {
+				double x = off < ee ? off : (ee > 0 ? ee : 0);
+
+				ee -= x;
+				off -= x;
+			}
+			e->method = "measured: the engine's TSC around each call - the probes' "
+				    "sys_enter..sys_exit time";
+		} else if (cal->valid) {
+			ee = (double)calls * (cal->on_ns - cal->in_ns);
+			e->method = "calibrated: not the engine's own call; the getppid() loop's "
+				    "entry+exit per call on this core";
+			k->untimed_calls += calls;
+			k->untimed_ns += wall + (ee > 0 ? ee : 0);
+		} else {
+			k->untimed_calls += calls;
+			continue;
+		}
+		if (ee < 0)
+			ee = 0;
+		if (ee > user->ns) {
+			k->ee_clamped_ns += ee - user->ns;
+			ee = user->ns;
+		}
+		e->ns = ee;
+		user->ns -= ee;
+		user->runs -= user->runs < calls ? user->runs : calls;
+		ctx_name(ATTR_CTX_SYSCALL + nr, cn, sizeof(cn));
+		c = cat_add(k, "syscall entry/exit");
+		snprintf(c->name, sizeof(c->name), "%s / entry+exit", cn);
+		c->ns = ee;
+		c->count = calls;
+		c->runs = calls;
+	}
+	k->offcpu_user_ns = off;
+}
+
+/* Program runs on this core in the window, per program. */
+static uint64_t prog_runs(const struct core_acc *k, int prog)
+{
+	const uint64_t *eo = k->o->evs + (size_t)k->cpu * ATTR_NEV;
+	const uint64_t *ec = k->c->evs + (size_t)k->cpu * ATTR_NEV;
+
+	return ec[ATTR_EV_PROG + prog] - eo[ATTR_EV_PROG + prog];
+}
+
+/*
+ * The probes' own time, out of the segments it landed in: every segment
+ * holds the runs counted in its slot, each costing this core's mean cost
+ * per run (per-program costs weighted by their runs here). What is taken
+ * out is the "probes" group, so the breakdown still adds up.
+ */
+static void remove_probe_cost(struct core_acc *k)
+{
+	double pbar;
+	int n = k->n;
+	struct cat *c;
+
+	for (int p = 0; p < ATTR_NPROGS; p++) {
+		uint64_t r = prog_runs(k, p);
+
+		k->runs += r;
+		k->probe_model_ns += (double)r * attr_prog_cost(k->a, k->cpu, p);
+	}
+	pbar = k->runs ? k->probe_model_ns / (double)k->runs : 0;
+	if (pbar <= 0)
+		return;
+	for (int i = 0; i < n; i++) {
+		double x = (double)k->cats[i].runs * pbar;
+
+		if (x > k->cats[i].ns)
+			x = k->cats[i].ns;
+		k->cats[i].ns -= x;
+		k->probe_ns += x;
+	}
+	c = cat_add(k, "probes");
+	snprintf(c->name, sizeof(c->name), "probes (the instrument's own programs)");
+	c->ns = k->probe_ns;
+	c->count = k->runs;
+}
+
+static json_t *cats_json(struct core_acc *k, json_t *jg, double total)
+{
+	json_t *jc = json_array();
+
+	qsort(k->cats, (size_t)k->n, sizeof(*k->cats), cat_cmp);
+	for (int i = 0; i < k->n; i++) {
+		const struct cat *c = &k->cats[i];
+		json_t *g = json_object_get(jg, c->group);
+		double gns;
+
+		if (c->ns <= 0 && !c->count)
+			continue;
 		json_array_append_new(
-			jc, json_pack("{s:s, s:s, s:I, s:f, s:f, s:I}", "name", cats[i].name,
-				      "group", cats[i].group, "ns", (json_int_t)cats[i].ns,
-				      "ns_per_pkt", (double)cats[i].ns / pkts, "pct",
-				      total ? 100.0 * (double)cats[i].ns / (double)total : 0.0,
-				      "segments", (json_int_t)cats[i].count));
+			jc, json_pack("{s:s, s:s, s:I, s:f, s:f, s:I}", "name", c->name, "group",
+				      c->group, "ns", (json_int_t)(c->ns + 0.5), "ns_per_pkt",
+				      c->ns / k->pkts, "pct", total > 0 ? 100.0 * c->ns / total : 0.0,
+				      "segments", (json_int_t)c->count));
 		if (!g) {
 			g = json_pack("{s:I, s:f}", "ns", (json_int_t)0, "ns_per_pkt", 0.0);
-			json_object_set_new(jg, cats[i].group, g);
+			json_object_set_new(jg, c->group, g);
 		}
-		json_object_set_new(g, "ns",
-				    json_integer(json_integer_value(json_object_get(g, "ns")) +
-						 (json_int_t)cats[i].ns));
-		json_object_set_new(g, "ns_per_pkt",
-				    json_real((double)json_integer_value(json_object_get(g, "ns")) /
-					      pkts));
+		gns = json_number_value(json_object_get(g, "ns_exact")) + c->ns;
+		json_object_set_new(g, "ns_exact", json_real(gns));
+		json_object_set_new(g, "ns", json_integer((json_int_t)(gns + 0.5)));
+		json_object_set_new(g, "ns_per_pkt", json_real(gns / k->pkts));
 	}
-	/* Per-syscall table: calls, exclusive time, log2 latency histogram. */
+	return jc;
+}
+
+/* Per-syscall table: calls, exclusive time, entry/exit, latency histogram. */
+static json_t *syscalls_json(const struct core_acc *k, uint64_t *sys_calls)
+{
+	const struct attr_seg *so = k->o->segs + (size_t)k->cpu * ATTR_NSLOTS;
+	const struct attr_seg *sc = k->c->segs + (size_t)k->cpu * ATTR_NSLOTS;
+	json_t *js = json_array();
+
 	for (unsigned int nr = 0; nr < ATTR_NR_SYSCALLS; nr++) {
-		const uint64_t *ho = o->hist + ((size_t)cpu * ATTR_NR_SYSCALLS + nr) * ATTR_HIST_SLOTS;
-		const uint64_t *hc = c->hist + ((size_t)cpu * ATTR_NR_SYSCALLS + nr) * ATTR_HIST_SLOTS;
+		size_t base = ((size_t)k->cpu * ATTR_NR_SYSCALLS + nr) * ATTR_HIST_SLOTS;
+		const uint64_t *ho = k->o->hist + base, *hc = k->c->hist + base;
+		const struct ee_info *e = &k->ee[nr];
 		uint64_t calls = 0, excl = 0;
-		json_t *h = json_array();
+		json_t *h = json_array(), *j;
 		char cn[64];
 
-		for (int s = 0; s < ATTR_HIST_SLOTS; s++) {
-			calls += hc[s] - ho[s];
-			json_array_append_new(h, json_integer((json_int_t)(hc[s] - ho[s])));
+		for (int s = 0; s < ATTR_HIST_BUCKETS; s++) {
+			calls += hc[1 + s] - ho[1 + s];
+			json_array_append_new(h, json_integer((json_int_t)(hc[1 + s] - ho[1 + s])));
 		}
 		for (unsigned int st = 0; st < ATTR_NSTAGES; st++) {
 			unsigned int i = (ATTR_CTX_SYSCALL + nr) * ATTR_NSTAGES + st;
@@ -619,15 +771,39 @@ static json_t *core_json(const struct attr *a, const struct attr_snap *o,
 			json_decref(h);
 			continue;
 		}
-		sys_calls += calls;
+		*sys_calls += calls;
 		ctx_name(ATTR_CTX_SYSCALL + nr, cn, sizeof(cn));
-		json_array_append_new(
-			js, json_pack("{s:s, s:i, s:I, s:f, s:I, s:f, s:f, s:o}", "name", cn + 8,
-				      "nr", nr, "calls", (json_int_t)calls, "calls_per_pkt",
-				      (double)calls / pkts, "ns", (json_int_t)excl, "ns_per_call",
-				      calls ? (double)excl / (double)calls : 0.0, "ns_per_pkt",
-				      (double)excl / pkts, "latency_log2_ns", h));
+		j = json_pack("{s:s, s:i, s:I, s:f, s:I, s:f, s:f, s:f}", "name", cn + 8, "nr", nr,
+			      "calls", (json_int_t)calls, "calls_per_pkt", (double)calls / k->pkts,
+			      "ns", (json_int_t)excl, "ns_per_call",
+			      calls ? (double)excl / (double)calls : 0.0, "ns_per_pkt",
+			      (double)excl / k->pkts, "in_kernel_ns_per_call",
+			      calls ? (double)(hc[ATTR_HIST_SUM] - ho[ATTR_HIST_SUM]) / (double)calls
+				    : 0.0);
+		if (e->method) {
+			json_object_set_new(j, "entry_exit_ns_per_call",
+					    json_real(calls ? e->ns / (double)calls : 0.0));
+			json_object_set_new(j, "entry_exit_method", json_string(e->method));
+		}
+		if (e->eng_calls) {
+			json_object_set_new(j, "engine_calls", json_integer((json_int_t)e->eng_calls));
+			json_object_set_new(j, "engine_ns_per_call",
+					    json_real(e->eng_ns / (double)e->eng_calls));
+		}
+		json_object_set_new(j, "latency_log2_ns", h);
+		json_array_append_new(js, j);
 	}
+	return js;
+}
+
+static json_t *softirqs_json(const struct core_acc *k, uint64_t *sirq)
+{
+	const uint64_t *eo = k->o->evs + (size_t)k->cpu * ATTR_NEV;
+	const uint64_t *ec = k->c->evs + (size_t)k->cpu * ATTR_NEV;
+	const struct attr_seg *so = k->o->segs + (size_t)k->cpu * ATTR_NSLOTS;
+	const struct attr_seg *sc = k->c->segs + (size_t)k->cpu * ATTR_NSLOTS;
+	json_t *jsi = json_array();
+
 	for (int v = 0; v < ATTR_NR_SOFTIRQ; v++) {
 		uint64_t ent = ec[ATTR_EV_SOFTIRQ + v] - eo[ATTR_EV_SOFTIRQ + v];
 		uint64_t wn = ec[ATTR_EV_RAISE_N + v] - eo[ATTR_EV_RAISE_N + v];
@@ -639,24 +815,100 @@ static json_t *core_json(const struct attr *a, const struct attr_snap *o,
 
 			ns += sc[i].ns - so[i].ns;
 		}
-		sirq += ent;
+		*sirq += ent;
 		if (!ent && !ns)
 			continue;
 		json_array_append_new(
 			jsi, json_pack("{s:s, s:I, s:f, s:I, s:f, s:f}", "name", softirq_names[v],
 				       "entries", (json_int_t)ent, "entries_per_pkt",
-				       (double)ent / pkts, "ns", (json_int_t)ns, "ns_per_pkt",
-				       (double)ns / pkts, "raise_to_entry_ns_avg",
+				       (double)ent / k->pkts, "ns", (json_int_t)ns, "ns_per_pkt",
+				       (double)ns / k->pkts, "raise_to_entry_ns_avg",
 				       wn ? (double)w / (double)wn : 0.0));
 	}
-	busy_ticks = c->busy_ticks[cpu] - o->busy_ticks[cpu];
-	measured_busy = (double)busy_ticks * 1e9 / (double)hz;
-	attributed_busy = (double)(total - idle);
-	json_object_set_new(j, "cpu", json_integer(cpu));
-	json_object_set_new(j, "endpoints", json_string(core->label));
-	json_object_set_new(j, "pkts", json_integer((json_int_t)core->pkts));
+	return jsi;
+}
+
+/* What the instrument cost on this core, and how that was found. */
+static json_t *instrument_json(const struct core_acc *k, uint64_t window_ns)
+{
+	const struct attr_calib *cal = &k->a->cal[k->cpu];
+	json_t *j = json_object(), *progs = json_array();
+
+	for (int p = 0; p < ATTR_NPROGS; p++) {
+		uint64_t r = prog_runs(k, p);
+
+		if (!r)
+			continue;
+		json_array_append_new(progs,
+				      json_pack("{s:s, s:I, s:f, s:f, s:f}", "tracepoint",
+						attr_prog_tp[p], "runs", (json_int_t)r, "runs_per_pkt",
+						(double)r / k->pkts, "in_program_ns_per_run",
+						k->a->prog_run_ns[p], "ns_per_run",
+						attr_prog_cost(k->a, k->cpu, p)));
+	}
+	json_object_set_new(j, "runs", json_integer((json_int_t)k->runs));
+	json_object_set_new(j, "runs_per_pkt", json_real((double)k->runs / k->pkts));
+	json_object_set_new(j, "ns_per_run",
+			    json_real(k->runs ? k->probe_model_ns / (double)k->runs : 0.0));
+	json_object_set_new(j, "ns", json_real(k->probe_ns));
+	json_object_set_new(j, "ns_per_pkt", json_real(k->probe_ns / k->pkts));
+	json_object_set_new(j, "model_ns", json_real(k->probe_model_ns));
+	json_object_set_new(j, "pct_of_core",
+			    json_real(window_ns ? 100.0 * k->probe_ns / (double)window_ns : 0.0));
+	json_object_set_new(j, "method", json_string(attr_cost_method(k->a, k->cpu)));
+	if (k->a->stats_err[0])
+		json_object_set_new(j, "bpf_stats_error", json_string(k->a->stats_err));
+	if (cal->valid)
+		json_object_set_new(j, "getppid_loop",
+				    json_pack("{s:f, s:f, s:f, s:f, s:I}", "off_ns_per_call",
+					      cal->off_ns, "on_ns_per_call", cal->on_ns,
+					      "in_kernel_ns_per_call", cal->in_ns,
+					      "entry_exit_ns_per_call", cal->on_ns - cal->in_ns,
+					      "calls", (json_int_t)cal->calls));
+	json_object_set_new(j, "programs", progs);
+	return j;
+}
+
+/* The user group against the engine's TSC time outside its calls: two
+ * clocks, one judged by the other (10 % or 50 ns/pkt). */
+static json_t *user_check_json(const struct core_acc *k, json_t *groups)
+{
+	double user = json_number_value(json_object_get(json_object_get(groups, "user"),
+							"ns_exact")) / k->pkts;
+	/* The engine's loop outside its own timed calls still holds the calls
+	 * a library made for it (a DPDK driver's): those are taken out too. */
+	double eng = (k->core->engine_outside_ns - k->untimed_ns - k->offcpu_user_ns) / k->pkts;
+	double d = user - eng;
+	json_t *j;
+
+	if (!k->core->engine_valid)
+		return json_null();
+	j = json_pack("{s:f, s:f, s:f, s:f}", "user_ns_per_pkt", user,
+		      "engine_outside_calls_ns_per_pkt", eng, "diff_ns_per_pkt", d, "diff_pct",
+		      eng > 0 ? 100.0 * d / eng : 0.0);
+	json_object_set_new(j, "within_tolerance",
+			    json_boolean(fabs(d) <= 50.0 || fabs(d) <= 0.1 * eng));
+	json_object_set_new(j, "untimed_calls", json_integer((json_int_t)k->untimed_calls));
+	json_object_set_new(j, "tolerance", json_string("10 % or 50 ns/pkt"));
+	return j;
+}
+
+/* Busy time, closure and coverage. Closure compares the segments with the
+ * busy time /proc/stat counted on the core: it proves coverage (every
+ * nanosecond went to some segment), not that the labels are right. */
+static void summary_json(json_t *j, const struct core_acc *k, double total, double idle,
+			 uint64_t window_ns)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t busy_ticks = k->c->busy_ticks[k->cpu] - k->o->busy_ticks[k->cpu];
+	double measured_busy = (double)busy_ticks * 1e9 / (double)hz;
+	double attributed_busy = total - idle;
+
+	json_object_set_new(j, "cpu", json_integer(k->cpu));
+	json_object_set_new(j, "endpoints", json_string(k->core->label));
+	json_object_set_new(j, "pkts", json_integer((json_int_t)k->core->pkts));
 	json_object_set_new(j, "window_ns", json_integer((json_int_t)window_ns));
-	json_object_set_new(j, "attributed_ns", json_integer((json_int_t)total));
+	json_object_set_new(j, "attributed_ns", json_integer((json_int_t)(total + 0.5)));
 	json_object_set_new(j, "attributed_busy_ns", json_real(attributed_busy));
 	json_object_set_new(j, "measured_busy_ns", json_real(measured_busy));
 	json_object_set_new(j, "measured_busy_source",
@@ -665,25 +917,66 @@ static json_t *core_json(const struct attr *a, const struct attr_snap *o,
 			    json_real(measured_busy > 0 ? 100.0 * attributed_busy / measured_busy
 							: 0.0));
 	json_object_set_new(j, "coverage_pct",
-			    json_real(window_ns ? 100.0 * (double)total / (double)window_ns : 0.0));
+			    json_real(window_ns ? 100.0 * total / (double)window_ns : 0.0));
 	json_object_set_new(j, "unattributed_ns_per_pkt",
-			    json_real((measured_busy - attributed_busy) / pkts));
-	json_object_set_new(j, "busy_ns_per_pkt", json_real(attributed_busy / pkts));
-	json_object_set_new(j, "syscalls_per_pkt", json_real((double)sys_calls / pkts));
-	json_object_set_new(j, "softirq_entries_per_pkt", json_real((double)sirq / pkts));
+			    json_real((measured_busy - attributed_busy) / k->pkts));
+	json_object_set_new(j, "busy_ns_per_pkt", json_real(attributed_busy / k->pkts));
+	json_object_set_new(j, "busy_without_probes_ns_per_pkt",
+			    json_real((attributed_busy - k->probe_ns) / k->pkts));
+}
+
+static json_t *core_json(const struct attr *a, const struct attr_snap *o,
+			 const struct attr_snap *c, const struct attr_core *core, uint64_t window_ns)
+{
+	struct core_acc k = { .a = a, .o = o, .c = c, .core = core, .cpu = core->cpu };
+	const uint64_t *eo = o->evs + (size_t)core->cpu * ATTR_NEV;
+	const uint64_t *ec = c->evs + (size_t)core->cpu * ATTR_NEV;
+	uint64_t sys_calls = 0, sirq = 0;
+	json_t *j = json_object(), *jg = json_object(), *jc, *js, *jsi;
+	double total = 0, idle = 0;
+
+	k.pkts = core->pkts ? (double)core->pkts : 1.0;
+	k.cats = calloc(ATTR_NSLOTS + ATTR_NR_SYSCALLS + 1, sizeof(*k.cats));
+	k.ee = calloc(ATTR_NR_SYSCALLS, sizeof(*k.ee));
+	if (!k.cats || !k.ee) {
+		free(k.cats);
+		free(k.ee);
+		return j;
+	}
+	collect_slots(&k);
+	split_entry_exit(&k);
+	remove_probe_cost(&k);
+	for (int i = 0; i < k.n; i++) {
+		total += k.cats[i].ns;
+		if (!strcmp(k.cats[i].group, "idle"))
+			idle += k.cats[i].ns;
+	}
+	jc = cats_json(&k, jg, total);
+	js = syscalls_json(&k, &sys_calls);
+	jsi = softirqs_json(&k, &sirq);
+	summary_json(j, &k, total, idle, window_ns);
+	json_object_set_new(j, "syscalls_per_pkt", json_real((double)sys_calls / k.pkts));
+	json_object_set_new(j, "softirq_entries_per_pkt", json_real((double)sirq / k.pkts));
 	json_object_set_new(j, "context_switches_per_pkt",
-			    json_real((double)(ec[ATTR_EV_SWITCHES] - eo[ATTR_EV_SWITCHES]) / pkts));
+			    json_real((double)(ec[ATTR_EV_SWITCHES] - eo[ATTR_EV_SWITCHES]) / k.pkts));
 	json_object_set_new(j, "hardirqs_per_pkt",
-			    json_real((double)(ec[ATTR_EV_HARDIRQ] - eo[ATTR_EV_HARDIRQ]) / pkts));
-	json_object_set_new(j, "probe_events_per_pkt",
-			    json_real((double)(ec[ATTR_EV_EVENTS] - eo[ATTR_EV_EVENTS]) / pkts));
+			    json_real((double)(ec[ATTR_EV_HARDIRQ] - eo[ATTR_EV_HARDIRQ]) / k.pkts));
+	json_object_set_new(j, "probe_events_per_pkt", json_real((double)k.runs / k.pkts));
 	json_object_set_new(j, "events_before_state_known",
 			    json_integer((json_int_t)(ec[ATTR_EV_NOT_READY] - eo[ATTR_EV_NOT_READY])));
+	json_object_set_new(j, "instrument", instrument_json(&k, window_ns));
+	json_object_set_new(j, "endpoint_off_cpu_outside_calls_ns_per_pkt",
+			    json_real(k.offcpu_user_ns / k.pkts));
+	json_object_set_new(j, "user_vs_engine", user_check_json(&k, jg));
+	if (k.ee_clamped_ns > 0)
+		json_object_set_new(j, "entry_exit_beyond_user_ns",
+				    json_real(k.ee_clamped_ns));
 	json_object_set_new(j, "groups", jg);
 	json_object_set_new(j, "categories", jc);
 	json_object_set_new(j, "syscalls", js);
 	json_object_set_new(j, "softirqs", jsi);
-	free(cats);
+	free(k.cats);
+	free(k.ee);
 	return j;
 }
 
@@ -1001,6 +1294,35 @@ static void path_print(FILE *f, json_t *path)
 	}
 }
 
+/* The instrument's cost and the user group's judge, under a core's line. */
+static void print_checks(FILE *f, json_t *core)
+{
+	json_t *in = json_object_get(core, "instrument"), *u = json_object_get(core, "user_vs_engine");
+	json_t *cal = json_object_get(in, "getppid_loop");
+
+	fprintf(f,
+		"      instrument: %.0f ns/pkt (%.1f%% of the core: %.1f program runs/pkt x %.0f ns), "
+		"removed from the segments it ran in; without it: %.0f ns/pkt busy\n",
+		json_number_value(json_object_get(in, "ns_per_pkt")),
+		json_number_value(json_object_get(in, "pct_of_core")),
+		json_number_value(json_object_get(in, "runs_per_pkt")),
+		json_number_value(json_object_get(in, "ns_per_run")),
+		json_number_value(json_object_get(core, "busy_without_probes_ns_per_pkt")));
+	if (cal)
+		fprintf(f,
+			"      getppid() on this core: %.0f ns/call bare, %.0f with probes, entry+exit "
+			"%.0f ns/call\n",
+			json_number_value(json_object_get(cal, "off_ns_per_call")),
+			json_number_value(json_object_get(cal, "on_ns_per_call")),
+			json_number_value(json_object_get(cal, "entry_exit_ns_per_call")));
+	if (json_is_object(u))
+		fprintf(f, "      user %.1f ns/pkt vs the engine's TSC outside its calls %.1f (%s)\n",
+			json_number_value(json_object_get(u, "user_ns_per_pkt")),
+			json_number_value(json_object_get(u, "engine_outside_calls_ns_per_pkt")),
+			json_is_true(json_object_get(u, "within_tolerance")) ? "agree within 10 % or 50 ns"
+									      : "DISAGREE");
+}
+
 void attr_print(FILE *f, json_t *attr)
 {
 	size_t i, k;
@@ -1023,6 +1345,7 @@ void attr_print(FILE *f, json_t *attr)
 			json_number_value(json_object_get(core, "softirq_entries_per_pkt")),
 			json_number_value(json_object_get(core, "context_switches_per_pkt")),
 			json_number_value(json_object_get(core, "probe_events_per_pkt")));
+		print_checks(f, core);
 		json_array_foreach(json_object_get(core, "categories"), k, cat) {
 			double pct = json_number_value(json_object_get(cat, "pct"));
 

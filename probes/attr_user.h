@@ -19,10 +19,35 @@
 struct attr;
 struct attr_snap;
 
+/* One system call as the engine timed it on the TSC (around the call). */
+struct attr_sys_time {
+	uint32_t nr;
+	uint64_t calls;
+	double ns;
+};
+
+#define ATTR_CORE_NSYS 16
+
 struct attr_core {
 	int cpu;
 	const char *label; /* e.g. "a: send" */
 	uint64_t pkts;     /* packets this core's breakdown is divided by */
+	/* The engine's own clock for the endpoints on this core (window): its
+	 * timed system calls by number, and the TSC time of its loops outside
+	 * them (its user code). engine_valid = 0: none (probes only). */
+	int engine_valid;
+	int nsys;
+	struct attr_sys_time sys[ATTR_CORE_NSYS];
+	double engine_outside_ns;
+};
+
+/* The getppid() loop on one CPU (harness/calib.c): TSC ns per call with
+ * no probes attached (off) and with them, the caller an endpoint (on), and
+ * what the probes measured from sys_enter to sys_exit per call (in). */
+struct attr_calib {
+	int valid;
+	double off_ns, on_ns, in_ns;
+	uint64_t calls;
 };
 
 /* Load the programs for the CPUs in cpu_mask (the path programs, if
@@ -38,6 +63,18 @@ void attr_snap__free(struct attr_snap *s);
 json_t *attr__json(const struct attr *a, const struct attr_snap *open,
 		   const struct attr_snap *close, const struct attr_core *cores, int ncores,
 		   uint64_t window_ns);
+int attr__del_tgid(struct attr *a, uint32_t tgid);
+/* The kernel's BPF run-time statistics over a slice (begin .. end): each
+ * program's in-program ns per run. Failure is recorded, not fatal. */
+void attr__stats_begin(struct attr *a);
+void attr__stats_end(struct attr *a);
+/* getppid() calls on cpu between two snapshots, and their sys_enter ..
+ * sys_exit time in ns (the probes' clock). */
+void attr__sys_wall(const struct attr *a, const struct attr_snap *o, const struct attr_snap *c,
+		    int cpu, uint32_t nr, uint64_t *calls, double *ns);
+void attr__set_calib(struct attr *a, int cpu, const struct attr_calib *k);
+/* Detach (0) or re-attach (1) the sys_enter/sys_exit programs. */
+int attr__sys_probes(struct attr *a, int on);
 /* Detach and unload; accepts NULL. */
 void attr__destroy(struct attr *a);
 

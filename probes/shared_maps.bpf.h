@@ -13,6 +13,7 @@ struct task_sys {
 	__u64 enter_ts;
 	__u32 nr;
 	__u32 in_sys;
+	__u64 out_ts; /* left the CPU outside a call (0: not) */
 };
 
 /* Endpoint processes: tgid -> side (0 = a, 1 = b). */

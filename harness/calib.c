@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "calib.h"
+#include "tsc.h"
+
+#define CALIB_BATCHES 11 /* of each kind, alternating */
+#define CALIB_CALLS 300  /* per batch */
+
+static int dbl_cmp(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Medians over batches: a batch an interrupt or a wake-up landed in does
+ * not move them. */
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(v[0]), dbl_cmp);
+	return n ? v[n / 2] : 0;
+}
+
+/* One batch: TSC ns per getppid() call. */
+static double loop_ns(uint64_t tsc_hz)
+{
+	uint64_t t0 = tsc_now();
+
+	for (int j = 0; j < CALIB_CALLS; j++)
+		syscall(SYS_getppid);
+	return (double)tsc_to_ns(tsc_now() - t0, tsc_hz) / CALIB_CALLS;
+}
+
+static void child(int cpu, int cmd, int res, uint64_t tsc_hz)
+{
+	cpu_set_t set;
+	char c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		_exit(1);
+	while (read(cmd, &c, 1) == 1) {
+		double ns = loop_ns(tsc_hz);
+
+		if (write(res, &ns, sizeof(ns)) != sizeof(ns))
+			break;
+	}
+	_exit(0);
+}
+
+/* One measurement by child k: ns per call, < 0 on failure. */
+static double measure(struct calib_child *k)
+{
+	double ns;
+
+	if (k->pid <= 0 || write(k->cmd, "m", 1) != 1)
+		return -1;
+	if (read(k->res, &ns, sizeof(ns)) != sizeof(ns))
+		return -1;
+	return ns;
+}
+
+static int spawn(struct calib_child *k, int cpu, uint64_t tsc_hz)
+{
+	int to[2], from[2];
+
+	memset(k, 0, sizeof(*k));
+	k->cpu = cpu;
+	if (pipe2(to, O_CLOEXEC))
+		return -errno;
+	if (pipe2(from, O_CLOEXEC)) {
+		close(to[0]);
+		close(to[1]);
+		return -errno;
+	}
+	k->pid = fork();
+	if (k->pid == 0) {
+		close(to[1]);
+		close(from[0]);
+		child(cpu, to[0], from[1], tsc_hz);
+	}
+	close(to[0]);
+	close(from[1]);
+	k->cmd = to[1];
+	k->res = from[0];
+	if (k->pid < 0) {
+		close(k->cmd);
+		close(k->res);
+		return -errno;
+	}
+	return 0;
+}
+
+static void reap(struct calib_child *k)
+{
+	if (k->pid <= 0)
+		return;
+	close(k->cmd);
+	close(k->res);
+	kill(k->pid, SIGKILL);
+	waitpid(k->pid, NULL, 0);
+	k->pid = 0;
+}
+
+void calib_begin(struct calib *cb, unsigned int cpu_a, unsigned int cpu_b, uint64_t tsc_hz)
+{
+	memset(cb, 0, sizeof(*cb));
+	cb->tsc_hz = tsc_hz;
+	for (int i = 0; i < (cpu_a == cpu_b ? 1 : 2); i++) {
+		struct calib_child *k = &cb->k[cb->n];
+
+		if (spawn(k, (int)(i ? cpu_b : cpu_a), tsc_hz))
+			continue;
+		cb->n++;
+	}
+}
+
+/* One batch with the probes on: TSC ns per call, and the probes' own
+ * sys_enter..sys_exit ns per call. 0 on failure. */
+static int batch_on(struct calib_child *k, struct attr *a, double *on, double *in)
+{
+	struct attr_snap *o = attr__snap(a), *c;
+	uint64_t calls = 0;
+	double wall = 0;
+
+	*on = measure(k);
+	c = attr__snap(a);
+	if (o && c)
+		attr__sys_wall(a, o, c, k->cpu, SYS_getppid, &calls, &wall);
+	attr_snap__free(o);
+	attr_snap__free(c);
+	*in = calls ? wall / (double)calls : 0;
+	k->r.calls += calls;
+	return *on > 0 && calls > 0;
+}
+
+/* Batches without and with the system call probes, alternating, the loop's
+ * thread an endpoint throughout. */
+static void calibrate(struct calib_child *k, struct attr *a)
+{
+	double off[CALIB_BATCHES], on[CALIB_BATCHES], in[CALIB_BATCHES];
+	int n = 0;
+
+	if (attr__add_tgid(a, (uint32_t)k->pid, 0))
+		return;
+	for (int b = 0; b < CALIB_BATCHES; b++) {
+		if (attr__sys_probes(a, 0))
+			break;
+		off[n] = measure(k);
+		if (attr__sys_probes(a, 1) || off[n] <= 0 || !batch_on(k, a, &on[n], &in[n]))
+			break;
+		n++;
+	}
+	attr__sys_probes(a, 1);
+	attr__del_tgid(a, (uint32_t)k->pid);
+	if (n < CALIB_BATCHES)
+		return;
+	k->r.off_ns = median(off, n);
+	k->r.on_ns = median(on, n);
+	k->r.in_ns = median(in, n);
+	k->r.valid = 1;
+	attr__set_calib(a, k->cpu, &k->r);
+}
+
+void calib_probed(struct calib *cb, struct attr *a)
+{
+	for (int i = 0; i < cb->n; i++) {
+		if (cb->k[i].pid > 0)
+			calibrate(&cb->k[i], a);
+		reap(&cb->k[i]);
+	}
+}
+
+void calib_end(struct calib *cb)
+{
+	for (int i = 0; i < cb->n; i++)
+		reap(&cb->k[i]);
+}
+
+void calib_core_add_engine(struct attr_core *core, const struct ep_stats *o,
+			   const struct ep_stats *c, uint64_t tsc_hz)
+{
+	double k = tsc_hz ? 1e9 / (double)tsc_hz : 0, in_calls = 0;
+
+	core->engine_valid = 1;
+	for (int i = 0; i < EP_NSYS; i++) {
+		uint64_t calls = c->sys[i].calls - o->sys[i].calls;
+		double ns = (double)(c->sys[i].cyc - o->sys[i].cyc) * k;
+		int j;
+
+		if (!c->sys[i].nr || !calls)
+			continue;
+		in_calls += ns;
+		for (j = 0; j < core->nsys; j++)
+			if (core->sys[j].nr == (uint32_t)(c->sys[i].nr - 1))
+				break;
+		if (j == core->nsys) {
+			if (core->nsys == ATTR_CORE_NSYS)
+				continue;
+			core->nsys++;
+			core->sys[j].nr = (uint32_t)(c->sys[i].nr - 1);
+		}
+		core->sys[j].calls += calls;
+		core->sys[j].ns += ns;
+	}
+	core->engine_outside_ns += (double)(c->cyc_loop - o->cyc_loop) * k - in_calls;
+}

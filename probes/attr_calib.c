@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The instrument's own cost. Every program run costs time in the segments it
+ * closes and opens (see attr.bpf.c's charge()). What one run costs is found
+ * on the running machine, per case:
+ *
+ *  - in-program time per run of each program: the kernel's BPF run-time
+ *    statistics (BPF_ENABLE_STATS) over a slice of the case with traffic
+ *    (the warm-up), so each program runs on the paths it runs on in the
+ *    window;
+ *  - the rest (tracepoint dispatch, the call into the program): a getppid()
+ *    loop on each endpoint core, timed on the TSC, first with no probes, then
+ *    with the probes attached and the looping thread counted as an endpoint.
+ *    Each call then runs sys_enter and sys_exit once: (on - off) / 2 is one
+ *    full run, and full - in-program is the dispatch.
+ *
+ * cost(program) = dispatch + in-program time.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "attr_priv.h"
+#include "attr.skel.h"
+
+const char *const attr_prog_tp[ATTR_NPROGS] = {
+	[ATTR_P_SCHED_SWITCH] = "sched_switch",	    [ATTR_P_SYS_ENTER] = "sys_enter",
+	[ATTR_P_SYS_EXIT] = "sys_exit",		    [ATTR_P_SOFTIRQ_ENTRY] = "softirq_entry",
+	[ATTR_P_SOFTIRQ_EXIT] = "softirq_exit",	    [ATTR_P_SOFTIRQ_RAISE] = "softirq_raise",
+	[ATTR_P_IRQ_ENTRY] = "irq_handler_entry",   [ATTR_P_IRQ_EXIT] = "irq_handler_exit",
+	[ATTR_P_TIMER_ENTRY] = "local_timer_entry", [ATTR_P_TIMER_EXIT] = "local_timer_exit",
+	[ATTR_P_DEV_QUEUE] = "net_dev_queue",	    [ATTR_P_DEV_XMIT] = "net_dev_xmit",
+	[ATTR_P_RECEIVE_SKB] = "netif_receive_skb", [ATTR_P_DATA_READY] = "sk_data_ready",
+	[ATTR_P_NAPI_POLL] = "napi_poll",	    [ATTR_P_CONSUME_SKB] = "consume_skb",
+	[ATTR_P_KFREE_SKB] = "kfree_skb",	    [ATTR_P_SEND_LENGTH] = "sock_send_length",
+	[ATTR_P_RECV_LENGTH] = "sock_recv_length",
+};
+
+static int prog_id(const char *sec)
+{
+	const char *tp = strchr(sec, '/');
+
+	tp = tp ? tp + 1 : sec;
+	for (int i = 0; i < ATTR_NPROGS; i++)
+		if (!strcmp(attr_prog_tp[i], tp))
+			return i;
+	return -1;
+}
+
+static int prog_stats(int fd, uint64_t *cnt, uint64_t *ns)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*cnt = info.run_cnt;
+	*ns = info.run_time_ns;
+	return 0;
+}
+
+void attr__stats_begin(struct attr *a)
+{
+	struct bpf_program *p;
+
+	for (int i = 0; i < ATTR_NPROGS; i++)
+		a->prog_fd[i] = -1;
+	a->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (a->stats_fd < 0) {
+		snprintf(a->stats_err, sizeof(a->stats_err), "BPF_ENABLE_STATS: %s",
+			 strerror(errno));
+		return;
+	}
+	bpf_object__for_each_program(p, a->skel->obj) {
+		int id = prog_id(bpf_program__section_name(p));
+
+		if (id < 0 || !bpf_program__autoload(p) || bpf_program__fd(p) < 0)
+			continue;
+		a->prog_fd[id] = bpf_program__fd(p);
+		prog_stats(a->prog_fd[id], &a->st_cnt0[id], &a->st_ns0[id]);
+	}
+}
+
+void attr__stats_end(struct attr *a)
+{
+	if (a->stats_fd < 0)
+		return;
+	for (int i = 0; i < ATTR_NPROGS; i++) {
+		uint64_t cnt, ns;
+
+		if (a->prog_fd[i] < 0 || prog_stats(a->prog_fd[i], &cnt, &ns))
+			continue;
+		a->prog_runs_cal[i] = cnt - a->st_cnt0[i];
+		if (cnt > a->st_cnt0[i])
+			a->prog_run_ns[i] = (double)(ns - a->st_ns0[i]) / (double)(cnt - a->st_cnt0[i]);
+	}
+	close(a->stats_fd);
+	a->stats_fd = -1;
+}
+
+void attr__set_calib(struct attr *a, int cpu, const struct attr_calib *k)
+{
+	if (cpu >= 0 && cpu < 64)
+		a->cal[cpu] = *k;
+}
+
+/* Dispatch per run: a full run (loop) less the mean in-program time of the
+ * two programs the loop ran. */
+static double dispatch_ns(const struct attr *a, const struct attr_calib *k, double *full)
+{
+	double rs = (a->prog_run_ns[ATTR_P_SYS_ENTER] + a->prog_run_ns[ATTR_P_SYS_EXIT]) / 2;
+	double d;
+
+	*full = (k->on_ns - k->off_ns) / 2;
+	if (*full < 0)
+		*full = 0;
+	d = *full - rs;
+	return d > 0 ? d : 0;
+}
+
+double attr_prog_cost(const struct attr *a, int cpu, int prog)
+{
+	const struct attr_calib *k = cpu >= 0 && cpu < 64 ? &a->cal[cpu] : NULL;
+	double full = 0, d;
+
+	if (prog < 0 || prog >= ATTR_NPROGS)
+		return 0;
+	if (!k || !k->valid)
+		return a->prog_run_ns[prog];
+	d = dispatch_ns(a, k, &full);
+	/* No statistics: every program costs what sys_enter/exit cost. */
+	if (a->prog_run_ns[ATTR_P_SYS_ENTER] <= 0 || a->prog_run_ns[prog] <= 0)
+		return full;
+	return d + a->prog_run_ns[prog];
+}
+
+const char *attr_cost_method(const struct attr *a, int cpu)
+{
+	int loop = cpu >= 0 && cpu < 64 && a->cal[cpu].valid;
+	int stats = a->prog_run_ns[ATTR_P_SYS_ENTER] > 0;
+
+	if (loop && stats)
+		return "per program: in-program ns per run from the kernel's BPF run-time statistics "
+		       "over the warm-up, plus the dispatch measured on this core: a getppid() loop "
+		       "timed on the TSC with and without the probes gives one full sys_enter/exit "
+		       "run, less their in-program time";
+	if (loop)
+		return "every program as one sys_enter/exit run, measured on this core by a getppid() "
+		       "loop timed on the TSC with and without the probes (no BPF statistics)";
+	if (stats)
+		return "in-program ns per run from the kernel's BPF run-time statistics only: "
+		       "dispatch not measured (an underestimate)";
+	return "not calibrated: the probes' cost is left in the segments";
+}
+
+void attr__sys_wall(const struct attr *a, const struct attr_snap *o, const struct attr_snap *c,
+		    int cpu, uint32_t nr, uint64_t *calls, double *ns)
+{
+	size_t base = ((size_t)cpu * ATTR_NR_SYSCALLS + nr) * ATTR_HIST_SLOTS;
+
+	*calls = 0;
+	*ns = 0;
+	if (cpu < 0 || cpu >= a->ncpus || nr >= ATTR_NR_SYSCALLS)
+		return;
+	*ns = (double)(c->hist[base + ATTR_HIST_SUM] - o->hist[base + ATTR_HIST_SUM]);
+	for (int k = 0; k < ATTR_HIST_BUCKETS; k++)
+		*calls += c->hist[base + 1 + k] - o->hist[base + 1 + k];
+}
+
+int attr__del_tgid(struct attr *a, uint32_t tgid)
+{
+	return bpf_map__delete_elem(a->skel->maps.tgids, &tgid, sizeof(tgid), 0);
+}
+
+/* Detach (on = 0) or attach again (on = 1) the sys_enter/sys_exit programs:
+ * the calibration loop alternates batches without and with them, so both
+ * see the same machine (a guest's system call cost drifts by tens of per
+ * cent within a second). */
+int attr__sys_probes(struct attr *a, int on)
+{
+	for (int i = 0; i < a->nlinks; i++) {
+		int id = prog_id(bpf_program__section_name(a->lprog[i]));
+
+		if (id != ATTR_P_SYS_ENTER && id != ATTR_P_SYS_EXIT)
+			continue;
+		if (!on && a->links[i]) {
+			bpf_link__destroy(a->links[i]);
+			a->links[i] = NULL;
+		} else if (on && !a->links[i]) {
+			a->links[i] = bpf_program__attach(a->lprog[i]);
+			if (!a->links[i])
+				return -errno;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the attribution's user-side files share (attr_user.c: loading,
+ * snapshots, the breakdown; attr_calib.c: the instrument's own cost).
+ */
+#ifndef BL_ATTR_PRIV_H
+#define BL_ATTR_PRIV_H
+
+#include <stdint.h>
+#include <linux/types.h>
+#include "attr.h"
+#include "attr_user.h"
+
+struct path_hist;
+
+struct attr {
+	struct attr_bpf *skel;
+	const char *attach; /* "tp_btf" or "raw_tp" */
+	int ncpus;
+	uint64_t cpu_mask;
+	struct bpf_link *links[64];
+	struct bpf_program *lprog[64]; /* the program of each link */
+	int nlinks;
+	char missing[512];
+	void *m_segs, *m_hist, *m_evs;
+	size_t sz_segs, sz_hist, sz_evs;
+	/* probes=path: the per-packet stage latency object (path.bpf.c). */
+	struct path_bpf *pskel;
+	const char *pattach;
+	struct bpf_link *plinks[16];
+	int nplinks;
+	char pmissing[256];
+	void *m_phist, *m_pevs;
+	size_t sz_phist, sz_pevs;
+	/* The instrument's own cost (attr_calib.c): in-program ns per run of
+	 * each program from the kernel's BPF run-time statistics over a slice
+	 * of the case, and per CPU the getppid() loop with and without probes. */
+	double prog_run_ns[ATTR_NPROGS];
+	uint64_t prog_runs_cal[ATTR_NPROGS];
+	uint64_t st_cnt0[ATTR_NPROGS], st_ns0[ATTR_NPROGS];
+	int prog_fd[ATTR_NPROGS];
+	int stats_fd;
+	char stats_err[96];
+	struct attr_calib cal[64];
+};
+
+struct attr_snap {
+	struct attr_seg *segs;
+	uint64_t *hist;
+	uint64_t *evs;
+	struct path_hist *phist; /* path mode only */
+	uint64_t *pevs;
+	uint64_t busy_ticks[64], total_ticks[64];
+};
+
+/* Tracepoint of each program id (ATTR_P_*). */
+extern const char *const attr_prog_tp[ATTR_NPROGS];
+
+/* Full cost of one run of program `prog` on `cpu` (dispatch + program),
+ * ns; 0 when nothing was calibrated. */
+double attr_prog_cost(const struct attr *a, int cpu, int prog);
+/* The method behind attr_prog_cost, for result.json. */
+const char *attr_cost_method(const struct attr *a, int cpu);
+
+#endif
