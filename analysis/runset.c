@@ -37,6 +37,7 @@ static const struct {
 	const char *name, *color;
 } known_groups[] = {
 	{ "user", "#4e79a7" },
+	{ "syscall entry/exit", "#d37295" },
 	{ "syscalls", "#f28e2b" },
 	{ "veth xmit", "#59a14f" },
 	{ "bridge", "#e15759" },
@@ -48,11 +49,12 @@ static const struct {
 	{ "hardirq", "#8cd17d" },
 	{ "other softirqs", "#d4a6c8" },
 	{ "other tasks (off-CPU)", "#c9c9c9" },
+	{ "probes", "#79706e" },
 	{ "unattributed", "#ececec" },
 };
 #define NKNOWN ((int)(sizeof(known_groups) / sizeof(known_groups[0])))
-static const char *const extra_colors[] = { "#86bcb6", "#f1ce63", "#d37295", "#a0cbe8",
-					    "#ffbe7d", "#b6992d", "#499894", "#79706e" };
+static const char *const extra_colors[] = { "#86bcb6", "#f1ce63", "#a0cbe8", "#ffbe7d",
+					    "#b6992d", "#499894" };
 
 static int known_index(const char *g)
 {

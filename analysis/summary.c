@@ -25,6 +25,7 @@ static const char *group_short(const char *g)
 		{ "softirq NET_TX", "NET_TX" },
 		{ "other softirqs", "other softirq" },
 		{ "other tasks (off-CPU)", "other tasks" },
+		{ "syscall entry/exit", "entry/exit" },
 	};
 
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Judges of the breakdown that do not share the tracepoints' method:
+ *  - known costs injected into the engine (a user-code spin, one getppid()
+ *    per packet) must show up where they belong, by as much as they cost;
+ *  - the user group against the engine's own TSC outside its calls;
+ *  - entry+exit measured for every datapath's calls, on both roles and
+ *    patterns, and the probes' cost reported with its calibration;
+ *  - closure on 2 s windows within 97..103 % (coverage, not labels).
+ */
+#include <math.h>
+
+#include "integ.h"
+
+static json_t *run_cfg(const char *name, const char *text)
+{
+	char cfg[512], prefix[32] = "";
+	const char *args[] = { bin, "run", cfg, "--json", "--results", tmpdir, NULL };
+	json_t *list, *r;
+	size_t i;
+	int rc;
+
+	need_root();
+	snprintf(cfg, sizeof(cfg), "%s/%s.ini", tmpdir, name);
+	write_file(cfg, text);
+	list = run_json(args, &rc, prefix, sizeof(prefix));
+	json_array_foreach(list, i, r) {
+		if (strcmp(str(r, "status"), "ok"))
+			fail_msg("%s: %s", str(r, "case_dir"), str(r, "error"));
+		if (!json_object_get(r, "attribution"))
+			fail_msg("%s: no attribution", str(r, "case_dir"));
+	}
+	assert_int_equal(rc, 0);
+	assert_no_leftovers(prefix);
+	return list;
+}
+
+static json_t *core(json_t *r, int i)
+{
+	json_t *c = json_array_get(json_object_get(json_object_get(r, "attribution"), "cores"),
+				   (size_t)i);
+
+	assert_non_null(c);
+	return c;
+}
+
+static double group(json_t *core, const char *g)
+{
+	json_t *x = json_object_get(json_object_get(core, "groups"), g);
+
+	return x ? json_number_value(json_object_get(x, "ns_per_pkt")) : 0.0;
+}
+
+static json_t *category(json_t *core, const char *name)
+{
+	size_t i;
+	json_t *c;
+
+	json_array_foreach(json_object_get(core, "categories"), i, c)
+		if (!strcmp(json_string_value(json_object_get(c, "name")), name))
+			return c;
+	return NULL;
+}
+
+static json_t *syscall_of(json_t *core, const char *name)
+{
+	size_t i;
+	json_t *s;
+
+	json_array_foreach(json_object_get(core, "syscalls"), i, s)
+		if (!strcmp(json_string_value(json_object_get(s, "name")), name))
+			return s;
+	return NULL;
+}
+
+static json_t *kernel_runs;
+
+/* Every kernel datapath, both patterns: entry+exit is measured for each of
+ * the engine's calls, user agrees with the engine, the probes' cost is
+ * calibrated and reported, and the segments cover the busy time. */
+static void test_every_datapath(void **state)
+{
+	size_t i;
+	json_t *r;
+
+	(void)state;
+	kernel_runs = run_cfg("kernel", "[run]\nduration = 2\nwarmup = 0.5\n"
+					"[workload]\npattern = throughput, pingpong\n"
+					"[topology]\ncpu_a = 0\ncpu_b = 1\n"
+					"[datapath]\ndatapath = udp, mmsg, packet, uring, xdp\n"
+					"[probes]\nprobes = aggregate\n");
+	json_array_foreach(kernel_runs, i, r) {
+		const char *label = str(r, "case_dir");
+
+		for (int c = 0; c < 2; c++) {
+			json_t *k = core(r, c), *s, *u = json_object_get(k, "user_vs_engine");
+			json_t *in = json_object_get(k, "instrument");
+			double closure = num(k, "closure_pct");
+			size_t j;
+
+			json_array_foreach(json_object_get(k, "syscalls"), j, s) {
+				const char *m = json_string_value(
+					json_object_get(s, "entry_exit_method"));
+				double ee = json_number_value(
+					json_object_get(s, "entry_exit_ns_per_call"));
+
+				if (!json_integer_value(json_object_get(s, "calls")))
+					continue;
+				if (!m || strncmp(m, "measured", 8))
+					fail_msg("%s cpu %d: %s: entry/exit not measured (%s)", label,
+						 c, str(s, "name"), m ? m : "none");
+				/* Entry+exit cannot be nothing, nor more than the whole call. */
+				if (ee <= 0 || ee > num(s, "engine_ns_per_call"))
+					fail_msg("%s cpu %d: %s: entry+exit %.0f ns/call of %.0f",
+						 label, c, str(s, "name"), ee,
+						 num(s, "engine_ns_per_call"));
+			}
+			if (!json_is_true(json_object_get(u, "within_tolerance")))
+				fail_msg("%s cpu %d: user %.1f ns/pkt, engine outside its calls %.1f",
+					 label, c, num(u, "user_ns_per_pkt"),
+					 num(u, "engine_outside_calls_ns_per_pkt"));
+			if (!json_object_get(in, "getppid_loop") || num(in, "ns_per_run") <= 0 ||
+			    group(k, "probes") <= 0)
+				fail_msg("%s cpu %d: the probes' cost is not calibrated (%s)", label, c,
+					 str(in, "method"));
+			if (closure < 97.0 || closure > 103.0)
+				fail_msg("%s cpu %d: closure %.1f%% on a 2 s window (want 97..103)",
+					 label, c, closure);
+		}
+	}
+}
+
+/* A known user-code cost: the sender's user group rises by it (+-10 %) and
+ * no other group moves by more than 5 % of the busy time. */
+static void test_injected_user(void **state)
+{
+	const double inject = 3000;
+	json_t *list, *k0, *k1;
+	const char *g;
+	json_t *v;
+
+	(void)state;
+	list = run_cfg("inject-user", "[run]\nduration = 2\nwarmup = 0.5\n"
+				      "[topology]\ncpu_a = 0\ncpu_b = 1\n"
+				      "[datapath]\ndatapath = udp\n"
+				      "[probes]\nprobes = aggregate\ninject_user_ns = 0, 3000\n");
+	assert_int_equal(json_array_size(list), 2);
+	k0 = core(json_array_get(list, 0), 0);
+	k1 = core(json_array_get(list, 1), 0);
+	if (fabs(group(k1, "user") - group(k0, "user") - inject) > 0.1 * inject)
+		fail_msg("user group rose by %.0f ns/pkt for %.0f injected",
+			 group(k1, "user") - group(k0, "user"), inject);
+	json_object_foreach(json_object_get(k0, "groups"), g, v) {
+		double busy = num(k0, "busy_without_probes_ns_per_pkt");
+		double d = group(k1, g) - group(k0, g);
+
+		if (!strcmp(g, "user") || !strcmp(g, "probes") || !strcmp(g, "idle"))
+			continue;
+		if (fabs(d) > 0.05 * busy)
+			fail_msg("group '%s' moved by %.0f ns/pkt (busy %.0f) with user code injected",
+				 g, d, busy);
+	}
+	json_decref(list);
+}
+
+/* One getppid() per packet: the probes count one per packet, and its
+ * entry+exit plus in-kernel cost, probes removed, is what a bare getppid()
+ * loop on the same core costs (within 15 %). */
+static void test_injected_syscall(void **state)
+{
+	json_t *list, *k, *s, *ee, *body;
+	double calls, per_call, bare;
+
+	(void)state;
+	list = run_cfg("inject-sys", "[run]\nduration = 2\nwarmup = 0.5\n"
+				     "[topology]\ncpu_a = 0\ncpu_b = 1\n"
+				     "[datapath]\ndatapath = udp\n"
+				     "[probes]\nprobes = aggregate\ninject_syscall = yes\n");
+	k = core(json_array_get(list, 0), 0);
+	s = syscall_of(k, "getppid");
+	assert_non_null(s);
+	if (fabs(num(s, "calls_per_pkt") - 1.0) > 0.01)
+		fail_msg("getppid %.4f calls per packet (want 1)", num(s, "calls_per_pkt"));
+	ee = category(k, "syscall getppid / entry+exit");
+	body = category(k, "syscall getppid");
+	assert_non_null(ee);
+	assert_non_null(body);
+	calls = num(s, "calls");
+	per_call = (num(ee, "ns") + num(body, "ns")) / calls;
+	bare = num(k, "instrument.getppid_loop.off_ns_per_call");
+	if (bare <= 0 || fabs(per_call - bare) > 0.15 * bare)
+		fail_msg("getppid %.0f ns/call in the breakdown, %.0f bare on this core", per_call,
+			 bare);
+	json_decref(list);
+}
+
+static int teardown_all(void **state)
+{
+	json_decref(kernel_runs);
+	return group_teardown(state);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_datapath),
+		cmocka_unit_test(test_injected_user),
+		cmocka_unit_test(test_injected_syscall),
+	};
+
+	return cmocka_run_group_tests_name("attribution", tests, group_setup, teardown_all);
+}
