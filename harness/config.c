@@ -120,12 +120,17 @@ const struct config_key_info config_keys[] = {
 	{ "sriov_pf", "datapath", "any|netdev|PCI address", "any",
 	  "dpdk_port=sriov: the physical function whose VFs the endpoints use, any = the first "
 	  "SR-IOV capable one (one value)" },
-	{ "probes", "probes", "off|aggregate|path", "aggregate",
-	  "eBPF cost attribution: off, per-CPU segments (aggregate), + per-packet stage latency (path)" },
+	{ "probes", "probes", "off|aggregate|path|sample|both", "aggregate",
+	  "eBPF cost attribution: off, per-CPU segments (aggregate), + per-packet stage latency "
+	  "(path), cpu-clock stack sampling into the same groups (sample), or aggregate and "
+	  "sample in the same run with their agreement per core (both)" },
 	{ "usdt", "probes", "yes|no|true|false|on|off|1|0", "no",
 	  "count every burst call through the endpoints' USDT probes bypasslab:rx_burst/tx_burst: "
 	  "calls, empty calls, packets, time per call, burst-size histogram (a uprobe hit, about "
 	  "a microsecond, per call)" },
+	{ "sample_hz", "probes", "1..20000", "4999",
+	  "probes=sample|both: cpu-clock samples per second on each endpoint core (a fixed "
+	  "period; about 15-20 us of CPU per sample on a KVM guest)" },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -168,7 +173,7 @@ static const char *const w_urx[] = { "single", "multishot", NULL };
 static const char *const w_utr[] = { "default", "coop", "defer", NULL };
 static const char *const w_xmode[] = { "native", "generic", NULL };
 static const char *const w_xbind[] = { "copy", "zerocopy", "auto", NULL };
-static const char *const w_probes[] = { "off", "aggregate", "path", NULL };
+static const char *const w_probes[] = { "off", "aggregate", "path", "sample", "both", NULL };
 
 #define OFF(f) offsetof(struct case_cfg, f), sizeof(((struct case_cfg *)0)->f)
 
@@ -215,6 +220,7 @@ static const struct key_def key_defs[] = {
 	{ .type = V_STR, .store = S_CHARS, OFF(sriov_pf), .flags = F_SINGLE },
 	{ .type = V_ENUM, .store = S_INT, OFF(probes), .words = w_probes },
 	{ .type = V_BOOL, .store = S_INT, OFF(usdt) },
+	{ .type = V_INT, .store = S_UINT, OFF(sample_hz), .min = 1, .max = 20000 },
 };
 
 _Static_assert(ARRAY_SIZE(key_defs) == ARRAY_SIZE(config_keys) - 1,
@@ -260,6 +266,7 @@ void case_defaults(struct case_cfg *c)
 	snprintf(c->sriov_pf, sizeof(c->sriov_pf), "any");
 	c->probes = PROBES_AGGREGATE;
 	c->usdt = 0;
+	c->sample_hz = 4999;
 }
 
 const char *topo_name(int t)

@@ -86,6 +86,7 @@ json_t *case_cfg_json(const struct case_cfg *c)
 	json_object_set_new(o, "switch_cpu", json_integer(c->switch_cpu));
 	json_object_set_new(o, "sriov_pf", json_string(c->sriov_pf));
 	json_object_set_new(o, "usdt", json_boolean(c->usdt));
+	json_object_set_new(o, "sample_hz", json_integer(c->sample_hz));
 	json_object_set_new(o, "verify", json_boolean(c->verify));
 	json_object_set_new(o, "pairs", json_integer(c->pairs));
 	json_object_set_new(o, "container", json_string(container_name(c->container)));

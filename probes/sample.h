@@ -20,8 +20,11 @@
  * not fit the stack map (counted per CPU in SAMPLE_EV_STACK_LOST). */
 #define SAMPLE_NO_STACK 0xffffffffu
 
-#define SAMPLE_MAX_DEPTH 64    /* kernel frames kept per stack */
-#define SAMPLE_MAX_STACKS 16384
+/* Kernel frames kept per stack, and stacks: a distinct stack whose hash
+ * bucket is taken is lost (its sample is still counted, by kind), so the
+ * map is kept sparse (64 Ki * 48 * 8 B = 24 MiB). */
+#define SAMPLE_MAX_DEPTH 48
+#define SAMPLE_MAX_STACKS 65536
 #define SAMPLE_MAX_KEYS 32768
 
 /* Per-CPU counters (array of nr_cpus * SAMPLE_NEV). */

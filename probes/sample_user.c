@@ -90,7 +90,11 @@ enum {
 	R_STAGE, /* a stage: for endpoints wherever it is, for other tasks only in irq context */
 	R_CTX,   /* an interrupt/softirq entry or the probes: counts for every task */
 	R_TASK,  /* a system call frame: another task's own work ends the search here */
+	R_WEAK,  /* only if no other frame of the stack matches */
 };
+
+/* Group "the task's own": idle, other tasks, or user for an endpoint. */
+#define G_TASK (-1)
 
 struct rule {
 	const char *prefix;
@@ -100,8 +104,10 @@ struct rule {
 
 /* Symbol prefixes, checked in this order for each frame (the first that
  * matches the frame's name is its rule); frames are walked innermost first.
- * bpf_prog_* frames match nothing on purpose: an XDP program is datapath,
- * a tracepoint's program is "probes" through bpf_trace_run* under it. The
+ * bpf_prog_* frames are weak: an XDP program is datapath (veth_xdp_rcv under
+ * it), a tracepoint's program is "probes" through bpf_trace_run* under it;
+ * only a stack that ends in the program (the unwinder stopped there) takes
+ * "probes" from it. The
  * wakeup functions (__wake_up*, try_to_wake_up) match nothing either:
  * under sock_def_readable they are the socket wakeup, elsewhere (timers,
  * futexes) they are not. */
@@ -113,6 +119,11 @@ static const struct rule rules[] = {
 	{ "__traceiter_", G_PROBES, R_CTX },
 	{ "bpf_ktime_get", G_PROBES, R_CTX },
 	{ "trace_call_bpf", G_PROBES, R_CTX },
+	{ "bpf_prog_", G_PROBES, R_WEAK },
+	/* A task preempted on its way out of an interrupt: the task's time
+	 * (the tracepoints switch at sched_switch), not the interrupt's. */
+	{ "preempt_schedule_irq", G_TASK, R_TASK },
+	{ "irqentry_exit", G_TASK, R_TASK },
 	/* Interrupt entries. */
 	{ "asm_sysvec_", G_HARDIRQ, R_CTX },
 	{ "sysvec_", G_HARDIRQ, R_CTX },
@@ -188,6 +199,7 @@ struct sample {
 	struct ksym *syms;
 	size_t nsyms;
 	char *names;
+	int syms_stale; /* a snap since kallsyms was read */
 };
 
 struct sample_cnt {
@@ -292,6 +304,10 @@ static int load_kallsyms(struct sample *s)
 
 	if (!f)
 		return -errno;
+	free(s->syms);
+	free(s->names);
+	s->nsyms = 0;
+	s->syms_stale = 0;
 	s->syms = malloc(cap * sizeof(*s->syms));
 	s->names = malloc(ncap);
 	if (!s->syms || !s->names) {
@@ -364,12 +380,8 @@ int sample__attach(struct sample *s)
 		.config = PERF_COUNT_SW_CPU_CLOCK,
 		.sample_period = 1000000000ull / s->freq_hz,
 	};
-	int err = load_kallsyms(s);
+	int err;
 
-	if (err) {
-		pr_warn("sample: /proc/kallsyms: %s\n", strerror(-err));
-		return err;
-	}
 	for (int cpu = 0; cpu < s->ncpus; cpu++) {
 		if (!(s->cpu_mask & (1ull << cpu)))
 			continue;
@@ -414,6 +426,7 @@ struct sample_snap *sample__snap(struct sample *s)
 
 	if (!sn)
 		return NULL;
+	s->syms_stale = 1;
 	sn->t_ns = mono_now();
 	sn->cnt = malloc(cap * sizeof(*sn->cnt));
 	sn->evs = calloc((size_t)s->ncpus * SAMPLE_NEV, sizeof(*sn->evs));
@@ -478,7 +491,7 @@ static const struct rule *rule_of(const char *name)
 static int classify_stack(const struct sample *s, const uint64_t *ips, int n, int endpoint,
 			  int task_group, int *matched)
 {
-	int first = -1;
+	int first = -1, weak = -1;
 
 	*matched = 0;
 	for (int i = 0; i < n; i++) {
@@ -488,14 +501,19 @@ static int classify_stack(const struct sample *s, const uint64_t *ips, int n, in
 		if (!r)
 			continue;
 		*matched = 1;
+		if (r->kind == R_WEAK) {
+			if (weak < 0)
+				weak = r->group;
+			continue;
+		}
 		if (first < 0)
-			first = r->group;
+			first = r->group == G_TASK ? task_group : r->group;
 		if (endpoint || r->kind == R_CTX)
 			return first;
 		if (r->kind == R_TASK)
-			break;
+			return task_group;
 	}
-	return task_group;
+	return weak >= 0 ? weak : task_group;
 }
 
 struct unclass {
@@ -536,6 +554,10 @@ json_t *sample__core_json(struct sample *s, const struct sample_snap *o,
 	double window_ns = (double)(c->t_ns - o->t_ns);
 	size_t nuc = 0;
 
+	/* Read after the window: BPF programs loaded during it (another
+	 * run's probes, an XDP program) have their names then. */
+	if (s->syms_stale && load_kallsyms(s))
+		pr_warn("sample: /proc/kallsyms unreadable: frames stay unnamed\n");
 	for (size_t i = 0; i < c->n; i++) {
 		const struct sample_key *k = &c->cnt[i].k;
 		uint64_t d = c->cnt[i].n - snap_count(o, k);

@@ -25,13 +25,14 @@ struct sample *sample__open(uint64_t cpu_mask, unsigned int freq_hz);
 /* An endpoint process: its threads' samples are "user"/kernel stages, not
  * "other tasks". */
 int sample__add_tgid(struct sample *s, uint32_t tgid);
-/* Open the perf events, attach, and read /proc/kallsyms (once, so the
- * window does not pay for it). Negative errno. */
+/* Open the perf events and attach. Negative errno. */
 int sample__attach(struct sample *s);
 /* Copy of the counts now. NULL + errno. */
 struct sample_snap *sample__snap(struct sample *s);
 void sample_snap__free(struct sample_snap *sn);
-/* One core over the window between two snaps:
+/* One core over the window between two snaps (the first call after a snap
+ * reads /proc/kallsyms, so that every program loaded in the window has its
+ * name):
  * {"cpu", "samples", "expected_samples", "groups": {name: {"samples", "pct"}},
  *  "kinds", "stack_lost", "unclassified_top": [...]}. */
 json_t *sample__core_json(struct sample *s, const struct sample_snap *o,
