@@ -17,7 +17,11 @@
 struct sample;
 struct sample_snap;
 
-#define SAMPLE_DEFAULT_HZ 4999
+/* Each cpu-clock sample costs the core about 17-21 us on the KVM (PVM)
+ * guests this runs on, with or without the BPF program (the guest's timer
+ * interrupt, not the program): 999 Hz keeps that near 2 % of a core, where
+ * 4999 Hz took 10 %. */
+#define SAMPLE_DEFAULT_HZ 999
 
 /* Load the program for the CPUs in cpu_mask (< 64), sampling at freq_hz
  * (a fixed period of 1e9 / freq_hz ns of cpu-clock). NULL + errno. */

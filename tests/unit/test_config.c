@@ -721,7 +721,9 @@ static void test_names(void **state)
 	assert_string_equal(probes_name(PROBES_OFF), "off");
 	assert_string_equal(probes_name(PROBES_AGGREGATE), "aggregate");
 	assert_string_equal(probes_name(PROBES_PATH), "path");
-	assert_string_equal(probes_name(3), "?");
+	assert_string_equal(probes_name(PROBES_SAMPLE), "sample");
+	assert_string_equal(probes_name(PROBES_BOTH), "both");
+	assert_string_equal(probes_name(5), "?");
 }
 
 /* The shipped examples parse and mean what their comments say. */
