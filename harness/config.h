@@ -16,7 +16,8 @@
 enum topo_kind { TOPO_BRIDGE = 0, TOPO_DIRECT };
 enum container_kind { CONTAINER_NETNS = 0, CONTAINER_LXC };
 enum pattern_kind { PAT_THROUGHPUT = 0, PAT_PINGPONG };
-enum probes_mode { PROBES_OFF = 0, PROBES_AGGREGATE, PROBES_PATH };
+/* sample: cpu-clock sampling only; both: aggregate tracepoints + sampling. */
+enum probes_mode { PROBES_OFF = 0, PROBES_AGGREGATE, PROBES_PATH, PROBES_SAMPLE, PROBES_BOTH };
 /* Same values as enum dpdk_port_kind (datapaths/shm.h). */
 enum cfg_dpdk_port { CFG_DPDK_VHOST = 0, CFG_DPDK_MEMIF, CFG_DPDK_AF_XDP, CFG_DPDK_SRIOV };
 enum cfg_switch { CFG_SWITCH_TESTPMD = 0, CFG_SWITCH_OVS };
@@ -66,6 +67,7 @@ struct case_cfg {
 	int usdt;                /* count every burst through the endpoints' USDT probes */
 	unsigned int inject_user_ns; /* calibration: user spin per packet */
 	int inject_syscall;          /* calibration: one getppid() per packet */
+	unsigned int sample_hz;  /* probes=sample|both: cpu-clock samples per second per core */
 };
 
 struct sweep_key {

@@ -88,6 +88,7 @@ json_t *case_cfg_json(const struct case_cfg *c)
 	json_object_set_new(o, "usdt", json_boolean(c->usdt));
 	json_object_set_new(o, "inject_user_ns", json_integer(c->inject_user_ns));
 	json_object_set_new(o, "inject_syscall", json_boolean(c->inject_syscall));
+	json_object_set_new(o, "sample_hz", json_integer(c->sample_hz));
 	json_object_set_new(o, "verify", json_boolean(c->verify));
 	json_object_set_new(o, "pairs", json_integer(c->pairs));
 	json_object_set_new(o, "container", json_string(container_name(c->container)));

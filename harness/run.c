@@ -39,6 +39,7 @@
 #include "attr.h"
 #include "attr_user.h"
 #include "calib.h"
+#include "sample_user.h"
 #include "bursts_user.h"
 #include "result.h"
 #include "runstate.h"
@@ -613,6 +614,89 @@ static json_t *probes_json(const struct attr *a, const struct attr_snap *o,
 	return attr__json(a, o, c, cores, 2, window_ns);
 }
 
+/* probes=sample|both: the cpu-clock sampler on the endpoint cores and its
+ * snapshots at window open and close. */
+struct sampling {
+	struct sample *s;
+	struct sample_snap *snap[2];
+	unsigned int cpu[2];
+	int ncpu;
+};
+
+/* Nothing to do (0) unless the case samples; errmsg on failure. */
+static int sampling_up(struct sampling *sg, const struct case_cfg *c, const struct ep_run *ep,
+		       int nep, unsigned int cpu_a, unsigned int cpu_b, char *errmsg, size_t len)
+{
+	int err = 0;
+
+	if (c->probes != PROBES_SAMPLE && c->probes != PROBES_BOTH)
+		return 0;
+	sg->cpu[0] = cpu_a;
+	sg->cpu[1] = cpu_b;
+	sg->ncpu = cpu_a == cpu_b ? 1 : 2;
+	sg->s = sample__open((1ull << cpu_a) | (1ull << cpu_b), c->sample_hz);
+	if (!sg->s) {
+		snprintf(errmsg, len, "probes: sampling: load: %s", strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < nep && !err; i++)
+		err = sample__add_tgid(sg->s, (uint32_t)ep[i].ep_pid);
+	if (!err)
+		err = sample__attach(sg->s);
+	if (err)
+		snprintf(errmsg, len, "probes: sampling: attach: %s", strerror(-err));
+	return err;
+}
+
+static void sampling_snap(struct sampling *sg, int close)
+{
+	if (sg->s)
+		sg->snap[close] = sample__snap(sg->s);
+}
+
+/* attribution.sample (and .agreement when the tracepoint attribution ran
+ * too) into attr_j, which is created for probes=sample. */
+static json_t *sampling_json(struct sampling *sg, json_t *attr_j)
+{
+	json_t *j, *cores = json_array(), *agr = json_array();
+
+	if (!sg->s || !sg->snap[0] || !sg->snap[1]) {
+		json_decref(cores);
+		json_decref(agr);
+		return attr_j;
+	}
+	for (int i = 0; i < sg->ncpu; i++) {
+		json_t *sc = sample__core_json(sg->s, sg->snap[0], sg->snap[1], (int)sg->cpu[i]);
+		json_t *tcs = json_object_get(attr_j, "cores"), *tc = NULL;
+
+		/* The tracepoint core of the same CPU. */
+		for (size_t k = 0; k < json_array_size(tcs) && !tc; k++)
+			if (json_integer_value(json_object_get(json_array_get(tcs, k), "cpu")) ==
+			    (json_int_t)sg->cpu[i])
+				tc = json_array_get(tcs, k);
+		if (tc)
+			json_array_append_new(agr, sample__compare(tc, sc));
+		json_array_append_new(cores, sc);
+	}
+	j = json_pack("{s:s, s:i, s:o}", "method", sample__method(), "freq_hz",
+		      (int)sample__freq(sg->s), "cores", cores);
+	if (!attr_j)
+		attr_j = json_object();
+	json_object_set_new(attr_j, "sample", j);
+	if (json_array_size(agr))
+		json_object_set_new(attr_j, "agreement", agr);
+	else
+		json_decref(agr);
+	return attr_j;
+}
+
+static void sampling_down(struct sampling *sg)
+{
+	sample_snap__free(sg->snap[0]);
+	sample_snap__free(sg->snap[1]);
+	sample__destroy(sg->s);
+}
+
 struct case_ctx {
 	const struct case_cfg *c;
 	int idx, ncases;
@@ -696,6 +780,7 @@ static json_t *run_case(struct case_ctx *cc)
 	struct dpdk_case *dk = NULL;
 	struct bursts *usdt = NULL;
 	struct calib cal = { 0 };
+	struct sampling smp = { 0 };
 
 	memset(ep, 0, sizeof(ep));
 	for (int i = 0; i < nep; i++) {
@@ -859,7 +944,7 @@ static json_t *run_case(struct case_ctx *cc)
 			goto out;
 		}
 	}
-	if (c->probes != PROBES_OFF) {
+	if (c->probes != PROBES_OFF && c->probes != PROBES_SAMPLE) {
 		calib_begin(&cal, cpu_a, cpu_b, cc->tsc_hz);
 		attr = probes_up(&t, ep, cpu_a, cpu_b, c->probes == PROBES_PATH, errmsg,
 				 sizeof(errmsg));
@@ -868,6 +953,10 @@ static json_t *run_case(struct case_ctx *cc)
 			goto out;
 		}
 		calib_probed(&cal, attr);
+	}
+	if (sampling_up(&smp, c, ep, nep, cpu_a, cpu_b, errmsg, sizeof(errmsg))) {
+		snprintf(status, sizeof(status), "failed");
+		goto out;
 	}
 	path_counters_read(&t, pc0);
 	for (int i = 1; i < nep; i += 2)
@@ -899,6 +988,7 @@ static json_t *run_case(struct case_ctx *cc)
 		proc_cpu_read(ep[i].ep_pid, &ep[i].cpu_open);
 	if (attr)
 		as_open = attr__snap(attr);
+	sampling_snap(&smp, 0);
 	{
 		uint64_t prev_tx = 0, prev_rx = 0;
 		uint64_t t_prev = t_open, t_end = t_open + (uint64_t)(c->duration_s * 1e9);
@@ -950,6 +1040,7 @@ static json_t *run_case(struct case_ctx *cc)
 		proc_cpu_read(ep[i].ep_pid, &ep[i].cpu_close);
 	if (attr)
 		as_close = attr__snap(attr);
+	sampling_snap(&smp, 1);
 	rtt_win = malloc(sizeof(struct histo));
 	if (rtt_win)
 		histo_init(rtt_win);
@@ -1013,6 +1104,7 @@ static json_t *run_case(struct case_ctx *cc)
 	if (attr && as_open && as_close)
 		attr_j = probes_json(attr, as_open, as_close, ep, nep, pp, cpu_a, cpu_b,
 				     t_close - t_open);
+	attr_j = sampling_json(&smp, attr_j);
 	goto out;
 
 interrupted:
@@ -1024,6 +1116,7 @@ interrupted:
 	}
 out:
 	calib_end(&cal);
+	sampling_down(&smp);
 	attr__destroy(attr);
 	attr_snap__free(as_open);
 	attr_snap__free(as_close);
@@ -1194,6 +1287,7 @@ static void print_breakdowns(json_t *list)
 		       json_string_value(json_object_get(p, "pattern")),
 		       (int)json_integer_value(json_object_get(p, "size")));
 		attr_print(stdout, json_object_get(r, "attribution"));
+		sample_print(stdout, json_object_get(r, "attribution"));
 		if (!strcmp(json_string_value(json_object_get(p, "datapath")), "dpdk"))
 			print_engine_split(r);
 	}
@@ -1204,7 +1298,7 @@ static void usage_run(FILE *f)
 	fprintf(f,
 		"usage: bypasslab run CONFIG [--set key=v1,v2]... [--probes MODE] [--json] [--report] [-v]\n"
 		"  --set key=VALUES  override a config key (list a,b,c or range start..step..end)\n"
-		"  --probes MODE     off|aggregate|path (same as --set probes=MODE)\n"
+		"  --probes MODE     off|aggregate|path|sample|both (same as --set probes=MODE)\n"
 		"  --json            print each case's result as one JSON line on stdout\n"
 		"  --results DIR     results directory (same as --set results_dir=DIR)\n"
 		"  --report          then write the run's report (as `bypasslab report RUN_DIR`)\n"

@@ -697,8 +697,8 @@ static void test_keys_table(void **state)
 		if (config_set(&sw, kv, err, sizeof(err)))
 			fail_msg("%s: %s", kv, err);
 	}
-	assert_int_equal(nkeys, 38);
-	assert_int_equal(sw.nkeys, 37);
+	assert_int_equal(nkeys, 39);
+	assert_int_equal(sw.nkeys, 38);
 	for (int i = 1; i < sw.nkeys; i++)
 		assert_true(strcmp(sw.keys[i - 1].key, sw.keys[i].key) != 0);
 	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), 0);
@@ -721,7 +721,9 @@ static void test_names(void **state)
 	assert_string_equal(probes_name(PROBES_OFF), "off");
 	assert_string_equal(probes_name(PROBES_AGGREGATE), "aggregate");
 	assert_string_equal(probes_name(PROBES_PATH), "path");
-	assert_string_equal(probes_name(3), "?");
+	assert_string_equal(probes_name(PROBES_SAMPLE), "sample");
+	assert_string_equal(probes_name(PROBES_BOTH), "both");
+	assert_string_equal(probes_name(5), "?");
 }
 
 /* The shipped examples parse and mean what their comments say. */
