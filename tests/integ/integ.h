@@ -26,6 +26,17 @@
 #include <jansson.h>
 
 static const char *bin = "./bypasslab";
+
+/* TEST_FILTER=test_name (cmocka's wildcards) runs only the matching tests
+ * of a program, for working on one check without the whole program's runs. */
+static __attribute__((constructor)) void bl_test_filter(void)
+{
+	const char *f = getenv("TEST_FILTER");
+
+	if (f && *f)
+		cmocka_set_test_filter(f);
+}
+
 static char tmpdir[256];
 
 static __attribute__((unused)) int must_run(void)
@@ -219,6 +230,42 @@ static __attribute__((unused)) void check_rtt_ordered(json_t *r, const char *lab
 	if (!(mn <= p50 && p50 <= p99 && p99 <= mx))
 		fail_msg("%s: RTT not ordered: min %.0f p50 %.0f p99 %.0f max %.0f", label, mn, p50,
 			 p99, mx);
+}
+
+/*
+ * Every lost packet is located: reconcile.located == reconcile.lost exactly
+ * whenever anything was lost (no tolerance: a run losing 0.05 % with none
+ * of it located is a failure). The one excuse is one result.json names:
+ * softnet_dropped, the per-CPU backlog drops of /proc/net/softnet_stat,
+ * which are machine-wide (any traffic on the core can cause them), so the
+ * reconciliation never counts them as this run's; a shortfall no larger
+ * than them is reported with that reason and passes. Located > lost is
+ * never excused: a counter then holds something that was not this run's
+ * loss, or holds it twice.
+ */
+static __attribute__((unused)) void check_located(json_t *r, const char *label)
+{
+	json_t *rec = json_object_get(r, "reconcile");
+	double lost = num(r, "reconcile.lost"), located = num(r, "reconcile.located");
+	double softnet = num(r, "reconcile.softnet_dropped");
+	char *where;
+
+	if (num(r, "reconcile.unexplained") != lost - located)
+		fail_msg("%s: unexplained %.0f is not lost %.0f - located %.0f", label,
+			 num(r, "reconcile.unexplained"), lost, located);
+	if (lost < 0)
+		fail_msg("%s: %.0f packets lost: more received than sent", label, lost);
+	if (located == lost)
+		return;
+	if (located < lost && lost - located <= softnet) {
+		print_message("%s: %.0f of %.0f lost packets not located; reason: "
+			      "reconcile.softnet_dropped = %.0f (machine-wide backlog drops)\n",
+			      label, lost - located, lost, softnet);
+		return;
+	}
+	where = json_dumps(json_object_get(rec, "where"), JSON_COMPACT | JSON_SORT_KEYS);
+	fail_msg("%s: lost %.0f, located %.0f (softnet_dropped %.0f): where %s", label, lost,
+		 located, softnet, where ? where : "?");
 }
 
 /* The prefix of the only run in res (a --results directory). */

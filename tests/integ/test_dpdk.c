@@ -5,7 +5,7 @@
  * through dpdk-testpmd and through Open vSwitch with DPDK, memif, and
  * DPDK's af_xdp PMD on the veth — each × {throughput, pingpong} for about
  * a second. Every result is checked as the kernel datapaths' are (packets
- * flowed, every lost packet located within 0.1 %, RTT ordered) plus what is
+ * flowed, every lost packet located exactly, RTT ordered) plus what is
  * particular to DPDK: the two ends' port counters agree with the engines',
  * the EAL line has the endpoint's own --file-prefix, core and port, the
  * kernel probes see ~0 system calls per packet for vhost and memif, the
@@ -72,7 +72,6 @@ static void check_result(json_t *r, const char *mode)
 	int pp = !strcmp(str(r, "params.pattern"), "pingpong");
 	double tx = num(r, "endpoints.a.total.tx_pkts");
 	double rx = num(r, "endpoints.b.total.rx_pkts");
-	double unexpl = num(r, "reconcile.unexplained_pct");
 	const char *eal_a = str(r, "dpdk.eal.a"), *eal_b = str(r, "dpdk.eal.b");
 	char prefix[32], want[96];
 
@@ -83,9 +82,7 @@ static void check_result(json_t *r, const char *mode)
 	assert_true(num(r, "throughput.rx_pkts") > 0);
 	if (rx <= 0 || rx > tx)
 		fail_msg("%s: rx %.0f, tx %.0f", label, rx, tx);
-	if (unexpl > 0.1 || unexpl < -0.1)
-		fail_msg("%s: %.3f%% of packets unaccounted for (lost %.0f, located %.0f)", label,
-			 unexpl, num(r, "reconcile.lost"), num(r, "reconcile.located"));
+	check_located(r, label);
 
 	/* Both ends' ports saw what their engines counted: what a sent left
 	 * through its port, what b received came in through its own (plus
