@@ -52,8 +52,11 @@ static void child(int cpu, int cmd, int res, uint64_t tsc_hz)
 	if (sched_setaffinity(0, sizeof(set), &set))
 		_exit(1);
 	while (read(cmd, &c, 1) == 1) {
-		double ns = loop_ns(tsc_hz);
+		double ns;
 
+		if (c == 'w') /* woken: the switch to here and back is the point */
+			continue;
+		ns = loop_ns(tsc_hz);
 		if (write(res, &ns, sizeof(ns)) != sizeof(ns))
 			break;
 	}
@@ -179,8 +182,21 @@ void calib_probed(struct calib *cb, struct attr *a)
 	for (int i = 0; i < cb->n; i++) {
 		if (cb->k[i].pid > 0)
 			calibrate(&cb->k[i], a);
-		reap(&cb->k[i]);
+		if (!cb->keep)
+			reap(&cb->k[i]);
 	}
+}
+
+void calib_keep(struct calib *cb)
+{
+	cb->keep = 1;
+}
+
+void calib_wake(struct calib *cb)
+{
+	for (int i = 0; i < cb->n; i++)
+		if (cb->k[i].pid > 0 && write(cb->k[i].cmd, "w", 1) != 1)
+			reap(&cb->k[i]);
 }
 
 void calib_end(struct calib *cb)

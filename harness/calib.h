@@ -19,6 +19,7 @@
 
 struct calib {
 	int n;
+	int keep; /* calib_keep: the children outlive calib_probed */
 	uint64_t tsc_hz;
 	struct calib_child {
 		pid_t pid;
@@ -34,6 +35,10 @@ void calib_begin(struct calib *cb, unsigned int cpu_a, unsigned int cpu_b, uint6
 /* With the probes attached: time the loop again as an endpoint, give each
  * CPU's figures to the probes, and end the children. */
 void calib_probed(struct calib *cb, struct attr *a);
+/* Keep the children after calib_probed (duty cycling wakes them). */
+void calib_keep(struct calib *cb);
+/* Wake every child once on its core: a context switch there. */
+void calib_wake(struct calib *cb);
 /* End whatever children are left (accepts a zeroed struct). */
 void calib_end(struct calib *cb);
 

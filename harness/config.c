@@ -128,6 +128,10 @@ const struct config_key_info config_keys[] = {
 	  "count every burst call through the endpoints' USDT probes bypasslab:rx_burst/tx_burst: "
 	  "calls, empty calls, packets, time per call, burst-size histogram (a uprobe hit, about "
 	  "a microsecond, per call)" },
+	{ "probe_duty", "probes", "0.01..1", "1",
+	  "fraction of every second of the window the attribution probes are attached (the "
+	  "breakdown comes from those slices; the instrument costs about that fraction of its "
+	  "attached cost)" },
 	{ "inject_user_ns", "probes", "0..1000000", "0",
 	  "calibration: the engine spins this many ns of user code per packet it handles (the "
 	  "breakdown's user group must rise by as much)" },
@@ -225,6 +229,7 @@ static const struct key_def key_defs[] = {
 	{ .type = V_STR, .store = S_CHARS, OFF(sriov_pf), .flags = F_SINGLE },
 	{ .type = V_ENUM, .store = S_INT, OFF(probes), .words = w_probes },
 	{ .type = V_BOOL, .store = S_INT, OFF(usdt) },
+	{ .type = V_FLOAT, .store = S_DOUBLE, OFF(probe_duty), .fmin = 0.01, .fmax = 1 },
 	{ .type = V_INT, .store = S_UINT, OFF(inject_user_ns), .min = 0, .max = 1000000 },
 	{ .type = V_BOOL, .store = S_INT, OFF(inject_syscall) },
 	{ .type = V_INT, .store = S_UINT, OFF(sample_hz), .min = 1, .max = 20000 },
@@ -273,6 +278,7 @@ void case_defaults(struct case_cfg *c)
 	snprintf(c->sriov_pf, sizeof(c->sriov_pf), "any");
 	c->probes = PROBES_AGGREGATE;
 	c->usdt = 0;
+	c->probe_duty = 1.0;
 	c->sample_hz = 999; /* SAMPLE_DEFAULT_HZ */
 }
 

@@ -39,6 +39,7 @@
 #include "attr.h"
 #include "attr_user.h"
 #include "calib.h"
+#include "duty.h"
 #include "sample_user.h"
 #include "bursts_user.h"
 #include "result.h"
@@ -100,6 +101,7 @@ struct ep_run {
 	int reaped;
 	int status;
 	struct ep_stats w_open, w_close;
+	struct ep_stats t_open, t_close; /* what the probes traced: the window, or its slices */
 	struct proc_cpu cpu_open, cpu_close;
 	struct histo *rtt_open;
 	uint64_t t_fork;    /* mono_ns() at fork, for startup_ms */
@@ -590,8 +592,8 @@ static json_t *probes_json(const struct attr *a, const struct attr_snap *o,
 
 	/* Every pair's packets on the core their endpoints share. */
 	for (int i = 0; i < nep; i += 2) {
-		const struct ep_stats *ao = &ep[i].w_open, *ac = &ep[i].w_close;
-		const struct ep_stats *bo = &ep[i + 1].w_open, *bc = &ep[i + 1].w_close;
+		const struct ep_stats *ao = &ep[i].t_open, *ac = &ep[i].t_close;
+		const struct ep_stats *bo = &ep[i + 1].t_open, *bc = &ep[i + 1].t_close;
 
 		a_pkts += pp ? ac->rx_pkts - ao->rx_pkts : ac->tx_pkts - ao->tx_pkts;
 		b_pkts += bc->rx_pkts - bo->rx_pkts;
@@ -605,8 +607,8 @@ static json_t *probes_json(const struct attr *a, const struct attr_snap *o,
 	cores[1].pkts = b_pkts;
 	/* The engine's clock for the endpoints on each core. */
 	for (int i = 0; i < nep; i++)
-		calib_core_add_engine(&cores[(i & 1) && cpu_a != cpu_b], &ep[i].w_open,
-				      &ep[i].w_close, ep[i].shm->cfg.tsc_hz);
+		calib_core_add_engine(&cores[(i & 1) && cpu_a != cpu_b], &ep[i].t_open,
+				      &ep[i].t_close, ep[i].shm->cfg.tsc_hz);
 	if (cpu_a == cpu_b) {
 		cores[0].label = pp ? "a+b: client and server" : "a+b: send and recv";
 		return attr__json(a, o, c, cores, 1, window_ns);
@@ -697,6 +699,49 @@ static void sampling_down(struct sampling *sg)
 	sample__destroy(sg->s);
 }
 
+/* Window open for the probes: a snapshot, and with probe_duty < 1 the
+ * first traced slice. */
+static struct attr_snap *probes_window_open(struct attr *a, struct duty *d, struct calib *cal,
+					    const struct case_cfg *c, struct ep_run *ep, int nep)
+{
+	struct ep_shm *shm[DUTY_MAX_EPS];
+
+	for (int i = 0; i < nep && i < DUTY_MAX_EPS; i++)
+		shm[i] = ep[i].shm;
+	if (c->probe_duty < 1.0 && duty_begin(d, a, cal, c->probe_duty, shm, nep)) {
+		duty_free(d);
+		memset(d, 0, sizeof(*d));
+	}
+	return attr__snap(a);
+}
+
+/* Window close for the probes: what they traced, as open/close snapshots
+ * of the probes and of every endpoint (t_open/t_close). */
+static void probes_window_close(struct attr *a, struct duty *d, struct ep_run *ep, int nep,
+				struct attr_snap **o, struct attr_snap **c)
+{
+	if (!d->a) {
+		*c = attr__snap(a);
+		for (int i = 0; i < nep; i++) {
+			ep[i].t_open = ep[i].w_open;
+			ep[i].t_close = ep[i].w_close;
+		}
+		return;
+	}
+	duty_end(d);
+	attr_snap__free(*o);
+	*o = attr_snap__zero(a);
+	*c = d->sacc;
+	d->sacc = NULL;
+	for (int i = 0; i < nep; i++) {
+		memset(&ep[i].t_open, 0, sizeof(ep[i].t_open));
+		ep[i].t_close = d->acc[i];
+		/* the syscall slots' numbers are labels, not counters */
+		for (int k = 0; k < EP_NSYS; k++)
+			ep[i].t_open.sys[k].nr = ep[i].t_close.sys[k].nr;
+	}
+}
+
 struct case_ctx {
 	const struct case_cfg *c;
 	int idx, ncases;
@@ -780,6 +825,7 @@ static json_t *run_case(struct case_ctx *cc)
 	struct dpdk_case *dk = NULL;
 	struct bursts *usdt = NULL;
 	struct calib cal = { 0 };
+	struct duty dty = { 0 };
 	struct sampling smp = { 0 };
 
 	memset(ep, 0, sizeof(ep));
@@ -946,6 +992,8 @@ static json_t *run_case(struct case_ctx *cc)
 	}
 	if (c->probes != PROBES_OFF && c->probes != PROBES_SAMPLE) {
 		calib_begin(&cal, cpu_a, cpu_b, cc->tsc_hz);
+		if (c->probe_duty < 1.0)
+			calib_keep(&cal); /* duty slices wake them */
 		attr = probes_up(&t, ep, cpu_a, cpu_b, c->probes == PROBES_PATH, errmsg,
 				 sizeof(errmsg));
 		if (!attr) {
@@ -987,7 +1035,7 @@ static json_t *run_case(struct case_ctx *cc)
 	for (int i = 0; i < nep; i++)
 		proc_cpu_read(ep[i].ep_pid, &ep[i].cpu_open);
 	if (attr)
-		as_open = attr__snap(attr);
+		as_open = probes_window_open(attr, &dty, &cal, c, ep, nep);
 	sampling_snap(&smp, 0);
 	{
 		uint64_t prev_tx = 0, prev_rx = 0;
@@ -1005,7 +1053,8 @@ static json_t *run_case(struct case_ctx *cc)
 			t_next = t_open + (uint64_t)sec * 1000000000ull;
 			if (t_next > t_end)
 				t_next = t_end;
-			err = hsleep_until(t_next);
+			err = dty.a ? duty_sleep_until(&dty, t_next, hsleep_until)
+				    : hsleep_until(t_next);
 			if (err)
 				goto interrupted;
 			now = mono_ns();
@@ -1039,7 +1088,7 @@ static json_t *run_case(struct case_ctx *cc)
 	for (int i = 0; i < nep; i++)
 		proc_cpu_read(ep[i].ep_pid, &ep[i].cpu_close);
 	if (attr)
-		as_close = attr__snap(attr);
+		probes_window_close(attr, &dty, ep, nep, &as_open, &as_close);
 	sampling_snap(&smp, 1);
 	rtt_win = malloc(sizeof(struct histo));
 	if (rtt_win)
@@ -1103,7 +1152,9 @@ static json_t *run_case(struct case_ctx *cc)
 	in->softnet_drops = pc1->softnet_drops - pc0->softnet_drops;
 	if (attr && as_open && as_close)
 		attr_j = probes_json(attr, as_open, as_close, ep, nep, pp, cpu_a, cpu_b,
-				     t_close - t_open);
+				     dty.a ? dty.traced_ns : t_close - t_open);
+	if (attr_j && dty.a)
+		json_object_set_new(attr_j, "duty", duty_json(&dty, t_close - t_open));
 	attr_j = sampling_json(&smp, attr_j);
 	goto out;
 
@@ -1115,6 +1166,7 @@ interrupted:
 		snprintf(errmsg, sizeof(errmsg), "%s", strerror(-err));
 	}
 out:
+	duty_free(&dty);
 	calib_end(&cal);
 	sampling_down(&smp);
 	attr__destroy(attr);

@@ -28,6 +28,7 @@ struct attr {
 	struct path_bpf *pskel;
 	const char *pattach;
 	struct bpf_link *plinks[16];
+	struct bpf_program *plprog[16];
 	int nplinks;
 	char pmissing[256];
 	void *m_phist, *m_pevs;

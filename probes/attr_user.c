@@ -308,9 +308,10 @@ int attr__attach(struct attr *a)
 			add_missing(a->pmissing, sizeof(a->pmissing), tp_of(p));
 			continue;
 		}
-		if (a->nplinks < (int)(sizeof(a->plinks) / sizeof(a->plinks[0])))
+		if (a->nplinks < (int)(sizeof(a->plinks) / sizeof(a->plinks[0]))) {
+			a->plprog[a->nplinks] = p;
 			a->plinks[a->nplinks++] = l;
-		else
+		} else
 			bpf_link__destroy(l);
 	}
 	return 0;

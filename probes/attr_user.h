@@ -75,6 +75,14 @@ void attr__sys_wall(const struct attr *a, const struct attr_snap *o, const struc
 void attr__set_calib(struct attr *a, int cpu, const struct attr_calib *k);
 /* Detach (0) or re-attach (1) the sys_enter/sys_exit programs. */
 int attr__sys_probes(struct attr *a, int on);
+/* Duty cycling: detach every program; forget the CPUs' state and attach
+ * them again. */
+void attr__pause(struct attr *a);
+int attr__resume(struct attr *a);
+/* A snapshot of zeros, and acc += c - o (every counter). */
+struct attr_snap *attr_snap__zero(const struct attr *a);
+void attr_snap__acc(const struct attr *a, struct attr_snap *acc, const struct attr_snap *o,
+		    const struct attr_snap *c);
 /* Detach and unload; accepts NULL. */
 void attr__destroy(struct attr *a);
 
