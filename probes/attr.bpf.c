@@ -213,7 +213,9 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 		struct task_sys ts = { .enter_ts = c->enter_ts, .nr = c->nr, .in_sys = 1 };
 
 		bpf_map_update_elem(&tasks, &prev_pid, &ts, BPF_ANY);
-	} else if (ep_prev && prev_pid) {
+	} else if (ep_prev && prev_pid && prev_pid == prev_tgid) {
+		/* Only an endpoint's own (main) thread: its kernel workers
+		 * (io_uring's io-wq) leave CPUs outside calls all the time. */
 		struct task_sys ts = { .out_ts = now };
 
 		bpf_map_update_elem(&tasks, &prev_pid, &ts, BPF_ANY);
@@ -233,7 +235,7 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 	} else if (ep_next) {
 		s->ctx = ATTR_CTX_USER;
 		t = bpf_map_lookup_elem(&tasks, &next_pid);
-		if (t && !t->in_sys && t->out_ts && now > t->out_ts) {
+		if (t && !t->in_sys && t->out_ts && now > t->out_ts && next_pid == next_tgid) {
 			ev_add(cpu, ATTR_EV_OFFCPU_USER, now - t->out_ts);
 			t->out_ts = 0;
 		}

@@ -486,7 +486,7 @@ static const char *group_of(unsigned int ctx, unsigned int st)
 	if (st == ATTR_ST_SOCK_WAKE)
 		return "socket enqueue/wakeup";
 	if (ctx == ATTR_CTX_USER)
-		return "user";
+		return st == ATTR_ST_SELF ? "user" : "task_work";
 	if (ctx >= ATTR_CTX_SYSCALL)
 		return "syscalls";
 	if (ctx == ATTR_CTX_SOFTIRQ + 2)
@@ -525,6 +525,8 @@ struct core_acc {
 	struct ee_info *ee; /* [ATTR_NR_SYSCALLS] */
 	double probe_ns, probe_model_ns, ee_clamped_ns;
 	double untimed_ns; /* calls the engine did not time: in-kernel + entry/exit */
+	double taskwork_ns; /* kernel work after sys_exit, seen by the probes */
+	double tw_in_call;  /* ... of which inside the engine's timing of its calls */
 	double offcpu_user_ns; /* endpoints off the CPU after leaving it outside a call,
 				* beyond what fell inside the engine's timing of a call */
 	uint64_t runs, untimed_calls;
@@ -566,12 +568,12 @@ static void collect_slots(struct core_acc *k)
 			ctx_name(ctx, cn, sizeof(cn));
 			sn = stage_name(st, sb, sizeof(sb));
 			c = cat_add(k, group_of(ctx, st));
-			/* Kernel work in user context happens outside any system call
-			 * (task_work on the way back to user, e.g. io_uring completions);
-			 * nothing marks its end, so the rest of the segment is user code. */
+			/* Kernel work in user context happens after sys_exit (task_work
+			 * on the way back to user, e.g. io_uring completions); nothing
+			 * marks its end, so it runs until the next boundary. */
 			if (ctx == ATTR_CTX_USER && sn)
 				snprintf(c->name, sizeof(c->name),
-					 "user, after task_work outside a syscall / %s", sn);
+					 "task_work after sys_exit or an interrupt / %s", sn);
 			else
 				snprintf(c->name, sizeof(c->name), "%s%s%s", cn, sn ? " / " : "",
 					 sn ? sn : "");
@@ -580,6 +582,8 @@ static void collect_slots(struct core_acc *k)
 			c->runs = sc[i].runs - so[i].runs;
 			if (ctx == ATTR_CTX_USER && st == ATTR_ST_SELF)
 				k->user_i = k->n - 1;
+			else if (ctx == ATTR_CTX_USER)
+				k->taskwork_ns += (double)ns;
 		}
 	}
 }
@@ -611,18 +615,92 @@ static int engine_sys(const struct attr_core *core, uint32_t nr, uint64_t *calls
  * Each moved piece carries one probe run (the end of sys_exit's program, the
  * start of sys_enter's), removed with the rest below.
  */
-static void split_entry_exit(struct core_acc *k)
+/* Entry+exit of the calls of one number, total ns (< 0: none known). */
+static double ee_of(struct core_acc *k, struct ee_info *e, uint32_t nr, uint64_t calls,
+		    double wall, double *off)
 {
 	const struct attr_calib *cal = &k->a->cal[k->cpu];
-	struct cat *user = k->user_i >= 0 ? &k->cats[k->user_i] : NULL;
-	const uint64_t *eo = k->o->evs + (size_t)k->cpu * ATTR_NEV;
-	const uint64_t *ec = k->c->evs + (size_t)k->cpu * ATTR_NEV;
+	double ee, cal_ee = cal->valid ? (double)calls * (cal->on_ns - cal->in_ns) : -1;
+
+	if (!engine_sys(k->core, nr, &e->eng_calls, &e->eng_ns)) {
+		k->untimed_calls += calls;
+		if (cal_ee < 0)
+			return -1;
+		e->method = "calibrated: not the engine's own call; the getppid() loop's "
+			    "entry+exit per call on this core";
+		k->untimed_ns += wall + cal_ee;
+		return cal_ee;
+	}
+	ee = e->eng_ns - wall;
 	/* Preempted on the way back from a call (after sys_exit), an endpoint
 	 * waits off the CPU inside the engine's timing of that call: that wait
 	 * is another task's time, not the call's. */
+	if (*off > 0) {
+		double x = *off < ee ? *off : (ee > 0 ? ee : 0);
+
+		ee -= x;
+		*off -= x;
+	}
+	e->method = "measured: the engine's TSC around each call - the probes' "
+		    "sys_enter..sys_exit time";
+	/* task_work run on the way out of a call (io_uring completions) is in
+	 * the engine's time too: then entry+exit proper is the calibrated
+	 * figure, and the rest of the difference is that task_work. */
+	if (k->taskwork_ns > 0 && cal_ee >= 0 && ee > cal_ee) {
+		k->tw_in_call += ee - cal_ee;
+		ee = cal_ee;
+		e->method = "calibrated: task_work ran on the way out of these calls, so the "
+			    "engine's TSC - the probes' time holds it too; entry+exit is the "
+			    "getppid() loop's per call on this core";
+	}
+	return ee > 0 ? ee : 0;
+}
+
+/* Take ns out of the user segment, then out of the task_work segments
+ * (the ones that ran on past the end of task_work into user code). */
+static double take_from_user(struct core_acc *k, double ns, uint64_t calls)
+{
+	double taken = 0;
+
+	for (int i = -1; i < k->n && taken < ns; i++) {
+		struct cat *c = i < 0 ? (k->user_i >= 0 ? &k->cats[k->user_i] : NULL) : &k->cats[i];
+		double x;
+
+		if (!c || (i >= 0 && strcmp(c->group, "task_work")))
+			continue;
+		x = ns - taken < c->ns ? ns - taken : c->ns;
+		c->ns -= x;
+		taken += x;
+		if (c->runs >= calls) {
+			c->runs -= calls;
+			calls = 0;
+		} else {
+			calls -= c->runs;
+			c->runs = 0;
+		}
+	}
+	if (taken < ns)
+		k->ee_clamped_ns += ns - taken;
+	return taken;
+}
+
+/*
+ * A system call's entry and exit paths run before sys_enter and after
+ * sys_exit: between two tracepoints they fall into the user segment. The
+ * engine times each of its calls on the TSC; less the probes' time from
+ * sys_enter to sys_exit, that is entry+exit, moved out of "user" under the
+ * call's own name. Calls the engine does not time (a library's own, e.g. a
+ * DPDK driver's) get the per-call figure of the getppid() loop on this core.
+ * Each moved piece carries one probe run (the end of sys_exit's program, the
+ * start of sys_enter's), removed with the rest below.
+ */
+static void split_entry_exit(struct core_acc *k)
+{
+	const uint64_t *eo = k->o->evs + (size_t)k->cpu * ATTR_NEV;
+	const uint64_t *ec = k->c->evs + (size_t)k->cpu * ATTR_NEV;
 	double off = (double)(ec[ATTR_EV_OFFCPU_USER] - eo[ATTR_EV_OFFCPU_USER]);
 
-	for (uint32_t nr = 0; nr < ATTR_NR_SYSCALLS && user; nr++) {
+	for (uint32_t nr = 0; nr < ATTR_NR_SYSCALLS; nr++) {
 		struct ee_info *e = &k->ee[nr];
 		uint64_t calls;
 		double wall, ee;
@@ -632,39 +710,14 @@ static void split_entry_exit(struct core_acc *k)
 		attr__sys_wall(k->a, k->o, k->c, k->cpu, nr, &calls, &wall);
 		if (!calls)
 			continue;
-		if (engine_sys(k->core, nr, &e->eng_calls, &e->eng_ns)) {
-			ee = e->eng_ns - wall;
-			if (off > 0) {
-				double x = off < ee ? off : (ee > 0 ? ee : 0);
-
-				ee -= x;
-				off -= x;
-			}
-			e->method = "measured: the engine's TSC around each call - the probes' "
-				    "sys_enter..sys_exit time";
-		} else if (cal->valid) {
-			ee = (double)calls * (cal->on_ns - cal->in_ns);
-			e->method = "calibrated: not the engine's own call; the getppid() loop's "
-				    "entry+exit per call on this core";
-			k->untimed_calls += calls;
-			k->untimed_ns += wall + (ee > 0 ? ee : 0);
-		} else {
-			k->untimed_calls += calls;
-			continue;
-		}
+		ee = ee_of(k, e, nr, calls, wall, &off);
 		if (ee < 0)
-			ee = 0;
-		if (ee > user->ns) {
-			k->ee_clamped_ns += ee - user->ns;
-			ee = user->ns;
-		}
-		e->ns = ee;
-		user->ns -= ee;
-		user->runs -= user->runs < calls ? user->runs : calls;
+			continue;
+		e->ns = take_from_user(k, ee, calls);
 		ctx_name(ATTR_CTX_SYSCALL + nr, cn, sizeof(cn));
 		c = cat_add(k, "syscall entry/exit");
 		snprintf(c->name, sizeof(c->name), "%s / entry+exit", cn);
-		c->ns = ee;
+		c->ns = e->ns;
 		c->count = calls;
 		c->runs = calls;
 	}
@@ -877,9 +930,17 @@ static json_t *user_check_json(const struct core_acc *k, json_t *groups)
 	double user = json_number_value(json_object_get(json_object_get(groups, "user"),
 							"ns_exact")) / k->pkts;
 	/* The engine's loop outside its own timed calls still holds the calls
-	 * a library made for it (a DPDK driver's): those are taken out too. */
+	 * a library made for it (a DPDK driver's): those are taken out too.
+	 * task_work that ran outside the engine's calls (an interrupt's) is in
+	 * its loop time: it joins the user side of the comparison. */
 	double eng = (k->core->engine_outside_ns - k->untimed_ns - k->offcpu_user_ns) / k->pkts;
-	double d = user - eng;
+	double tw = json_number_value(json_object_get(json_object_get(groups, "task_work"),
+						      "ns_exact")) - k->tw_in_call;
+	double d;
+
+	if (tw > 0)
+		user += tw / k->pkts;
+	d = user - eng;
 	json_t *j;
 
 	if (!k->core->engine_valid)

@@ -246,9 +246,11 @@ static double dir_one_way(json_t *r, const char *dir)
  *   RTT = (a->b) + (b->a) + Ts + c,  Ts = t3 - t2,  c = (t1 - t0) + (t5 - t4)
  *
  * with Ts, c >= 0, and this holds for the means as well. Ts and c are spent
- * in user space and in the tail of recvfrom after sock_recv_length, so with
- * blocking sockets (no empty polls adding user time) each is at most the
- * core's "user" plus "syscall recvfrom / socket call return" plus "hardirq"
+ * in user space, in the tail of recvfrom after sock_recv_length, in the
+ * exit path of recvfrom and the entry path of sendto (and the probes' runs
+ * there), so with blocking sockets (no empty polls adding user time) each
+ * is at most the core's "user", "syscall recvfrom / socket call return",
+ * both calls' "entry+exit", the probes' own time and "hardirq"
  * ns per transaction (U_b for the server, U_a for the client; they are
  * upper bounds: they also hold the loop from sendto back to recvfrom).
  * Hence, halved:
@@ -266,7 +268,11 @@ static double dir_one_way(json_t *r, const char *dir)
  */
 static void test_one_way_vs_rtt(void **state)
 {
-	static const char *const turnaround[] = { "user", "syscall recvfrom / socket call return",
+	static const char *const turnaround[] = { "user",
+						  "syscall recvfrom / socket call return",
+						  "syscall recvfrom / entry+exit",
+						  "syscall sendto / entry+exit",
+						  "probes (the instrument's own programs)",
 						  "hardirq", NULL };
 	json_t *r = get_blocking_run();
 	double rtt = num(r, "rtt_ns.mean");
