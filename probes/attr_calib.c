@@ -124,20 +124,31 @@ static double dispatch_ns(const struct attr *a, const struct attr_calib *k, doub
 	return d > 0 ? d : 0;
 }
 
+/*
+ * The system call programs are priced by the loop: attached, they also send
+ * every system call through the kernel's syscall-tracing work path, which
+ * the loop measures with them (on - off), split by their in-program times.
+ * The other programs' tracepoints have no such path: their cost is their
+ * in-program time (the statistics' own clock read stands for the dispatch).
+ */
 double attr_prog_cost(const struct attr *a, int cpu, int prog)
 {
 	const struct attr_calib *k = cpu >= 0 && cpu < 64 ? &a->cal[cpu] : NULL;
-	double full = 0, d;
+	double full = 0, d, rs;
 
 	if (prog < 0 || prog >= ATTR_NPROGS)
 		return 0;
 	if (!k || !k->valid)
 		return a->prog_run_ns[prog];
 	d = dispatch_ns(a, k, &full);
+	rs = a->prog_run_ns[ATTR_P_SYS_ENTER] + a->prog_run_ns[ATTR_P_SYS_EXIT];
 	/* No statistics: every program costs what sys_enter/exit cost. */
-	if (a->prog_run_ns[ATTR_P_SYS_ENTER] <= 0 || a->prog_run_ns[prog] <= 0)
+	if (rs <= 0 || a->prog_run_ns[prog] <= 0)
 		return full;
-	return d + a->prog_run_ns[prog];
+	if (prog == ATTR_P_SYS_ENTER || prog == ATTR_P_SYS_EXIT)
+		return 2.0 * full * a->prog_run_ns[prog] / rs;
+	(void)d;
+	return a->prog_run_ns[prog];
 }
 
 const char *attr_cost_method(const struct attr *a, int cpu)
@@ -146,10 +157,11 @@ const char *attr_cost_method(const struct attr *a, int cpu)
 	int stats = a->prog_run_ns[ATTR_P_SYS_ENTER] > 0;
 
 	if (loop && stats)
-		return "per program: in-program ns per run from the kernel's BPF run-time statistics "
-		       "over the warm-up, plus the dispatch measured on this core: a getppid() loop "
-		       "timed on the TSC with and without the probes gives one full sys_enter/exit "
-		       "run, less their in-program time";
+		return "sys_enter/sys_exit: a getppid() loop on this core timed on the TSC with and "
+		       "without them (they also send every call through the syscall-tracing work "
+		       "path), split by their in-program times; every other program: its "
+		       "in-program ns per run from the kernel's BPF run-time statistics over the "
+		       "warm-up";
 	if (loop)
 		return "every program as one sys_enter/exit run, measured on this core by a getppid() "
 		       "loop timed on the TSC with and without the probes (no BPF statistics)";
