@@ -411,6 +411,61 @@ static void cases_block(FILE *f, const struct runset *rs)
 	fputs("</tbody></table></div></div>\n", f);
 }
 
+/* One core's two methods, group by group. */
+static void agreement_rows(FILE *f, json_t *r, json_t *a)
+{
+	json_t *g;
+	size_t k;
+
+	json_array_foreach(json_object_get(a, "groups"), k, g) {
+		double tp = 0, sm = 0, d = 0;
+
+		rs_num(g, "tracepoint_pct", &tp);
+		rs_num(g, "sample_pct", &sm);
+		rs_num(g, "diff_pts", &d);
+		if (tp < 0.5 && sm < 0.5)
+			continue;
+		fprintf(f, "<tr><td class=\"r\">%d</td><td class=\"r\">%d</td><td>",
+			(int)json_integer_value(json_object_get(r, "case")),
+			(int)json_integer_value(json_object_get(a, "cpu")));
+		esc(f, rs_str(g, "group"));
+		fprintf(f, "</td><td class=\"r\">%.1f</td><td class=\"r\">%.1f</td>"
+			   "<td class=\"r%s\">%+.1f</td></tr>\n",
+			tp, sm, fabs(d) > 10 ? " st-bad" : "", d);
+	}
+}
+
+/* Tracepoints against cpu-clock sampling (probes = both), side by side. */
+static void agreement_block(FILE *f, const struct runset *rs)
+{
+	int any = 0;
+
+	for (int i = 0; i < rs->ncases && !any; i++)
+		any = json_array_size(json_object_get(
+			json_object_get(rs->cases[i], "attribution"), "agreement")) > 0;
+	if (!any)
+		return;
+	fputs("<div class=\"card\"><h3>Two methods, one breakdown: tracepoints vs sampling</h3>"
+	      "<p>Share of each core's busy time per group, from the tracepoint segments and "
+	      "from cpu-clock samples of the same window; difference in points (over 10 "
+	      "marked).</p><div class=\"tw\"><table id=\"t-agreement\"><thead><tr>"
+	      "<th class=\"r\">case</th><th class=\"r\">cpu</th><th>group</th>"
+	      "<th class=\"r\">tracepoints<span class=\"u\">%</span></th>"
+	      "<th class=\"r\">sampling<span class=\"u\">%</span></th>"
+	      "<th class=\"r\">difference<span class=\"u\">points</span></th></tr></thead>"
+	      "<tbody>\n",
+	      f);
+	for (int i = 0; i < rs->ncases; i++) {
+		json_t *r = rs->cases[i], *a;
+		size_t k;
+
+		json_array_foreach(json_object_get(json_object_get(r, "attribution"), "agreement"), k,
+				   a)
+			agreement_rows(f, r, a);
+	}
+	fputs("</tbody></table></div></div>\n", f);
+}
+
 int html_write(const struct runset *rs, const struct ttable *t, int nt, const struct plot *p,
 	       int np, const char *plotdir, const char *const *files, int nfiles, int noutliers,
 	       const char *path)
@@ -535,6 +590,7 @@ int html_write(const struct runset *rs, const struct ttable *t, int nt, const st
 	fputs("<section id=\"run\"><h2>The run</h2>\n<div class=\"grid2\">\n", f);
 	params_block(f, rs);
 	cases_block(f, rs);
+	agreement_block(f, rs);
 	fputs("</div></section>\n</main>\n<footer><div class=\"wrap\">Files next to this "
 	      "page:<ul>\n",
 	      f);
