@@ -729,6 +729,7 @@ static void probes_window_close(struct attr *a, struct duty *d, struct ep_run *e
 		return;
 	}
 	duty_end(d);
+	attr__set_slices(a, d->slices);
 	attr_snap__free(*o);
 	*o = attr_snap__zero(a);
 	*c = d->sacc;

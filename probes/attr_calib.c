@@ -104,6 +104,11 @@ void attr__stats_end(struct attr *a)
 	a->stats_fd = -1;
 }
 
+void attr__set_slices(struct attr *a, int slices)
+{
+	a->slices = slices;
+}
+
 void attr__set_calib(struct attr *a, int cpu, const struct attr_calib *k)
 {
 	if (cpu >= 0 && cpu < 64)

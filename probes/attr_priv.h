@@ -41,6 +41,7 @@ struct attr {
 	uint64_t st_cnt0[ATTR_NPROGS], st_ns0[ATTR_NPROGS];
 	int prog_fd[ATTR_NPROGS];
 	int stats_fd;
+	int slices; /* windows the snapshots span (duty cycling), for closure's resolution */
 	char stats_err[96];
 	struct attr_calib cal[64];
 };

@@ -978,6 +978,11 @@ static void summary_json(json_t *j, const struct core_acc *k, double total, doub
 	json_object_set_new(j, "closure_pct",
 			    json_real(measured_busy > 0 ? 100.0 * attributed_busy / measured_busy
 							: 0.0));
+	/* /proc/stat counts in ticks: each slice's two ends are a tick off at most. */
+	json_object_set_new(j, "closure_resolution_pct",
+			    json_real(window_ns ? 100.0 * 2.0 * (k->a->slices > 0 ? k->a->slices : 1) *
+							  1e9 / (double)hz / (double)window_ns
+						: 0.0));
 	json_object_set_new(j, "coverage_pct",
 			    json_real(window_ns ? 100.0 * total / (double)window_ns : 0.0));
 	json_object_set_new(j, "unattributed_ns_per_pkt",
@@ -1395,13 +1400,14 @@ void attr_print(FILE *f, json_t *attr)
 		double shown = 0;
 
 		fprintf(f,
-			"  cpu %d (%s): %.0f ns/pkt busy, closure %.1f%% of measured busy time, "
+			"  cpu %d (%s): %.0f ns/pkt busy, closure %.1f%% (+-%.1f) of measured busy time, "
 			"unattributed %.0f ns/pkt, %.2f syscalls/pkt, %.2f softirqs/pkt, "
 			"%.3f switches/pkt, %.1f probe events/pkt\n",
 			(int)json_integer_value(json_object_get(core, "cpu")),
 			json_string_value(json_object_get(core, "endpoints")),
 			json_number_value(json_object_get(core, "busy_ns_per_pkt")),
 			json_number_value(json_object_get(core, "closure_pct")),
+			json_number_value(json_object_get(core, "closure_resolution_pct")),
 			json_number_value(json_object_get(core, "unattributed_ns_per_pkt")),
 			json_number_value(json_object_get(core, "syscalls_per_pkt")),
 			json_number_value(json_object_get(core, "softirq_entries_per_pkt")),

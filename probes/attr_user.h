@@ -73,6 +73,8 @@ void attr__stats_end(struct attr *a);
 void attr__sys_wall(const struct attr *a, const struct attr_snap *o, const struct attr_snap *c,
 		    int cpu, uint32_t nr, uint64_t *calls, double *ns);
 void attr__set_calib(struct attr *a, int cpu, const struct attr_calib *k);
+/* The snapshots span this many separate slices (closure's resolution). */
+void attr__set_slices(struct attr *a, int slices);
 /* Detach (0) or re-attach (1) the sys_enter/sys_exit programs. */
 int attr__sys_probes(struct attr *a, int on);
 /* Duty cycling: detach every program; forget the CPUs' state and attach
