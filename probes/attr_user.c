@@ -1392,8 +1392,21 @@ static void print_checks(FILE *f, json_t *core)
 
 void attr_print(FILE *f, json_t *attr)
 {
+	json_t *duty = json_object_get(attr, "duty"), *c0 = json_array_get(json_object_get(attr, "cores"), 0);
 	size_t i, k;
 	json_t *core;
+
+	if (json_is_object(duty) && c0) {
+		double t = json_number_value(json_object_get(duty, "traced_ns"));
+
+		fprintf(f,
+			"  probes attached %.2f s in %d slices (probe_duty %.2f): the breakdown is of "
+			"those slices, at %.0f pkt/s on cpu %d\n",
+			t / 1e9, (int)json_integer_value(json_object_get(duty, "slices")),
+			json_number_value(json_object_get(duty, "fraction")),
+			t > 0 ? json_number_value(json_object_get(c0, "pkts")) * 1e9 / t : 0.0,
+			(int)json_integer_value(json_object_get(c0, "cpu")));
+	}
 
 	json_array_foreach(json_object_get(attr, "cores"), i, core) {
 		json_t *cat;
