@@ -43,6 +43,7 @@ struct cpu_state {
 	__u32 dc_next;
 	__u32 extra; /* non-boundary program runs inside the open segment */
 	__u32 pad;
+	__u64 nest_ts; /* an interrupt/softirq nest over user context began */
 	/* The last devices seen and their roles: a case's devices do not
 	 * change while the probes are attached, so the pointer is the key. */
 	__u64 dc_dev[DEV_CACHE];
@@ -371,13 +372,17 @@ int BPF_PROG(raw_sys_exit, struct pt_regs *regs, long ret)
 
 static __always_inline int nest_enter(__u32 ctx, __u32 prog)
 {
+	__u64 now;
 	__u32 cpu, d;
 	struct cpu_state *s = state(&cpu);
 
 	if (!s)
 		return 0;
-	charge(s, cpu, bpf_ktime_get_ns(), prog);
+	now = bpf_ktime_get_ns();
+	charge(s, cpu, now, prog);
 	d = s->depth;
+	if (d == 0)
+		s->nest_ts = s->valid && s->ctx == ATTR_CTX_USER ? now : 0;
 	if (d < MAX_DEPTH) {
 		s->stack[d].ctx = s->ctx;
 		s->stack[d].stage = s->stage;
@@ -392,10 +397,16 @@ static __always_inline int nest_exit(__u32 prog)
 {
 	__u32 cpu, d;
 	struct cpu_state *s = state(&cpu);
+	__u64 now;
 
 	if (!s)
 		return 0;
-	charge(s, cpu, bpf_ktime_get_ns(), prog);
+	now = bpf_ktime_get_ns();
+	charge(s, cpu, now, prog);
+	if (s->depth == 1 && s->nest_ts && now > s->nest_ts)
+		ev_add(cpu, ATTR_EV_NESTED_USER, now - s->nest_ts);
+	if (s->depth <= 1)
+		s->nest_ts = 0;
 	d = s->depth;
 	if (d == 0 || d > MAX_DEPTH) {
 		/* Attached in the middle of it: what it returns to is unknown

@@ -91,6 +91,9 @@
 /* An endpoint thread's time off the CPU after it left it outside a system
  * call (preempted on the way back from one, mostly), ns. */
 #define ATTR_EV_OFFCPU_USER (ATTR_EV_PROG + ATTR_NPROGS)
+/* Interrupts and softirqs nested directly in an endpoint's user context
+ * (after sys_exit, on the way back, or in its code), ns. */
+#define ATTR_EV_NESTED_USER (ATTR_EV_OFFCPU_USER + 1)
 
 struct attr_seg {
 	__u64 ns;

@@ -631,10 +631,14 @@ static double ee_of(struct core_acc *k, struct ee_info *e, uint32_t nr, uint64_t
 		k->untimed_ns += wall + cal_ee;
 		return cal_ee;
 	}
-	ee = e->eng_ns - wall;
+	/* Per call on each clock, times the calls the probes saw: the two
+	 * counts differ by the calls cut by a window or slice boundary. */
+	ee = e->eng_calls ? (e->eng_ns / (double)e->eng_calls - wall / (double)calls) * (double)calls
+			  : 0;
 	/* Preempted on the way back from a call (after sys_exit), an endpoint
-	 * waits off the CPU inside the engine's timing of that call: that wait
-	 * is another task's time, not the call's. */
+	 * waits off the CPU inside the engine's timing of that call, and an
+	 * interrupt or softirq taken there runs inside it too: that is not
+	 * the call's entry or exit. */
 	if (*off > 0) {
 		double x = *off < ee ? *off : (ee > 0 ? ee : 0);
 
@@ -698,7 +702,10 @@ static void split_entry_exit(struct core_acc *k)
 {
 	const uint64_t *eo = k->o->evs + (size_t)k->cpu * ATTR_NEV;
 	const uint64_t *ec = k->c->evs + (size_t)k->cpu * ATTR_NEV;
-	double off = (double)(ec[ATTR_EV_OFFCPU_USER] - eo[ATTR_EV_OFFCPU_USER]);
+	/* Off the CPU, or in an interrupt or softirq, after leaving a call:
+	 * inside the engine's timing of the call, but not the call's. */
+	double off = (double)(ec[ATTR_EV_OFFCPU_USER] - eo[ATTR_EV_OFFCPU_USER]) +
+		     (double)(ec[ATTR_EV_NESTED_USER] - eo[ATTR_EV_NESTED_USER]);
 
 	for (uint32_t nr = 0; nr < ATTR_NR_SYSCALLS; nr++) {
 		struct ee_info *e = &k->ee[nr];
