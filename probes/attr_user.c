@@ -740,15 +740,25 @@ static uint64_t prog_runs(const struct core_acc *k, int prog)
 	return ec[ATTR_EV_PROG + prog] - eo[ATTR_EV_PROG + prog];
 }
 
+/* Segments between a system call's exit and the next call's entry (user
+ * code, and the entry/exit pieces moved out of it) hold the end of a
+ * sys_exit run and the start of a sys_enter run. */
+static int sys_bounded(const struct cat *c)
+{
+	return !strcmp(c->group, "user") || !strcmp(c->group, "syscall entry/exit");
+}
+
 /*
- * The probes' own time, out of the segments it landed in: every segment
- * holds the runs counted in its slot, each costing this core's mean cost
- * per run (per-program costs weighted by their runs here). What is taken
- * out is the "probes" group, so the breakdown still adds up.
+ * The probes' own time, out of the segments it landed in. Segments bounded
+ * by the system call programs lose what one of those runs costs on this
+ * core (their mean); every other segment loses the mean cost of the other
+ * runs here, per run counted in its slot. What is taken out is the
+ * "probes" group, so the breakdown still adds up.
  */
 static void remove_probe_cost(struct core_acc *k)
 {
-	double pbar;
+	double p_sys, p_rest, sys_ns, rest_runs = 0;
+	uint64_t sys_runs = 0;
 	int n = k->n;
 	struct cat *c;
 
@@ -758,11 +768,22 @@ static void remove_probe_cost(struct core_acc *k)
 		k->runs += r;
 		k->probe_model_ns += (double)r * attr_prog_cost(k->a, k->cpu, p);
 	}
-	pbar = k->runs ? k->probe_model_ns / (double)k->runs : 0;
-	if (pbar <= 0)
+	p_sys = (attr_prog_cost(k->a, k->cpu, ATTR_P_SYS_ENTER) +
+		 attr_prog_cost(k->a, k->cpu, ATTR_P_SYS_EXIT)) / 2;
+	for (int i = 0; i < n; i++)
+		if (sys_bounded(&k->cats[i]))
+			sys_runs += k->cats[i].runs;
+		else
+			rest_runs += (double)k->cats[i].runs;
+	sys_ns = (double)sys_runs * p_sys;
+	if (sys_ns > k->probe_model_ns)
+		sys_ns = k->probe_model_ns;
+	p_sys = sys_runs ? sys_ns / (double)sys_runs : 0;
+	p_rest = rest_runs > 0 ? (k->probe_model_ns - sys_ns) / rest_runs : 0;
+	if (p_sys <= 0 && p_rest <= 0)
 		return;
 	for (int i = 0; i < n; i++) {
-		double x = (double)k->cats[i].runs * pbar;
+		double x = (double)k->cats[i].runs * (sys_bounded(&k->cats[i]) ? p_sys : p_rest);
 
 		if (x > k->cats[i].ns)
 			x = k->cats[i].ns;

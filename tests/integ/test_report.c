@@ -339,6 +339,141 @@ static void test_report_html(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+/* The same three significant digits the report prints. */
+static void fmt_si(char *b, size_t len, double v)
+{
+	if (fabs(v) >= 1e6)
+		snprintf(b, len, "%.3gM", v / 1e6);
+	else if (fabs(v) >= 1e4)
+		snprintf(b, len, "%.3gk", v / 1e3);
+	else
+		snprintf(b, len, "%.0f", v);
+}
+
+/*
+ * A figure the report aggregates, recomputed here from the result.json it
+ * came from: the fixture's udp throughput combination has one repetition,
+ * so its received rate is the mean of the per-second samples without the
+ * first and last second, and its interval Student's t (n - 1 degrees of
+ * freedom) times the standard error. table.txt must print those, the
+ * compare JSON must carry them, and report.html must show the table's text.
+ */
+static void test_report_figures(void **state)
+{
+	static const double t975[] = { 0, 12.7062047, 4.3026527, 3.1824463, 2.7764451, 2.5705818 };
+	char path[600], want[96], m[32], ci[32], *s, *out, *err;
+	const char *args[] = { bin, "compare", FIXTURE, FIXTURE, "--json", NULL };
+	json_t *r, *samples, *j, *a;
+	json_error_t je;
+	double v[16], mean = 0, sd = 0, ci95;
+	int n = 0;
+
+	(void)state;
+	need("gnuplot");
+	snprintf(path, sizeof(path), "%s/001-udp-bridge-throughput-64-r1/result.json", FIXTURE);
+	r = json_load_file(path, 0, &je);
+	assert_non_null(r);
+	samples = json_object_get(r, "samples");
+	for (size_t i = 1; i + 1 < json_array_size(samples) && n < 16; i++)
+		v[n++] = num(json_array_get(samples, i), "rx_pps");
+	assert_true(n >= 2 && n <= 5);
+	for (int i = 0; i < n; i++)
+		mean += v[i] / n;
+	for (int i = 0; i < n; i++)
+		sd += (v[i] - mean) * (v[i] - mean) / (n - 1);
+	sd = sqrt(sd);
+	ci95 = t975[n - 1] * sd / sqrt((double)n);
+	json_decref(r);
+
+	/* compare --json: the same mean and interval, from its own code path. */
+	assert_int_equal(run_cap(args, &out, &err), 0);
+	j = json_loads(out, 0, &je);
+	assert_non_null(j);
+	a = json_object_get(json_object_get(json_object_get(json_array_get(
+							json_object_get(j, "pairs"), 0), "metrics"),
+					    "pps"), "a");
+	if (fabs(num(a, "mean") - mean) > 1e-6 * mean || fabs(num(a, "ci95") - ci95) > 1e-6 * ci95)
+		fail_msg("compare: udp throughput %.3f +- %.3f pkt/s, recomputed %.3f +- %.3f",
+			 num(a, "mean"), num(a, "ci95"), mean, ci95);
+	json_decref(j);
+	free(out);
+	free(err);
+
+	/* table.txt and report.html: "<mean> ±<interval>" as the report formats it. */
+	fmt_si(m, sizeof(m), mean);
+	fmt_si(ci, sizeof(ci), ci95);
+	snprintf(want, sizeof(want), "%s ±%s", m, ci);
+	snprintf(path, sizeof(path), "%s/table.txt", outdir);
+	if (access(path, F_OK)) {
+		char *listing;
+
+		report_fixture(&listing);
+		free(listing);
+	}
+	s = slurp(path, NULL);
+	if (!strstr(s, want))
+		fail_msg("table.txt has no '%s' (udp throughput recomputed)", want);
+	free(s);
+	snprintf(path, sizeof(path), "%s/report.html", outdir);
+	s = slurp(path, NULL);
+	if (!strstr(s, m) || !strstr(s, ci))
+		fail_msg("report.html has no %s or %s (udp throughput recomputed)", m, ci);
+	free(s);
+}
+
+/* Copy the fixture into dir with every rate scaled by k (a known injected
+ * difference). */
+static void scaled_fixture(const char *dir, double k)
+{
+	char cmd[1400];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && cp -r '%s' '%s'", dir, FIXTURE, dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "for f in '%s'/*/result.json; do jq '(.samples[]? |= (.rx_pps *= %g | .tx_pps *= %g))"
+		 " | .throughput.rx_pps *= %g | .throughput.tx_pps *= %g' \"$f\" > \"$f.t\" && "
+		 "mv \"$f.t\" \"$f\" || exit 1; done",
+		 dir, k, k, k, k);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* compare of two runs with a known difference: the throughput ratio is
+ * outside 1 with the right sign, the size injected. */
+static void test_compare_injected(void **state)
+{
+	char a[400], b[400], *out, *err;
+	const char *args[] = { bin, "compare", a, b, "--json", NULL };
+	json_t *j, *p;
+	json_error_t je;
+	size_t i;
+	int seen = 0;
+
+	(void)state;
+	need("jq");
+	snprintf(a, sizeof(a), "%s/cmp-a", tmpdir);
+	snprintf(b, sizeof(b), "%s/cmp-b", tmpdir);
+	scaled_fixture(a, 1.0);
+	scaled_fixture(b, 0.8);
+	assert_int_equal(run_cap(args, &out, &err), 0);
+	j = json_loads(out, 0, &je);
+	assert_non_null(j);
+	json_array_foreach(json_object_get(j, "pairs"), i, p) {
+		json_t *r = json_object_get(json_object_get(json_object_get(p, "metrics"), "pps"),
+					    "b_over_a");
+
+		if (!json_is_object(r))
+			continue;
+		/* b is a with every rate x 0.8: below 1, by exactly that. */
+		if (num(r, "ratio") >= 1.0 || fabs(num(r, "ratio") - 0.8) > 1e-6)
+			fail_msg("pair %zu: pps ratio %.6f, injected 0.8", i, num(r, "ratio"));
+		seen++;
+	}
+	assert_true(seen >= 2);
+	json_decref(j);
+	free(out);
+	free(err);
+}
+
 static void test_compare_self(void **state)
 {
 	const char *args[] = { bin, "compare", FIXTURE, FIXTURE, "--json", NULL };
@@ -557,7 +692,8 @@ int main(void)
 		cmocka_unit_test(test_report_files), cmocka_unit_test(test_report_table_csv),
 		cmocka_unit_test(test_report_html),  cmocka_unit_test(test_compare_self),
 		cmocka_unit_test(test_compare_by),   cmocka_unit_test(test_bad_input),
-		cmocka_unit_test(test_labs),
+		cmocka_unit_test(test_labs),	     cmocka_unit_test(test_report_figures),
+		cmocka_unit_test(test_compare_injected),
 	};
 
 	return cmocka_run_group_tests(tests, setup, group_teardown);
