@@ -96,7 +96,8 @@ struct ep_stats {
 	uint64_t rx_late;    /* ping-pong replies that came after their timeout */
 	uint64_t rx_seq_max; /* highest seq received + 1 */
 	uint64_t timeouts;   /* ping-pong requests declared lost */
-	uint64_t rx_drained; /* client: replies collected after stop (in rx_pkts/rx_late) */
+	uint64_t rx_drained; /* client: replies collected after stop (in rx_pkts/rx_late);
+			      * receiver: packets read after stop (in rx_pkts) */
 	uint64_t pace_late;  /* bursts that left more than one interval late */
 	uint64_t cyc_tx, cyc_rx, cyc_work, cyc_idle; /* TSC cycles by activity */
 	uint64_t loops;

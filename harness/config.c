@@ -132,6 +132,10 @@ const struct config_key_info config_keys[] = {
 	  "fraction of every second of the window the attribution probes are attached (the "
 	  "breakdown comes from those slices; the instrument costs about that fraction of its "
 	  "attached cost)" },
+	{ "probe_detail", "probes", "full|light", "full",
+	  "light: leave out the tracepoints that only split a group into finer stages (socket "
+	  "call return, skb free) and the softirq raise timing: fewer program runs per packet, the "
+	  "same groups" },
 	{ "inject_user_ns", "probes", "0..1000000", "0",
 	  "calibration: the engine spins this many ns of user code per packet it handles (the "
 	  "breakdown's user group must rise by as much)" },
@@ -182,6 +186,7 @@ static const char *const w_urx[] = { "single", "multishot", NULL };
 static const char *const w_utr[] = { "default", "coop", "defer", NULL };
 static const char *const w_xmode[] = { "native", "generic", NULL };
 static const char *const w_xbind[] = { "copy", "zerocopy", "auto", NULL };
+static const char *const w_detail[] = { "full", "light", NULL };
 static const char *const w_probes[] = { "off", "aggregate", "path", "sample", "both", NULL };
 
 #define OFF(f) offsetof(struct case_cfg, f), sizeof(((struct case_cfg *)0)->f)
@@ -230,6 +235,7 @@ static const struct key_def key_defs[] = {
 	{ .type = V_ENUM, .store = S_INT, OFF(probes), .words = w_probes },
 	{ .type = V_BOOL, .store = S_INT, OFF(usdt) },
 	{ .type = V_FLOAT, .store = S_DOUBLE, OFF(probe_duty), .fmin = 0.01, .fmax = 1 },
+	{ .type = V_ENUM, .store = S_INT, OFF(probe_light), .words = w_detail },
 	{ .type = V_INT, .store = S_UINT, OFF(inject_user_ns), .min = 0, .max = 1000000 },
 	{ .type = V_BOOL, .store = S_INT, OFF(inject_syscall) },
 	{ .type = V_INT, .store = S_UINT, OFF(sample_hz), .min = 1, .max = 20000 },

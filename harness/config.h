@@ -66,6 +66,7 @@ struct case_cfg {
 	int probes;              /* enum probes_mode */
 	int usdt;                /* count every burst through the endpoints' USDT probes */
 	double probe_duty;           /* fraction of each second the probes are attached */
+	int probe_light;             /* probe_detail: 0 full, 1 light */
 	unsigned int inject_user_ns; /* calibration: user spin per packet */
 	int inject_syscall;          /* calibration: one getppid() per packet */
 	unsigned int sample_hz;  /* probes=sample|both: cpu-clock samples per second per core */

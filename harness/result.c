@@ -87,6 +87,7 @@ json_t *case_cfg_json(const struct case_cfg *c)
 	json_object_set_new(o, "sriov_pf", json_string(c->sriov_pf));
 	json_object_set_new(o, "usdt", json_boolean(c->usdt));
 	json_object_set_new(o, "probe_duty", json_real(c->probe_duty));
+	json_object_set_new(o, "probe_detail", json_string(c->probe_light ? "light" : "full"));
 	json_object_set_new(o, "inject_user_ns", json_integer(c->inject_user_ns));
 	json_object_set_new(o, "inject_syscall", json_boolean(c->inject_syscall));
 	json_object_set_new(o, "sample_hz", json_integer(c->sample_hz));

@@ -533,7 +533,7 @@ static uint32_t netns_ino(const char *path)
 /* Load and attach the attribution probes for this case: the endpoints'
  * processes and the devices on the path, by (netns, ifindex). */
 static struct attr *probes_up(const struct topo *t, const struct ep_run *ep, unsigned int cpu_a,
-			      unsigned int cpu_b, int path_mode, char *errmsg,
+			      unsigned int cpu_b, int path_mode, int light, char *errmsg,
 			      size_t len)
 {
 	uint32_t root = netns_ino("/proc/self/ns/net");
@@ -542,7 +542,7 @@ static struct attr *probes_up(const struct topo *t, const struct ep_run *ep, uns
 	char path[64];
 	int err = 0;
 
-	a = attr__open((1ull << cpu_a) | (1ull << cpu_b), path_mode);
+	a = attr__open((1ull << cpu_a) | (1ull << cpu_b), path_mode, light);
 	if (!a) {
 		snprintf(errmsg, len, "probes: load: %s", strerror(errno));
 		return NULL;
@@ -995,8 +995,8 @@ static json_t *run_case(struct case_ctx *cc)
 		calib_begin(&cal, cpu_a, cpu_b, cc->tsc_hz);
 		if (c->probe_duty < 1.0)
 			calib_keep(&cal); /* duty slices wake them */
-		attr = probes_up(&t, ep, cpu_a, cpu_b, c->probes == PROBES_PATH, errmsg,
-				 sizeof(errmsg));
+		attr = probes_up(&t, ep, cpu_a, cpu_b, c->probes == PROBES_PATH, c->probe_light,
+				 errmsg, sizeof(errmsg));
 		if (!attr) {
 			snprintf(status, sizeof(status), "failed");
 			goto out;

@@ -41,6 +41,7 @@ struct attr {
 	uint64_t st_cnt0[ATTR_NPROGS], st_ns0[ATTR_NPROGS];
 	int prog_fd[ATTR_NPROGS];
 	int stats_fd;
+	int light; /* probe_detail = light */
 	int slices; /* windows the snapshots span (duty cycling), for closure's resolution */
 	char stats_err[96];
 	struct attr_calib cal[64];
@@ -61,6 +62,9 @@ extern const char *const attr_prog_tp[ATTR_NPROGS];
 /* Full cost of one run of program `prog` on `cpu` (dispatch + program),
  * ns; 0 when nothing was calibrated. */
 double attr_prog_cost(const struct attr *a, int cpu, int prog);
+/* The clock the programs read (bpf_ktime_get_ns: CLOCK_MONOTONIC on the
+ * kernel's clocksource) and what one read costs from user space. */
+json_t *attr_clock_json(void);
 /* The method behind attr_prog_cost, for result.json. */
 const char *attr_cost_method(const struct attr *a, int cpu);
 

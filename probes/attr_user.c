@@ -101,6 +101,23 @@ static int select_variant(struct bpf_object *obj, int use_btf, char *missing, si
 	return 0;
 }
 
+/* Light detail: the tracepoints that only split a group into finer
+ * stages (the socket call's return, the skb free) or time softirq raises
+ * are left out; every group keeps its boundaries. */
+static const char *const light_skip[] = {
+	"softirq_raise", "sock_send_length", "sock_recv_length", "consume_skb", "kfree_skb", NULL,
+};
+
+static void light_set(struct bpf_object *obj)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, obj)
+		for (int i = 0; light_skip[i]; i++)
+			if (!strcmp(tp_of(p), light_skip[i]))
+				bpf_program__set_autoload(p, false);
+}
+
 static struct attr_bpf *open_variant(struct attr *a, int use_btf)
 {
 	struct attr_bpf *skel;
@@ -115,6 +132,8 @@ static struct attr_bpf *open_variant(struct attr *a, int use_btf)
 				 (__u32)(a->ncpus * ATTR_NR_SYSCALLS * ATTR_HIST_SLOTS));
 	bpf_map__set_max_entries(skel->maps.evs, (__u32)(a->ncpus * ATTR_NEV));
 	err = select_variant(skel->obj, use_btf, a->missing, sizeof(a->missing));
+	if (!err && a->light)
+		light_set(skel->obj);
 	if (!err)
 		err = attr_bpf__load(skel);
 	if (err) {
@@ -194,7 +213,7 @@ static int open_path(struct attr *a)
 	return 0;
 }
 
-struct attr *attr__open(uint64_t cpu_mask, int path_mode)
+struct attr *attr__open(uint64_t cpu_mask, int path_mode, int light)
 {
 	struct attr *a = calloc(1, sizeof(*a));
 	int err;
@@ -203,6 +222,7 @@ struct attr *attr__open(uint64_t cpu_mask, int path_mode)
 		return NULL;
 	libbpf_set_print(libbpf_print);
 	a->cpu_mask = cpu_mask;
+	a->light = light;
 	a->stats_fd = -1;
 	for (int i = 0; i < ATTR_NPROGS; i++)
 		a->prog_fd[i] = -1;
@@ -527,6 +547,7 @@ struct core_acc {
 	double untimed_ns; /* calls the engine did not time: in-kernel + entry/exit */
 	double taskwork_ns; /* kernel work after sys_exit, seen by the probes */
 	double tw_in_call;  /* ... of which inside the engine's timing of its calls */
+	double off_used;    /* off-CPU/nested time taken out of the engine's calls */
 	double offcpu_user_ns; /* endpoints off the CPU after leaving it outside a call,
 				* beyond what fell inside the engine's timing of a call */
 	uint64_t runs, untimed_calls;
@@ -616,8 +637,21 @@ static int engine_sys(const struct attr_core *core, uint32_t nr, uint64_t *calls
  * start of sys_enter's), removed with the rest below.
  */
 /* Entry+exit of the calls of one number, total ns (< 0: none known). */
+/* The engine's time in calls of nr less the probes', per-call means
+ * times the probes' calls (the two counts differ by the calls cut by a
+ * window or slice boundary). */
+static double raw_ee(const struct core_acc *k, uint32_t nr, uint64_t calls, double wall)
+{
+	uint64_t ec;
+	double en;
+
+	if (!engine_sys(k->core, nr, &ec, &en) || !ec || !calls)
+		return 0;
+	return (en / (double)ec - wall / (double)calls) * (double)calls;
+}
+
 static double ee_of(struct core_acc *k, struct ee_info *e, uint32_t nr, uint64_t calls,
-		    double wall, double *off)
+		    double wall, double off_frac)
 {
 	const struct attr_calib *cal = &k->a->cal[k->cpu];
 	double ee, cal_ee = cal->valid ? (double)calls * (cal->on_ns - cal->in_ns) : -1;
@@ -631,19 +665,14 @@ static double ee_of(struct core_acc *k, struct ee_info *e, uint32_t nr, uint64_t
 		k->untimed_ns += wall + cal_ee;
 		return cal_ee;
 	}
-	/* Per call on each clock, times the calls the probes saw: the two
-	 * counts differ by the calls cut by a window or slice boundary. */
-	ee = e->eng_calls ? (e->eng_ns / (double)e->eng_calls - wall / (double)calls) * (double)calls
-			  : 0;
+	ee = raw_ee(k, nr, calls, wall);
 	/* Preempted on the way back from a call (after sys_exit), an endpoint
 	 * waits off the CPU inside the engine's timing of that call, and an
 	 * interrupt or softirq taken there runs inside it too: that is not
-	 * the call's entry or exit. */
-	if (*off > 0) {
-		double x = *off < ee ? *off : (ee > 0 ? ee : 0);
-
-		ee -= x;
-		*off -= x;
+	 * the call's entry or exit. Shared over the calls by their raw time. */
+	if (ee > 0 && off_frac > 0) {
+		k->off_used += ee * off_frac;
+		ee -= ee * off_frac;
 	}
 	e->method = "measured: the engine's TSC around each call - the probes' "
 		    "sys_enter..sys_exit time";
@@ -706,7 +735,16 @@ static void split_entry_exit(struct core_acc *k)
 	 * inside the engine's timing of the call, but not the call's. */
 	double off = (double)(ec[ATTR_EV_OFFCPU_USER] - eo[ATTR_EV_OFFCPU_USER]) +
 		     (double)(ec[ATTR_EV_NESTED_USER] - eo[ATTR_EV_NESTED_USER]);
+	double raw = 0;
 
+	for (uint32_t nr = 0; nr < ATTR_NR_SYSCALLS; nr++) {
+		uint64_t calls;
+		double wall, r;
+
+		attr__sys_wall(k->a, k->o, k->c, k->cpu, nr, &calls, &wall);
+		r = raw_ee(k, nr, calls, wall);
+		raw += r > 0 ? r : 0;
+	}
 	for (uint32_t nr = 0; nr < ATTR_NR_SYSCALLS; nr++) {
 		struct ee_info *e = &k->ee[nr];
 		uint64_t calls;
@@ -717,7 +755,7 @@ static void split_entry_exit(struct core_acc *k)
 		attr__sys_wall(k->a, k->o, k->c, k->cpu, nr, &calls, &wall);
 		if (!calls)
 			continue;
-		ee = ee_of(k, e, nr, calls, wall, &off);
+		ee = ee_of(k, e, nr, calls, wall, raw > 0 ? (off < raw ? off / raw : 1.0) : 0);
 		if (ee < 0)
 			continue;
 		e->ns = take_from_user(k, ee, calls);
@@ -728,7 +766,7 @@ static void split_entry_exit(struct core_acc *k)
 		c->count = calls;
 		c->runs = calls;
 	}
-	k->offcpu_user_ns = off;
+	k->offcpu_user_ns = off > k->off_used ? off - k->off_used : 0;
 }
 
 /* Program runs on this core in the window, per program. */
@@ -1322,6 +1360,8 @@ json_t *attr__json(const struct attr *a, const struct attr_snap *open,
 	json_object_set_new(j, "missing_tracepoints", json_string(a->missing));
 	json_object_set_new(j, "method",
 			    json_string("exclusive per-CPU segments between tracepoints"));
+	json_object_set_new(j, "clock", attr_clock_json());
+	json_object_set_new(j, "detail", json_string(a->light ? "light" : "full"));
 	for (int i = 0; i < ncores; i++) {
 		json_t *cj = core_json(a, open, close, &cores[i], window_ns);
 

@@ -51,8 +51,9 @@ struct attr_calib {
 };
 
 /* Load the programs for the CPUs in cpu_mask (the path programs, if
- * path_mode, on every CPU). NULL + errno on failure. */
-struct attr *attr__open(uint64_t cpu_mask, int path_mode);
+ * path_mode, on every CPU; light: without the tracepoints that only refine
+ * stages within a group). NULL + errno on failure. */
+struct attr *attr__open(uint64_t cpu_mask, int path_mode, int light);
 int attr__add_tgid(struct attr *a, uint32_t tgid, uint32_t side);
 int attr__add_dev(struct attr *a, uint32_t netns_ino, uint32_t ifindex, uint32_t role);
 int attr__attach(struct attr *a);

@@ -173,21 +173,13 @@ static void test_injected_user(void **state)
 	json_decref(list);
 }
 
-/* One getppid() per packet: the probes count one per packet, and its
- * entry+exit plus in-kernel cost, probes removed, is what a bare getppid()
- * loop on the same core costs (within 15 %). */
-static void test_injected_syscall(void **state)
+/* One case's getppid() figures: calls per packet, and the breakdown's
+ * entry+exit plus in-kernel ns per call against the bare loop's. */
+static double getppid_ratio(json_t *r)
 {
-	json_t *list, *k, *s, *ee, *body;
-	double calls, per_call, bare;
+	json_t *k = core(r, 0), *s = syscall_of(k, "getppid"), *ee, *body;
+	double per_call, bare;
 
-	(void)state;
-	list = run_cfg("inject-sys", "[run]\nduration = 2\nwarmup = 0.5\n"
-				     "[topology]\ncpu_a = 0\ncpu_b = 1\n"
-				     "[datapath]\ndatapath = udp\n"
-				     "[probes]\nprobes = aggregate\ninject_syscall = yes\n");
-	k = core(json_array_get(list, 0), 0);
-	s = syscall_of(k, "getppid");
 	assert_non_null(s);
 	if (fabs(num(s, "calls_per_pkt") - 1.0) > 0.01)
 		fail_msg("getppid %.4f calls per packet (want 1)", num(s, "calls_per_pkt"));
@@ -195,12 +187,43 @@ static void test_injected_syscall(void **state)
 	body = category(k, "syscall getppid");
 	assert_non_null(ee);
 	assert_non_null(body);
-	calls = num(s, "calls");
-	per_call = (num(ee, "ns") + num(body, "ns")) / calls;
+	per_call = (num(ee, "ns") + num(body, "ns")) / num(s, "calls");
 	bare = num(k, "instrument.getppid_loop.off_ns_per_call");
-	if (bare <= 0 || fabs(per_call - bare) > 0.15 * bare)
-		fail_msg("getppid %.0f ns/call in the breakdown, %.0f bare on this core", per_call,
-			 bare);
+	print_message("getppid: %.0f ns/call in the breakdown, %.0f bare on this core\n", per_call,
+		      bare);
+	assert_true(bare > 0);
+	return per_call / bare;
+}
+
+static int dbl_cmp(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* One getppid() per packet: the probes count one per packet, and its
+ * entry+exit plus in-kernel cost, probes removed, is what a bare getppid()
+ * loop on the same core costs, within 15 %. The bare loop runs seconds
+ * before the window and a guest's system call cost drifts by tens of per
+ * cent over seconds, so the case runs three times and the median counts. */
+static void test_injected_syscall(void **state)
+{
+	json_t *list;
+	double q[3];
+
+	(void)state;
+	list = run_cfg("inject-sys", "[run]\nduration = 2\nwarmup = 0.5\nrepeat = 3\n"
+				     "[topology]\ncpu_a = 0\ncpu_b = 1\n"
+				     "[datapath]\ndatapath = udp\n"
+				     "[probes]\nprobes = aggregate\ninject_syscall = yes\n");
+	assert_int_equal(json_array_size(list), 3);
+	for (int i = 0; i < 3; i++)
+		q[i] = getppid_ratio(json_array_get(list, (size_t)i));
+	qsort(q, 3, sizeof(q[0]), dbl_cmp);
+	if (fabs(q[1] - 1.0) > 0.15)
+		fail_msg("getppid in the breakdown / bare loop: median %.3f (%.3f, %.3f, %.3f)", q[1],
+			 q[0], q[1], q[2]);
 	json_decref(list);
 }
 

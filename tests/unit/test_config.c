@@ -697,8 +697,8 @@ static void test_keys_table(void **state)
 		if (config_set(&sw, kv, err, sizeof(err)))
 			fail_msg("%s: %s", kv, err);
 	}
-	assert_int_equal(nkeys, 40);
-	assert_int_equal(sw.nkeys, 39);
+	assert_int_equal(nkeys, 41);
+	assert_int_equal(sw.nkeys, 40);
 	for (int i = 1; i < sw.nkeys; i++)
 		assert_true(strcmp(sw.keys[i - 1].key, sw.keys[i].key) != 0);
 	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), 0);
