@@ -120,15 +120,23 @@ static void test_every_datapath(void **state)
 						 label, c, str(s, "name"), ee,
 						 num(s, "engine_ns_per_call"));
 			}
-			/* io_uring's task_work after sys_exit runs on into user code
-			 * with no event between them: there the bound is 25 % or
-			 * 100 ns/pkt, elsewhere the result's own 10 % or 50 ns. */
-			if (uring ? fabs(num(u, "diff_ns_per_pkt")) > 100 &&
-					    fabs(num(u, "diff_pct")) > 25
-				  : !json_is_true(json_object_get(u, "within_tolerance")))
+			/* io_uring's task_work in user context starts where no
+			 * tracepoint marks it, and a core other tasks took more than
+			 * 2 % of hides where the endpoint waited: the result says the
+			 * check does not apply, which only those may say. */
+			if (json_object_get(u, "not_comparable")) {
+				if (!uring && strncmp(str(u, "not_comparable"), "the core was shared", 19))
+					fail_msg("%s cpu %d: user check not applied: %s", label, c,
+						 str(u, "not_comparable"));
+				print_message("%s cpu %d: user %.1f vs engine %.1f ns/pkt (%s)\n",
+					      label, c, num(u, "user_ns_per_pkt"),
+					      num(u, "engine_outside_calls_ns_per_pkt"),
+					      str(u, "not_comparable"));
+			} else if (!json_is_true(json_object_get(u, "within_tolerance"))) {
 				fail_msg("%s cpu %d: user %.1f ns/pkt, engine outside its calls %.1f",
 					 label, c, num(u, "user_ns_per_pkt"),
 					 num(u, "engine_outside_calls_ns_per_pkt"));
+			}
 			if (!json_object_get(in, "getppid_loop") || num(in, "ns_per_run") <= 0 ||
 			    group(k, "probes") <= 0)
 				fail_msg("%s cpu %d: the probes' cost is not calibrated (%s)", label, c,
