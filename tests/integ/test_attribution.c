@@ -149,10 +149,12 @@ static void test_every_datapath(void **state)
 }
 
 /* A known user-code cost: the sender's user group rises by it (+-10 %) and
- * no other group moves by more than 5 % of the busy time. */
+ * no other group moves by more than 5 % of the busy time. The spin slows
+ * the sender, and a slower stream batches less in NET_RX (3 us per packet
+ * moved IP/UDP receive by 5 % of the core): 1 us keeps that below. */
 static void test_injected_user(void **state)
 {
-	const double inject = 3000;
+	const double inject = 1000;
 	json_t *list, *k0, *k1;
 	const char *g;
 	json_t *v;
@@ -161,7 +163,7 @@ static void test_injected_user(void **state)
 	list = run_cfg("inject-user", "[run]\nduration = 2\nwarmup = 0.5\n"
 				      "[topology]\ncpu_a = 0\ncpu_b = 1\n"
 				      "[datapath]\ndatapath = udp\n"
-				      "[probes]\nprobes = aggregate\ninject_user_ns = 0, 3000\n");
+				      "[probes]\nprobes = aggregate\ninject_user_ns = 0, 1000\n");
 	assert_int_equal(json_array_size(list), 2);
 	k0 = core(json_array_get(list, 0), 0);
 	k1 = core(json_array_get(list, 1), 0);
