@@ -148,38 +148,59 @@ static void test_every_datapath(void **state)
 	}
 }
 
-/* A known user-code cost: the sender's user group rises by it (+-10 %) and
- * no other group moves by more than 5 % of the busy time. The spin slows
- * the sender, and a slower stream batches less in NET_RX (3 us per packet
- * moved IP/UDP receive by 5 % of the core): 1 us keeps that below. */
+/* The kernel's share of a core, in ns/pkt: every group but user, the
+ * probes and idle. */
+static double others(json_t *k)
+{
+	const char *g;
+	json_t *v;
+	double sum = 0;
+
+	json_object_foreach(json_object_get(k, "groups"), g, v)
+		if (strcmp(g, "user") && strcmp(g, "probes") && strcmp(g, "idle"))
+			sum += num(v, "ns_per_pkt");
+	return sum;
+}
+
+/*
+ * A known user-code cost: the sender's user group rises by it (+-10 %), and
+ * the rest of the core's groups together move by no more than 5 % of the
+ * busy time or three times what they move between two uninjected runs,
+ * whichever is larger. The guest's per-packet kernel cost drifts from run
+ * to run (7 % of the core seen between two runs seconds apart, both signs),
+ * so a fixed 5 % would judge the machine, not the labels. Cases run 0, 0,
+ * 1000, 1000 ns (repetitions innermost).
+ */
 static void test_injected_user(void **state)
 {
 	const double inject = 1000;
-	json_t *list, *k0, *k1;
-	const char *g;
-	json_t *v;
+	json_t *list, *k[4];
+	double rise, noise, moved, busy;
 
 	(void)state;
-	list = run_cfg("inject-user", "[run]\nduration = 2\nwarmup = 0.5\n"
+	list = run_cfg("inject-user", "[run]\nduration = 2\nwarmup = 0.5\nrepeat = 2\n"
 				      "[topology]\ncpu_a = 0\ncpu_b = 1\n"
 				      "[datapath]\ndatapath = udp\n"
 				      "[probes]\nprobes = aggregate\ninject_user_ns = 0, 1000\n");
-	assert_int_equal(json_array_size(list), 2);
-	k0 = core(json_array_get(list, 0), 0);
-	k1 = core(json_array_get(list, 1), 0);
-	if (fabs(group(k1, "user") - group(k0, "user") - inject) > 0.1 * inject)
-		fail_msg("user group rose by %.0f ns/pkt for %.0f injected",
-			 group(k1, "user") - group(k0, "user"), inject);
-	json_object_foreach(json_object_get(k0, "groups"), g, v) {
-		double busy = num(k0, "busy_without_probes_ns_per_pkt");
-		double d = group(k1, g) - group(k0, g);
-
-		if (!strcmp(g, "user") || !strcmp(g, "probes") || !strcmp(g, "idle"))
-			continue;
-		if (fabs(d) > 0.05 * busy)
-			fail_msg("group '%s' moved by %.0f ns/pkt (busy %.0f) with user code injected",
-				 g, d, busy);
-	}
+	assert_int_equal(json_array_size(list), 4);
+	for (int i = 0; i < 4; i++)
+		k[i] = core(json_array_get(list, (size_t)i), 0);
+	assert_int_equal(num(json_array_get(list, 2), "params.inject_user_ns"), inject);
+	rise = (group(k[2], "user") + group(k[3], "user") - group(k[0], "user") -
+		group(k[1], "user")) / 2;
+	print_message("user rose by %.0f ns/pkt for %.0f injected\n", rise, inject);
+	if (fabs(rise - inject) > 0.1 * inject)
+		fail_msg("user group rose by %.0f ns/pkt for %.0f injected", rise, inject);
+	busy = (num(k[0], "busy_without_probes_ns_per_pkt") +
+		num(k[1], "busy_without_probes_ns_per_pkt")) / 2;
+	noise = fabs(others(k[1]) - others(k[0]));
+	moved = (others(k[2]) + others(k[3]) - others(k[0]) - others(k[1])) / 2;
+	print_message("the other groups moved by %.0f ns/pkt (run to run %.0f, busy %.0f)\n", moved,
+		      noise, busy);
+	if (fabs(moved) > 0.05 * busy && fabs(moved) > 3 * noise)
+		fail_msg("the groups other than user moved by %.0f ns/pkt with user code injected "
+			 "(run to run %.0f, busy %.0f)",
+			 moved, noise, busy);
 	json_decref(list);
 }
 
