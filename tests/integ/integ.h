@@ -370,4 +370,69 @@ static __attribute__((unused)) int group_teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+
+/* ---- attribution results ------------------------------------------------- */
+
+/* Run bypasslab on a config text written to tmpdir/name.ini (extra arguments
+ * before --json); every case must be ok and carry an attribution, and the
+ * run leave nothing behind. Returns the results (JSON lines as an array). */
+static __attribute__((unused)) json_t *run_attr_cfg(const char *name, const char *text,
+						    const char *extra)
+{
+	char cfg[512], prefix[32] = "";
+	const char *args[] = { bin, "run", cfg, "--json", "--results", tmpdir,
+			       extra ? "--probes" : NULL, extra, NULL };
+	json_t *list, *r;
+	size_t i;
+	int rc;
+
+	need_root();
+	snprintf(cfg, sizeof(cfg), "%s/%s.ini", tmpdir, name);
+	write_file(cfg, text);
+	list = run_json(args, &rc, prefix, sizeof(prefix));
+	json_array_foreach(list, i, r) {
+		if (strcmp(json_string_value(json_object_get(r, "status")), "ok"))
+			fail_msg("%s: %s", json_string_value(json_object_get(r, "case_dir")),
+				 json_string_value(json_object_get(r, "error")));
+		if (!json_object_get(r, "attribution"))
+			fail_msg("%s: no attribution in the result",
+				 json_string_value(json_object_get(r, "case_dir")));
+	}
+	assert_int_equal(rc, 0);
+	assert_no_leftovers(prefix);
+	return list;
+}
+
+/* Core i of a result's attribution. */
+static __attribute__((unused)) json_t *attr_core(json_t *r, int i)
+{
+	json_t *c = json_array_get(json_object_get(json_object_get(r, "attribution"), "cores"),
+				   (size_t)i);
+
+	assert_non_null(c);
+	return c;
+}
+
+/* A group's ns per packet on a core (0 when absent). */
+static __attribute__((unused)) double attr_group(json_t *core, const char *group)
+{
+	json_t *g = json_object_get(json_object_get(core, "groups"), group);
+
+	return g ? json_number_value(json_object_get(g, "ns_per_pkt")) : 0.0;
+}
+
+/* The entry named `name` in a core's array `what` ("syscalls",
+ * "categories"), or NULL. */
+static __attribute__((unused)) json_t *attr_named(json_t *core, const char *what,
+						  const char *name)
+{
+	size_t i;
+	json_t *s;
+
+	json_array_foreach(json_object_get(core, what), i, s)
+		if (!strcmp(json_string_value(json_object_get(s, "name")), name))
+			return s;
+	return NULL;
+}
+
 #endif

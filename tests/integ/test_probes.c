@@ -17,27 +17,7 @@ static json_t *runs[4];
 
 static json_t *run_config(const char *name, const char *text)
 {
-	char cfg[512], prefix[32] = "";
-	const char *args[] = { bin, "run", cfg, "--json", "--probes", "aggregate", "--results",
-			       tmpdir, NULL };
-	json_t *list, *r;
-	size_t i;
-	int rc;
-
-	snprintf(cfg, sizeof(cfg), "%s/%s.ini", tmpdir, name);
-	write_file(cfg, text);
-	list = run_json(args, &rc, prefix, sizeof(prefix));
-	json_array_foreach(list, i, r) {
-		if (strcmp(json_string_value(json_object_get(r, "status")), "ok"))
-			fail_msg("%s: %s", json_string_value(json_object_get(r, "case_dir")),
-				 json_string_value(json_object_get(r, "error")));
-		if (!json_object_get(r, "attribution"))
-			fail_msg("%s: no attribution in the result",
-				 json_string_value(json_object_get(r, "case_dir")));
-	}
-	assert_int_equal(rc, 0);
-	assert_no_leftovers(prefix);
-	return list;
+	return run_attr_cfg(name, text, "aggregate");
 }
 
 static json_t *find_case(json_t *list, const char *topo, const char *pattern)
@@ -57,32 +37,9 @@ static json_t *find_case(json_t *list, const char *topo, const char *pattern)
 }
 
 /* cores[i] of the attribution: 0 = a's core, 1 = b's core. */
-static json_t *core(json_t *r, int i)
-{
-	json_t *c = json_array_get(json_object_get(json_object_get(r, "attribution"), "cores"),
-				   (size_t)i);
-
-	assert_non_null(c);
-	return c;
-}
-
-static double group_ns(json_t *core, const char *group)
-{
-	json_t *g = json_object_get(json_object_get(core, "groups"), group);
-
-	return g ? json_number_value(json_object_get(g, "ns_per_pkt")) : 0.0;
-}
-
-static json_t *syscall_of(json_t *core, const char *name)
-{
-	size_t i;
-	json_t *s;
-
-	json_array_foreach(json_object_get(core, "syscalls"), i, s)
-		if (!strcmp(json_string_value(json_object_get(s, "name")), name))
-			return s;
-	return NULL;
-}
+#define core attr_core
+#define group_ns attr_group
+#define syscall_of(c, n) attr_named(c, "syscalls", n)
 
 static const char *const base_cfg =
 	"[run]\nduration = 1\nwarmup = 0.3\n"
