@@ -4,17 +4,18 @@
  * closes and opens (see attr.bpf.c's charge()). What one run costs is found
  * on the running machine, per case:
  *
- *  - in-program time per run of each program: the kernel's BPF run-time
- *    statistics (BPF_ENABLE_STATS) over a slice of the case with traffic
- *    (the warm-up), so each program runs on the paths it runs on in the
- *    window;
- *  - the rest (tracepoint dispatch, the call into the program): a getppid()
- *    loop on each endpoint core, timed on the TSC, first with no probes, then
- *    with the probes attached and the looping thread counted as an endpoint.
- *    Each call then runs sys_enter and sys_exit once: (on - off) / 2 is one
- *    full run, and full - in-program is the dispatch.
+ *  - sys_enter/sys_exit: a getppid() loop on each endpoint core
+ *    (harness/calib.c), timed on the TSC in batches with those two programs
+ *    detached and attached in turn, the looping thread counted as an
+ *    endpoint. (on - off) / 2 is one full run: the program, its dispatch,
+ *    and the syscall-tracing work path every call takes while they are
+ *    attached. It is split between the two by their in-program times;
+ *  - every other program: its in-program time per run from the kernel's BPF
+ *    run-time statistics (BPF_ENABLE_STATS) over the warm-up, with traffic,
+ *    so each runs on the paths it runs on in the window (the statistics' own
+ *    clock read stands for the small dispatch of a non-syscall tracepoint).
  *
- * cost(program) = dispatch + in-program time.
+ * Also here: duty cycling's detach/attach and snapshot sums, and the clock.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -116,18 +117,12 @@ void attr__set_calib(struct attr *a, int cpu, const struct attr_calib *k)
 		a->cal[cpu] = *k;
 }
 
-/* Dispatch per run: a full run (loop) less the mean in-program time of the
- * two programs the loop ran. */
-static double dispatch_ns(const struct attr *a, const struct attr_calib *k, double *full)
+/* One full sys_enter/sys_exit run, from the loop: (on - off) / 2. */
+static double sys_run_ns(const struct attr_calib *k)
 {
-	double rs = (a->prog_run_ns[ATTR_P_SYS_ENTER] + a->prog_run_ns[ATTR_P_SYS_EXIT]) / 2;
-	double d;
+	double full = (k->on_ns - k->off_ns) / 2;
 
-	*full = (k->on_ns - k->off_ns) / 2;
-	if (*full < 0)
-		*full = 0;
-	d = *full - rs;
-	return d > 0 ? d : 0;
+	return full > 0 ? full : 0;
 }
 
 /*
@@ -140,20 +135,19 @@ static double dispatch_ns(const struct attr *a, const struct attr_calib *k, doub
 double attr_prog_cost(const struct attr *a, int cpu, int prog)
 {
 	const struct attr_calib *k = cpu >= 0 && cpu < 64 ? &a->cal[cpu] : NULL;
-	double full = 0, d, rs;
+	double full, rs;
 
 	if (prog < 0 || prog >= ATTR_NPROGS)
 		return 0;
 	if (!k || !k->valid)
 		return a->prog_run_ns[prog];
-	d = dispatch_ns(a, k, &full);
+	full = sys_run_ns(k);
 	rs = a->prog_run_ns[ATTR_P_SYS_ENTER] + a->prog_run_ns[ATTR_P_SYS_EXIT];
 	/* No statistics: every program costs what sys_enter/exit cost. */
 	if (rs <= 0 || a->prog_run_ns[prog] <= 0)
 		return full;
 	if (prog == ATTR_P_SYS_ENTER || prog == ATTR_P_SYS_EXIT)
 		return 2.0 * full * a->prog_run_ns[prog] / rs;
-	(void)d;
 	return a->prog_run_ns[prog];
 }
 

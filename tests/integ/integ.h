@@ -371,25 +371,36 @@ static __attribute__((unused)) int group_teardown(void **state)
 }
 
 
-/* ---- attribution results ------------------------------------------------- */
-
-/* Run bypasslab on a config text written to tmpdir/name.ini (extra arguments
- * before --json); every case must be ok and carry an attribution, and the
- * run leave nothing behind. Returns the results (JSON lines as an array). */
-static __attribute__((unused)) json_t *run_attr_cfg(const char *name, const char *text,
-						    const char *extra)
+/* Run `bypasslab run` on a config text written to tmpdir/name.ini, results
+ * in tmpdir, with --probes `probes` unless NULL. Returns the JSON lines as
+ * an array, the exit status in *rc and the run's prefix. */
+static __attribute__((unused)) json_t *run_text(const char *name, const char *text,
+						const char *probes, int *rc, char *prefix,
+						size_t plen)
 {
-	char cfg[512], prefix[32] = "";
+	char cfg[512];
 	const char *args[] = { bin, "run", cfg, "--json", "--results", tmpdir,
-			       extra ? "--probes" : NULL, extra, NULL };
-	json_t *list, *r;
-	size_t i;
-	int rc;
+			       probes ? "--probes" : NULL, probes, NULL };
 
 	need_root();
 	snprintf(cfg, sizeof(cfg), "%s/%s.ini", tmpdir, name);
 	write_file(cfg, text);
-	list = run_json(args, &rc, prefix, sizeof(prefix));
+	return run_json(args, rc, prefix, plen);
+}
+
+/* ---- attribution results ------------------------------------------------- */
+
+/* run_text; every case must be ok and carry an attribution, and the run
+ * leave nothing behind. */
+static __attribute__((unused)) json_t *run_attr_cfg(const char *name, const char *text,
+						    const char *probes)
+{
+	char prefix[32] = "";
+	json_t *list, *r;
+	size_t i;
+	int rc;
+
+	list = run_text(name, text, probes, &rc, prefix, sizeof(prefix));
 	json_array_foreach(list, i, r) {
 		if (strcmp(json_string_value(json_object_get(r, "status")), "ok"))
 			fail_msg("%s: %s", json_string_value(json_object_get(r, "case_dir")),

@@ -174,20 +174,19 @@ static json_t *blocking_run;
 
 static json_t *get_blocking_run(void)
 {
-	char cfg[512], prefix[32] = "";
-	const char *args[] = { bin, "run", cfg, "--json", "--results", tmpdir, NULL };
+	char prefix[32] = "";
 	int rc;
 
 	need_root();
 	if (blocking_run)
 		return json_array_get(blocking_run, 0);
-	snprintf(cfg, sizeof(cfg), "%s/path-blocking.ini", tmpdir);
-	write_file(cfg, "[run]\nduration = 1\nwarmup = 0.3\n"
-			"[workload]\npattern = pingpong\nsize = 64\nblocking = yes\n"
-			"[topology]\ntopology = direct\n"
-			"[datapath]\ndatapath = udp\n"
-			"[probes]\nprobes = path\n");
-	blocking_run = run_json(args, &rc, prefix, sizeof(prefix));
+	blocking_run = run_text("path-blocking",
+				"[run]\nduration = 1\nwarmup = 0.3\n"
+				"[workload]\npattern = pingpong\nsize = 64\nblocking = yes\n"
+				"[topology]\ntopology = direct\n"
+				"[datapath]\ndatapath = udp\n"
+				"[probes]\nprobes = path\n",
+				NULL, &rc, prefix, sizeof(prefix));
 	assert_int_equal(rc, 0);
 	assert_int_equal(json_array_size(blocking_run), 1);
 	assert_no_leftovers(prefix);

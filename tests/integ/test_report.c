@@ -156,6 +156,17 @@ static void report_fixture(char **listing)
 	*listing = out;
 }
 
+/* The fixture's report, written unless `path` in it exists already. */
+static void report_once(const char *path)
+{
+	char *listing;
+
+	if (!access(path, F_OK))
+		return;
+	report_fixture(&listing);
+	free(listing);
+}
+
 static void test_report_files(void **state)
 {
 	char *listing, path[700];
@@ -201,12 +212,7 @@ static void test_report_table_csv(void **state)
 	(void)state;
 	need("gnuplot");
 	snprintf(path, sizeof(path), "%s/table.txt", outdir);
-	if (access(path, F_OK)) {
-		char *listing;
-
-		report_fixture(&listing);
-		free(listing);
-	}
+	report_once(path);
 	s = slurp(path, NULL);
 	assert_non_null(strstr(s, "Throughput"));
 	assert_non_null(strstr(s, "Ping-pong latency"));
@@ -273,12 +279,7 @@ static void test_report_html(void **state)
 	need("gnuplot");
 	need("chromium");
 	snprintf(page, sizeof(page), "%s/report.html", outdir);
-	if (access(page, F_OK)) {
-		char *listing;
-
-		report_fixture(&listing);
-		free(listing);
-	}
+	report_once(page);
 	assert_true(page[0] == '/'); /* tmpdir is absolute: a file:// URL */
 
 	/* Self-contained: no scripts, no stylesheets or images to fetch, no
@@ -404,12 +405,7 @@ static void test_report_figures(void **state)
 	fmt_si(ci, sizeof(ci), ci95);
 	snprintf(want, sizeof(want), "%s ±%s", m, ci);
 	snprintf(path, sizeof(path), "%s/table.txt", outdir);
-	if (access(path, F_OK)) {
-		char *listing;
-
-		report_fixture(&listing);
-		free(listing);
-	}
+	report_once(path);
 	s = slurp(path, NULL);
 	if (!strstr(s, want))
 		fail_msg("table.txt has no '%s' (udp throughput recomputed)", want);

@@ -195,20 +195,18 @@ static void check_rcvbuf_drops(json_t *r)
 
 static void test_rcvbuf_drops(void **state)
 {
-	char cfg[512], prefix[32] = "";
-	const char *args[] = { bin, "run", cfg, "--json", "--results", tmpdir, NULL };
+	char prefix[32] = "";
 	json_t *list, *r;
 	size_t i;
 	int rc;
 
 	(void)state;
-	need_root();
-	snprintf(cfg, sizeof(cfg), "%s/rcvbuf.ini", tmpdir);
-	write_file(cfg, "[run]\nduration = 1\nwarmup = 0.3\n"
+	list = run_text("rcvbuf",
+			"[run]\nduration = 1\nwarmup = 0.3\n"
 			"[workload]\npattern = throughput\nsize = 64\nburst = 32\n"
 			"[topology]\ntopology = bridge, direct\n"
-			"[datapath]\ndatapath = udp, mmsg\nrcvbuf = 4k\n");
-	list = run_json(args, &rc, prefix, sizeof(prefix));
+			"[datapath]\ndatapath = udp, mmsg\nrcvbuf = 4k\n",
+			NULL, &rc, prefix, sizeof(prefix));
 	json_array_foreach(list, i, r)
 		check_rcvbuf_drops(r);
 	assert_int_equal(json_array_size(list), 4);

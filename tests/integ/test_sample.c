@@ -36,13 +36,10 @@ static const char *const groups[] = {
 
 static json_t *run_one(const char *name, const char *probes, double duration)
 {
-	char cfg[512], text[512], prefix[32] = "";
-	const char *args[] = { bin, "run", cfg, "--json", "--results", tmpdir, NULL };
+	char text[512], prefix[32] = "";
 	json_t *list, *r;
 	int rc;
 
-	need_root();
-	snprintf(cfg, sizeof(cfg), "%s/%s.ini", tmpdir, name);
 	snprintf(text, sizeof(text),
 		 "[run]\nduration = %g\nwarmup = 0.3\n"
 		 "[workload]\npattern = throughput\nsize = 64\nburst = 32\n"
@@ -50,8 +47,7 @@ static json_t *run_one(const char *name, const char *probes, double duration)
 		 "[datapath]\ndatapath = udp\n"
 		 "[probes]\nprobes = %s\n",
 		 duration, probes);
-	write_file(cfg, text);
-	list = run_json(args, &rc, prefix, sizeof(prefix));
+	list = run_text(name, text, NULL, &rc, prefix, sizeof(prefix));
 	assert_int_equal(rc, 0);
 	assert_int_equal(json_array_size(list), 1);
 	r = json_incref(json_array_get(list, 0));
