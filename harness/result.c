@@ -6,10 +6,13 @@
  * as dropped somewhere the kernel keeps a counter ("located"); what is left is
  * "unexplained" and reported, never hidden.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 
 #include "frame.h"
@@ -443,12 +446,163 @@ static json_t *pairs_json(const struct result_in *in, int pp)
 	return arr;
 }
 
-json_t *result_build(const struct result_in *in, json_t *samples)
+static double ratio(uint64_t n, uint64_t d)
+{
+	return d ? (double)n / (double)d : 0;
+}
+
+/* A DPDK endpoint's calls are the PMD's own: only the probes can count
+ * them, and a core's calls are one endpoint's only with one pair on two
+ * cores (a's sends on the first, b's receives on the second). */
+static void probed_syscalls_json(json_t *o, const struct result_in *in, int i)
+{
+	json_t *cores = json_object_get(in->attribution, "cores");
+
+	if (result_npairs(in) != 1 || json_array_size(cores) != 2)
+		return;
+	json_object_set(o, i ? "rx_syscalls_per_pkt" : "tx_syscalls_per_pkt",
+			json_object_get(json_array_get(cores, (size_t)i), "syscalls_per_pkt"));
+}
+
+/* Endpoint i over the window: its counters, CPU time and engine split. */
+static void ep_window_json(json_t *o, const struct result_in *in, int i)
 {
 	const struct case_cfg *c = in->case_cfg;
-	int pp = c->pattern == PAT_PINGPONG;
-	int np = result_npairs(in), nep = 2 * np, window = in->window_ns != 0;
-	json_t *r = json_object(), *eps = json_object();
+	const struct result_ep_in *e = &in->ep[i];
+	const struct ep_stats *wo = e->w_open, *wc = e->w_close;
+	uint64_t pkts = (wc->tx_pkts - wo->tx_pkts) + (wc->rx_pkts - wo->rx_pkts);
+
+	json_object_set_new(o, "window", stats_json(wc, wo));
+	json_object_set_new(o, "cpu", cpu_json(e->cpu_open, e->cpu_close, in->window_ns, pkts));
+	json_object_set_new(o, "engine_ns_per_pkt", engine_json(e, in->window_ns));
+	if (!strcmp(c->datapath, "dpdk")) {
+		probed_syscalls_json(o, in, i);
+		return;
+	}
+	json_object_set_new(o, "tx_syscalls_per_pkt",
+			    json_real(ratio(wc->tx_syscalls - wo->tx_syscalls,
+					    wc->tx_pkts - wo->tx_pkts)));
+	json_object_set_new(o, "rx_syscalls_per_pkt",
+			    json_real(ratio(wc->rx_syscalls - wo->rx_syscalls,
+					    wc->rx_pkts - wo->rx_pkts)));
+}
+
+static json_t *dpdk_port_json(const struct ep_kstats *ks)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "ipackets",
+			 (json_int_t)ks->eth_ipackets, "opackets", (json_int_t)ks->eth_opackets,
+			 "imissed", (json_int_t)ks->eth_imissed, "ierrors",
+			 (json_int_t)ks->eth_ierrors, "oerrors", (json_int_t)ks->eth_oerrors,
+			 "rx_nombuf", (json_int_t)ks->eth_rx_nombuf, "mbufs_free",
+			 (json_int_t)ks->mbufs_free, "mbufs_total", (json_int_t)ks->mbufs_total);
+}
+
+/* endpoints.<label>: what endpoint i was, counted and used. */
+static json_t *endpoint_json(const struct result_in *in, int i)
+{
+	const struct case_cfg *c = in->case_cfg;
+	const struct result_ep_in *e = &in->ep[i];
+	json_t *o;
+
+	o = json_pack("{s:s, s:i, s:s}", "role", role_names[e->shm->cfg.role & 3], "cpu",
+		      in->cpu[i], "dp_info", e->shm->dp_info);
+	if (e->startup_ms >= 0)
+		json_object_set_new(o, "startup_ms", json_real(e->startup_ms));
+	json_object_set_new(o, "total", stats_json(&e->shm->st, NULL));
+	if (in->window_ns && e->w_open)
+		ep_window_json(o, in, i);
+	if (e->shm->ks.valid)
+		json_object_set_new(o, "kernel_drops",
+				    json_pack("{s:I, s:I}", "socket",
+					      (json_int_t)e->shm->ks.sock_drops, "ring",
+					      (json_int_t)e->shm->ks.ring_drops));
+	if (e->shm->ks.valid && !strcmp(c->datapath, "xdp"))
+		xdp_kstats_json(json_object_get(o, "kernel_drops"), &e->shm->ks);
+	if (e->shm->ks.valid && !strcmp(c->datapath, "dpdk"))
+		json_object_set_new(o, "dpdk_port", dpdk_port_json(&e->shm->ks));
+	if (e->usdt_bursts)
+		json_object_set_new(o, "usdt_bursts", e->usdt_bursts);
+	return o;
+}
+
+/* Every endpoint that had a shared page; usdt figures of the others
+ * are dropped. */
+static json_t *endpoints_json(const struct result_in *in, int nep)
+{
+	json_t *eps = json_object();
+
+	for (int i = 0; i < nep; i++) {
+		char lbl[8];
+
+		if (!in->ep[i].shm) {
+			json_decref(in->ep[i].usdt_bursts);
+			continue;
+		}
+		result_ep_label(lbl, sizeof(lbl), i);
+		json_object_set_new(eps, lbl, endpoint_json(in, i));
+	}
+	return eps;
+}
+
+/* throughput: the window's totals over every pair. */
+static json_t *throughput_json(const struct result_in *in, int pp)
+{
+	const struct case_cfg *c = in->case_cfg;
+	double w = (double)in->window_ns / 1e9;
+	uint64_t tx = 0, rx = 0, reorder = 0, dup = 0;
+	double tx_pps, rx_pps;
+	json_t *tp = json_object();
+
+	for (int p = 0; p < result_npairs(in); p++) {
+		uint64_t t1, r1, o1, d1;
+
+		pair_window(in, p, pp, &t1, &r1, &o1, &d1);
+		tx += t1;
+		rx += r1;
+		reorder += o1;
+		dup += d1;
+	}
+	tx_pps = (double)tx / w;
+	rx_pps = (double)rx / w;
+	json_object_set_new(tp, "window_s", json_real(w));
+	json_object_set_new(tp, "tx_pkts", json_integer((json_int_t)tx));
+	json_object_set_new(tp, "rx_pkts", json_integer((json_int_t)rx));
+	json_object_set_new(tp, "tx_pps", json_real(tx_pps));
+	json_object_set_new(tp, "rx_pps", json_real(rx_pps));
+	json_object_set_new(tp, "tx_gbps_l2", json_real(tx_pps * c->size * 8 / 1e9));
+	json_object_set_new(tp, "rx_gbps_l2", json_real(rx_pps * c->size * 8 / 1e9));
+	json_object_set_new(tp, "tx_gbps_l1",
+			    json_real(tx_pps * (c->size + FRAME_L1_OVERHEAD) * 8 / 1e9));
+	json_object_set_new(tp, "rx_gbps_l1",
+			    json_real(rx_pps * (c->size + FRAME_L1_OVERHEAD) * 8 / 1e9));
+	json_object_set_new(tp, "loss_pct",
+			    json_real(tx ? 100.0 * ((double)tx - (double)rx) / (double)tx : 0));
+	if (pp)
+		json_object_set_new(tp, "transactions_per_s", json_real(rx_pps));
+	json_object_set_new(tp, "reorder", json_integer((json_int_t)reorder));
+	json_object_set_new(tp, "duplicates", json_integer((json_int_t)dup));
+	return tp;
+}
+
+/* What only a closed window has: rates, RTT, reconciliation, interfaces. */
+static void window_json(json_t *r, const struct result_in *in, int pp)
+{
+	json_t *ifs = json_object();
+
+	json_object_set_new(r, "throughput", throughput_json(in, pp));
+	if (pp && in->rtt)
+		json_object_set_new(r, "rtt_ns", histo_json(in->rtt));
+	json_object_set_new(r, "reconcile", reconcile_json(in));
+	for (int i = 0; i < in->nifs; i++)
+		json_object_set_new(ifs, in->ifs[i].name, if_json(&in->ifs[i]));
+	json_object_set_new(r, "interfaces", ifs);
+}
+
+/* type, case, status, params, machine, topology: what the case was. */
+static json_t *case_head_json(const struct result_in *in)
+{
+	const struct case_cfg *c = in->case_cfg;
+	json_t *r = json_object();
 	char dir[128];
 
 	snprintf(dir, sizeof(dir), "%03d-%s-%s-%s-%u-r%u", in->idx + 1, c->datapath,
@@ -472,123 +626,45 @@ json_t *result_build(const struct result_in *in, json_t *samples)
 					      "b_ns", in->topo->ep[1].ns, "a_ip", ip[0], "b_ip",
 					      ip[1]));
 	}
+	return r;
+}
+
+json_t *result_build(const struct result_in *in, json_t *samples)
+{
+	const struct case_cfg *c = in->case_cfg;
+	int pp = c->pattern == PAT_PINGPONG;
+	int nep = 2 * result_npairs(in), window = in->window_ns != 0;
+	json_t *r = case_head_json(in);
+
 	json_object_set_new(r, "placement", placement_json(in, nep));
-	for (int i = 0; i < nep; i++) {
-		const struct result_ep_in *e = &in->ep[i];
-		char lbl[8];
-		json_t *o;
-
-		if (!e->shm)
-			continue;
-		o = json_pack("{s:s, s:i, s:s}", "role",
-			      role_names[e->shm->cfg.role & 3], "cpu", in->cpu[i], "dp_info",
-			      e->shm->dp_info);
-		if (e->startup_ms >= 0)
-			json_object_set_new(o, "startup_ms", json_real(e->startup_ms));
-		json_object_set_new(o, "total", stats_json(&e->shm->st, NULL));
-		if (in->window_ns && e->w_open) {
-			const struct ep_stats *wo = e->w_open, *wc = e->w_close;
-			uint64_t pkts = (wc->tx_pkts - wo->tx_pkts) + (wc->rx_pkts - wo->rx_pkts);
-
-			json_object_set_new(o, "window", stats_json(wc, wo));
-			json_object_set_new(o, "cpu",
-					    cpu_json(e->cpu_open, e->cpu_close, in->window_ns, pkts));
-			json_object_set_new(o, "engine_ns_per_pkt",
-					    engine_json(e, in->window_ns));
-			/* A DPDK endpoint's calls are the PMD's own: only the
-			 * probes can count them (run.c fills them in). */
-			if (!strcmp(c->datapath, "dpdk"))
-				goto no_self_count;
-			json_object_set_new(o, "tx_syscalls_per_pkt",
-					    json_real(wc->tx_pkts - wo->tx_pkts
-							      ? (double)(wc->tx_syscalls -
-									 wo->tx_syscalls) /
-									(double)(wc->tx_pkts - wo->tx_pkts)
-							      : 0));
-			json_object_set_new(o, "rx_syscalls_per_pkt",
-					    json_real(wc->rx_pkts - wo->rx_pkts
-							      ? (double)(wc->rx_syscalls -
-									 wo->rx_syscalls) /
-									(double)(wc->rx_pkts - wo->rx_pkts)
-							      : 0));
-		}
-no_self_count:
-		if (e->shm->ks.valid)
-			json_object_set_new(o, "kernel_drops",
-					    json_pack("{s:I, s:I}", "socket",
-						      (json_int_t)e->shm->ks.sock_drops, "ring",
-						      (json_int_t)e->shm->ks.ring_drops));
-		if (e->shm->ks.valid && !strcmp(c->datapath, "xdp"))
-			xdp_kstats_json(json_object_get(o, "kernel_drops"), &e->shm->ks);
-		if (e->shm->ks.valid && !strcmp(c->datapath, "dpdk")) {
-			const struct ep_kstats *ks = &e->shm->ks;
-
-			json_object_set_new(
-				o, "dpdk_port",
-				json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "ipackets",
-					  (json_int_t)ks->eth_ipackets, "opackets",
-					  (json_int_t)ks->eth_opackets, "imissed",
-					  (json_int_t)ks->eth_imissed, "ierrors",
-					  (json_int_t)ks->eth_ierrors, "oerrors",
-					  (json_int_t)ks->eth_oerrors, "rx_nombuf",
-					  (json_int_t)ks->eth_rx_nombuf, "mbufs_free",
-					  (json_int_t)ks->mbufs_free, "mbufs_total",
-					  (json_int_t)ks->mbufs_total));
-		}
-		result_ep_label(lbl, sizeof(lbl), i);
-		json_object_set_new(eps, lbl, o);
-	}
-	json_object_set_new(r, "endpoints", eps);
+	json_object_set_new(r, "endpoints", endpoints_json(in, nep));
 	for (int i = 0; i < nep; i++)
 		window &= in->ep[i].w_open != NULL;
-	if (window) {
-		double w = (double)in->window_ns / 1e9;
-		uint64_t tx = 0, rx = 0, reorder = 0, dup = 0;
-		double tx_pps, rx_pps;
-		json_t *tp = json_object();
-
-		/* The total over every pair. */
-		for (int p = 0; p < np; p++) {
-			uint64_t t1, r1, o1, d1;
-
-			pair_window(in, p, pp, &t1, &r1, &o1, &d1);
-			tx += t1;
-			rx += r1;
-			reorder += o1;
-			dup += d1;
-		}
-		tx_pps = (double)tx / w;
-		rx_pps = (double)rx / w;
-		json_object_set_new(tp, "window_s", json_real(w));
-		json_object_set_new(tp, "tx_pkts", json_integer((json_int_t)tx));
-		json_object_set_new(tp, "rx_pkts", json_integer((json_int_t)rx));
-		json_object_set_new(tp, "tx_pps", json_real(tx_pps));
-		json_object_set_new(tp, "rx_pps", json_real(rx_pps));
-		json_object_set_new(tp, "tx_gbps_l2", json_real(tx_pps * c->size * 8 / 1e9));
-		json_object_set_new(tp, "rx_gbps_l2", json_real(rx_pps * c->size * 8 / 1e9));
-		json_object_set_new(tp, "tx_gbps_l1",
-				    json_real(tx_pps * (c->size + FRAME_L1_OVERHEAD) * 8 / 1e9));
-		json_object_set_new(tp, "rx_gbps_l1",
-				    json_real(rx_pps * (c->size + FRAME_L1_OVERHEAD) * 8 / 1e9));
-		json_object_set_new(tp, "loss_pct",
-				    json_real(tx ? 100.0 * ((double)tx - (double)rx) / (double)tx
-						 : 0));
-		if (pp)
-			json_object_set_new(tp, "transactions_per_s", json_real(rx_pps));
-		json_object_set_new(tp, "reorder", json_integer((json_int_t)reorder));
-		json_object_set_new(tp, "duplicates", json_integer((json_int_t)dup));
-		json_object_set_new(r, "throughput", tp);
-		if (pp && in->rtt)
-			json_object_set_new(r, "rtt_ns", histo_json(in->rtt));
-		json_object_set_new(r, "reconcile", reconcile_json(in));
-		json_object_set_new(r, "interfaces", json_object());
-		for (int i = 0; i < in->nifs; i++)
-			json_object_set_new(json_object_get(r, "interfaces"), in->ifs[i].name,
-					    if_json(&in->ifs[i]));
-	}
+	if (window)
+		window_json(r, in, pp);
 	json_object_set_new(r, "pairs", pairs_json(in, pp));
 	if (in->dpdk)
 		json_object_set_new(r, "dpdk", in->dpdk);
 	json_object_set_new(r, "samples", samples ? samples : json_array());
+	if (in->attribution) {
+		json_object_set_new(in->attribution, "mode", json_string(probes_name(c->probes)));
+		json_object_set_new(r, "attribution", in->attribution);
+	}
 	return r;
+}
+
+int json_write_atomic(json_t *j, const char *path)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (json_dump_file(j, tmp, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10)))
+		return -EIO;
+	if (rename(tmp, path)) {
+		int err = -errno;
+
+		unlink(tmp);
+		return err;
+	}
+	return 0;
 }

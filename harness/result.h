@@ -15,6 +15,7 @@ struct result_ep_in {
 	const struct proc_cpu *cpu_open, *cpu_close;
 	const char *ns;
 	double startup_ms; /* fork to READY; < 0: never ready */
+	json_t *usdt_bursts; /* usdt = yes: its burst calls (taken over), else NULL */
 };
 
 /* Every interface of the largest topology: eth0 and bridge port per
@@ -49,15 +50,20 @@ struct result_in {
 	int switch_stats;
 	uint64_t switch_dropped;
 	json_t *dpdk; /* taken over */
+	/* probes: the breakdown per core, the sampling judge and the duty
+	 * slices (taken over); NULL without probes or a closed window. */
+	json_t *attribution;
 };
 
 /* "a", "b" for pair 0, "a<i>", "b<i>" for pair i: endpoint i of ep[]. */
 void result_ep_label(char *buf, size_t len, int i);
 
-/* The case's JSON object; `samples` is taken over. */
+/* The case's JSON object, every field of it; `samples` and the JSON
+ * objects in `in` are taken over. */
 json_t *result_build(const struct result_in *in, json_t *samples);
 json_t *case_cfg_json(const struct case_cfg *c);
 json_t *histo_json(const struct histo *h);
+/* Temp file + rename: a half-written result never exists. */
 int json_write_atomic(json_t *j, const char *path);
 
 #endif

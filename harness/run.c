@@ -1208,33 +1208,12 @@ out:
 	in->npairs = np;
 	in->machine = cc->machine;
 	in->idx = cc->idx;
+	for (int i = 0; i < nep && usdt; i++)
+		in->ep[i].usdt_bursts = bursts__json(usdt, i, cc->tsc_hz);
+	bursts__destroy(usdt);
+	in->attribution = attr_j;
 	res = result_build(in, samples);
 	samples = NULL;
-	if (res && usdt) {
-		json_t *eps = json_object_get(res, "endpoints");
-
-		for (int i = 0; i < nep; i++)
-			json_object_set_new(json_object_get(eps, ep[i].tag), "usdt_bursts",
-					    bursts__json(usdt, i, cc->tsc_hz));
-	}
-	bursts__destroy(usdt);
-	if (res && attr_j) {
-		json_t *cores = json_object_get(attr_j, "cores");
-		json_t *eps = json_object_get(res, "endpoints");
-
-		/* DPDK endpoints do not count system calls themselves: what the
-		 * probes saw on their cores is the figure (a PMD's kicks, say). */
-		if (dpdk && json_array_size(cores) == 2 && np == 1) {
-			json_object_set(json_object_get(eps, "a"), "tx_syscalls_per_pkt",
-					json_object_get(json_array_get(cores, 0), "syscalls_per_pkt"));
-			json_object_set(json_object_get(eps, "b"), "rx_syscalls_per_pkt",
-					json_object_get(json_array_get(cores, 1), "syscalls_per_pkt"));
-		}
-		json_object_set_new(attr_j, "mode", json_string(probes_name(c->probes)));
-		json_object_set_new(res, "attribution", attr_j);
-	} else {
-		json_decref(attr_j);
-	}
 	free(rtt_win);
 	for (int p = 0; p < np; p++) {
 		free(pair_rtt[p]);
@@ -1274,23 +1253,6 @@ static int mkdir_p(const char *path)
 	}
 	if (mkdir(tmp, 0755) && errno != EEXIST)
 		return -errno;
-	return 0;
-}
-
-/* Write JSON atomically: a half-written result never exists. */
-int json_write_atomic(json_t *j, const char *path)
-{
-	char tmp[PATH_MAX];
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (json_dump_file(j, tmp, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10)))
-		return -EIO;
-	if (rename(tmp, path)) {
-		int err = -errno;
-
-		unlink(tmp);
-		return err;
-	}
 	return 0;
 }
 
