@@ -767,78 +767,78 @@ static int ovs_wait_value(struct vswitch *sw, const char *const args[], const ch
 	}
 }
 
-static int ovs_start(struct vswitch *sw, struct runstate *rs, const char *const sock[2],
-		     char *err, size_t errlen)
-{
-	char tool[PATH_MAX], server[PATH_MAX], db[PATH_MAX], dbsock[PATH_MAX];
-	char remote[PATH_MAX + 16];
+/* ovsdb-server's and ovs-vswitchd's files, all in the private directory. */
+struct ovs_files {
+	char db[PATH_MAX], dbsock[PATH_MAX];
 	char pidf[2][PATH_MAX + 16], ctl[2][PATH_MAX + 16], logf[2][PATH_MAX + 16];
-	char out[2][PATH_MAX], mask[80], lcm[112], pmd[112], mem[48], lim[48], extra[128];
-	char port[2][32], sockopt[2][PATH_MAX + 48], ofreq[2][24], target[PATH_MAX + 16];
-	char flow[2][48], buf[256], reason[256];
-	char **env = NULL;
-	uint64_t end;
-	int r, st;
+	char out[2][PATH_MAX];
+};
 
-	if (!find_exe("ovsdb-tool", tool, sizeof(tool)) ||
-	    !find_exe("ovsdb-server", server, sizeof(server)) || access(OVS_VSWITCHD, X_OK)) {
-		seterr(err, errlen, "Open vSwitch with DPDK not found (ovsdb-tool, "
-				    "ovsdb-server, %s)", OVS_VSWITCHD);
-		return -ENOENT;
-	}
-	snprintf(sw->name, sizeof(sw->name), "%s-br", sw->prefix);
-	path_in(sw, db, sizeof(db), "conf.db");
-	path_in(sw, dbsock, sizeof(dbsock), "db.sock");
-	snprintf(remote, sizeof(remote), "--remote=punix:%s", dbsock);
+static void ovs_files_init(const struct vswitch *sw, struct ovs_files *f)
+{
+	path_in(sw, f->db, sizeof(f->db), "conf.db");
+	path_in(sw, f->dbsock, sizeof(f->dbsock), "db.sock");
 	for (int i = 0; i < 2; i++) {
 		const char *n = i == OVSDB ? "ovsdb-server" : "ovs-vswitchd";
 
-		snprintf(pidf[i], sizeof(pidf[i]), "--pidfile=%s/%s.pid", sw->dir, n);
-		snprintf(ctl[i], sizeof(ctl[i]), "--unixctl=%s/%s.ctl", sw->dir, n);
-		snprintf(logf[i], sizeof(logf[i]), "--log-file=%s/%s.log", sw->dir, n);
-		snprintf(out[i], sizeof(out[i]), "%s/%s.out", sw->dir, n);
+		snprintf(f->pidf[i], sizeof(f->pidf[i]), "--pidfile=%s/%s.pid", sw->dir, n);
+		snprintf(f->ctl[i], sizeof(f->ctl[i]), "--unixctl=%s/%s.ctl", sw->dir, n);
+		snprintf(f->logf[i], sizeof(f->logf[i]), "--log-file=%s/%s.log", sw->dir, n);
+		snprintf(f->out[i], sizeof(f->out[i]), "%s/%s.out", sw->dir, n);
 	}
-	env = ovs_env(sw);
-	if (!env)
-		return -ENOMEM;
+}
 
-	/* The database. */
+/* The database, and ovsdb-server serving it until its socket is there. */
+static int ovsdb_start(struct vswitch *sw, struct runstate *rs, const struct ovs_files *f,
+		       const char *tool, const char *server, char **env, char *err,
+		       size_t errlen)
+{
+	const char *const create[] = { tool, "create", f->db, OVS_SCHEMA, NULL };
+	char remote[PATH_MAX + 16], reason[256];
+	uint64_t end;
+	int r, st;
+
+	snprintf(remote, sizeof(remote), "--remote=punix:%s", f->dbsock);
+	r = ovs_tool(create, NULL, 0, err, errlen);
+	if (r)
+		return r;
 	{
-		const char *const argv[] = { tool, "create", db, OVS_SCHEMA, NULL };
+		const char *const argv[] = { server, f->db, remote, f->pidf[OVSDB], f->ctl[OVSDB],
+					     f->logf[OVSDB], "-vconsole:err", NULL };
 
-		r = ovs_tool(argv, NULL, 0, err, errlen);
+		r = spawn(sw, rs, OVSDB, argv, env, -1, f->out[OVSDB], false, err, errlen);
 		if (r)
-			goto out;
-	}
-	{
-		const char *const argv[] = { server, db, remote, pidf[OVSDB], ctl[OVSDB],
-					     logf[OVSDB], "-vconsole:err", NULL };
-
-		r = spawn(sw, rs, OVSDB, argv, env, -1, out[OVSDB], false, err, errlen);
-		if (r)
-			goto out;
+			return r;
 	}
 	end = now_ms() + START_TIMEOUT_MS;
-	for (struct stat sb; stat(dbsock, &sb) || !S_ISSOCK(sb.st_mode);) {
+	for (struct stat sb; stat(f->dbsock, &sb) || !S_ISSOCK(sb.st_mode);) {
 		if (!child_alive(sw->pid[OVSDB], &st)) {
-			child_reason(out[OVSDB], NULL, reason, sizeof(reason));
+			child_reason(f->out[OVSDB], NULL, reason, sizeof(reason));
 			seterr(err, errlen, "ovsdb-server exited: %s",
 			       reason[0] ? reason : "no output");
 			sw->pid[OVSDB] = 0;
-			r = -EIO;
-			goto out;
+			return -EIO;
 		}
 		if (now_ms() >= end) {
-			seterr(err, errlen, "ovsdb-server: no %s after %d ms", dbsock,
+			seterr(err, errlen, "ovsdb-server: no %s after %d ms", f->dbsock,
 			       START_TIMEOUT_MS);
-			r = -ETIMEDOUT;
-			goto out;
+			return -ETIMEDOUT;
 		}
 		sleep_ms(10);
 	}
+	return 0;
+}
 
-	/* DPDK: one core for everything, the run's file prefix, no PCI scan,
-	 * 128 MB of hugepages at most (OVS adds --in-memory itself). */
+/* DPDK: one core for everything, the run's file prefix, no PCI scan,
+ * 128 MB of hugepages at most (OVS adds --in-memory itself). */
+static int ovs_dpdk_config(struct vswitch *sw, char *err, size_t errlen)
+{
+	char mask[80], lcm[112], pmd[112], mem[48], lim[48], extra[128];
+	const char *const args[] = { "init", "--", "set", "Open_vSwitch", ".",
+				     "other_config:dpdk-init=true", lcm, pmd, mem, lim,
+				     "other_config:dpdk-hugepage-dir=" HUGE_DIR, extra,
+				     NULL };
+
 	snprintf(mask, sizeof(mask), "0x%x", 1u << (sw->cpu % 4));
 	for (unsigned int i = 0; i < sw->cpu / 4 && strlen(mask) < sizeof(mask) - 1; i++)
 		strcat(mask, "0");
@@ -848,45 +848,76 @@ static int ovs_start(struct vswitch *sw, struct runstate *rs, const char *const 
 	snprintf(lim, sizeof(lim), "other_config:dpdk-socket-limit=%d", SW_MEM_MB);
 	snprintf(extra, sizeof(extra),
 		 "other_config:dpdk-extra=\"--file-prefix=%s-sw --no-pci\"", sw->prefix);
-	{
-		const char *const args[] = { "init", "--", "set", "Open_vSwitch", ".",
-					     "other_config:dpdk-init=true", lcm, pmd, mem, lim,
-					     "other_config:dpdk-hugepage-dir=" HUGE_DIR, extra,
-					     NULL };
+	return vsctl(sw, false, NULL, 0, err, errlen, args);
+}
 
-		r = vsctl(sw, false, NULL, 0, err, errlen, args);
+/* ovs-vswitchd, until its DPDK is initialised. */
+static int vswitchd_start(struct vswitch *sw, struct runstate *rs, const struct ovs_files *f,
+			  char **env, char *err, size_t errlen)
+{
+	const char *const args[] = { "get", "Open_vSwitch", ".", "dpdk_initialized", NULL };
+	char dbarg[PATH_MAX + 8];
+	const char *const argv[] = { OVS_VSWITCHD,	dbarg,		  f->pidf[VSWITCHD],
+				     f->ctl[VSWITCHD], f->logf[VSWITCHD], "-vconsole:err",
+				     NULL };
+	int r;
+
+	snprintf(dbarg, sizeof(dbarg), "unix:%s", f->dbsock);
+	r = spawn(sw, rs, VSWITCHD, argv, env, -1, f->out[VSWITCHD], true, err, errlen);
+	if (r)
+		return r;
+	return ovs_wait_value(sw, args, "true", "DPDK initialisation", err, errlen);
+}
+
+/* Both ports at the OpenFlow numbers asked for, or why not. */
+static int ovs_check_ports(struct vswitch *sw, char port[2][32], char *err, size_t errlen)
+{
+	char buf[256];
+
+	for (int i = 0; i < 2; i++) {
+		const char *const args[] = { "get", "Interface", port[i], "ofport", NULL };
+		const char *const eargs[] = { "get", "Interface", port[i], "error", NULL };
+		int r;
+
+		r = vsctl(sw, false, buf, sizeof(buf), err, errlen, args);
 		if (r)
-			goto out;
+			return r;
+		if (atoi(buf) != i + 1) {
+			vsctl(sw, false, buf, sizeof(buf), NULL, 0, eargs);
+			buf[strcspn(buf, "\n")] = 0;
+			seterr(err, errlen, "ovs: port %s not added: %s", port[i], buf);
+			return -EIO;
+		}
 	}
-	{
-		char dbarg[PATH_MAX + 8];
-		const char *const argv[] = { OVS_VSWITCHD,  dbarg,	    pidf[VSWITCHD],
-					     ctl[VSWITCHD], logf[VSWITCHD], "-vconsole:err",
-					     NULL };
+	return 0;
+}
 
-		snprintf(dbarg, sizeof(dbarg), "unix:%s", dbsock);
-		r = spawn(sw, rs, VSWITCHD, argv, env, -1, out[VSWITCHD], true, err, errlen);
-		if (r)
-			goto out;
-	}
-	{
-		const char *const args[] = { "get", "Open_vSwitch", ".", "dpdk_initialized",
-					     NULL };
+/*
+ * The bridge without the NORMAL flow (fail_mode=secure) and with the
+ * port-to-port flows before the ports exist: a port whose peer is
+ * already sending would otherwise drop its first packets for want of
+ * a flow. Then two vhost-user client ports at OpenFlow ports 1 and 2;
+ * ovs-vsctl waits until ovs-vswitchd has applied each change. (A peer
+ * that sends the moment its link is up can still lose a few thousand
+ * packets, "miss with failed upcall", while ovs-vswitchd has the port
+ * in its datapath but not yet in its bridge: endpoints send after
+ * this returns.)
+ */
+static int ovs_bridge(struct vswitch *sw, const char *const sock[2], char *err, size_t errlen)
+{
+	char port[2][32], sockopt[2][PATH_MAX + 48], ofreq[2][24], target[PATH_MAX + 16];
+	char flow[2][48];
+	const char *const br[] = { "add-br", sw->name, "--", "set", "Bridge", sw->name,
+				   "datapath_type=netdev", "fail_mode=secure", NULL };
+	const char *const ports[] = { "add-port", sw->name, port[0],
+				      "--", "set", "Interface", port[0],
+				      "type=dpdkvhostuserclient", sockopt[0], ofreq[0],
+				      "--", "add-port", sw->name, port[1],
+				      "--", "set", "Interface", port[1],
+				      "type=dpdkvhostuserclient", sockopt[1], ofreq[1],
+				      NULL };
+	int r;
 
-		r = ovs_wait_value(sw, args, "true", "DPDK initialisation", err, errlen);
-		if (r)
-			goto out;
-	}
-
-	/* The bridge without the NORMAL flow (fail_mode=secure) and with the
-	 * port-to-port flows before the ports exist: a port whose peer is
-	 * already sending would otherwise drop its first packets for want of
-	 * a flow. Then two vhost-user client ports at OpenFlow ports 1 and 2;
-	 * ovs-vsctl waits until ovs-vswitchd has applied each change. (A peer
-	 * that sends the moment its link is up can still lose a few thousand
-	 * packets, "miss with failed upcall", while ovs-vswitchd has the port
-	 * in its datapath but not yet in its bridge: endpoints send after
-	 * this returns.) */
 	for (int i = 0; i < 2; i++) {
 		snprintf(port[i], sizeof(port[i]), "%s-p%d", sw->prefix, i);
 		snprintf(sockopt[i], sizeof(sockopt[i]), "options:vhost-server-path=%s",
@@ -894,70 +925,75 @@ static int ovs_start(struct vswitch *sw, struct runstate *rs, const char *const 
 		snprintf(ofreq[i], sizeof(ofreq[i]), "ofport_request=%d", i + 1);
 		snprintf(flow[i], sizeof(flow[i]), "in_port=%d,actions=output:%d", i + 1, 2 - i);
 	}
-	{
-		const char *const args[] = { "add-br", sw->name, "--", "set", "Bridge", sw->name,
-					     "datapath_type=netdev", "fail_mode=secure", NULL };
-
-		r = vsctl(sw, true, NULL, 0, err, errlen, args);
-		if (r)
-			goto out;
-	}
+	r = vsctl(sw, true, NULL, 0, err, errlen, br);
+	if (r)
+		return r;
 	mgmt_target(sw, target, sizeof(target));
 	for (int i = 0; i < 2; i++) {
 		const char *const argv[] = { "ovs-ofctl", "add-flow", target, flow[i], NULL };
 
 		r = ovs_tool(argv, NULL, 0, err, errlen);
 		if (r)
-			goto out;
+			return r;
 	}
-	{
-		const char *const args[] = { "add-port", sw->name, port[0],
-					     "--", "set", "Interface", port[0],
-					     "type=dpdkvhostuserclient", sockopt[0], ofreq[0],
-					     "--", "add-port", sw->name, port[1],
-					     "--", "set", "Interface", port[1],
-					     "type=dpdkvhostuserclient", sockopt[1], ofreq[1],
-					     NULL };
+	r = vsctl(sw, true, NULL, 0, err, errlen, ports);
+	if (r)
+		return r;
+	return ovs_check_ports(sw, port, err, errlen);
+}
 
-		r = vsctl(sw, true, NULL, 0, err, errlen, args);
-		if (r)
-			goto out;
+/* Version: "3.1.0 DPDK 22.11.11". */
+static void ovs_version(struct vswitch *sw)
+{
+	const char *const argv[] = { OVS_VSWITCHD, "--version", NULL };
+	const char *const args[] = { "get", "Open_vSwitch", ".", "dpdk_version", NULL };
+	char ver[256], dver[128], *v;
+
+	ver[0] = dver[0] = 0;
+	run_cmd_capture(argv, ver, sizeof(ver), NULL, 0);
+	v = strstr(ver, ") ");
+	v = v ? v + 2 : ver;
+	v[strcspn(v, "\n")] = 0;
+	vsctl(sw, false, dver, sizeof(dver), NULL, 0, args);
+	dver[strcspn(dver, "\n")] = 0;
+	snprintf(sw->version, sizeof(sw->version), "%.24s %.36s", v,
+		 dver[0] == '"' ? dver + 1 : dver);
+	sw->version[strcspn(sw->version, "\"")] = 0;
+}
+
+static int ovs_start(struct vswitch *sw, struct runstate *rs, const char *const sock[2],
+		     char *err, size_t errlen)
+{
+	char tool[PATH_MAX], server[PATH_MAX];
+	struct ovs_files *f;
+	char **env;
+	int r;
+
+	if (!find_exe("ovsdb-tool", tool, sizeof(tool)) ||
+	    !find_exe("ovsdb-server", server, sizeof(server)) || access(OVS_VSWITCHD, X_OK)) {
+		seterr(err, errlen, "Open vSwitch with DPDK not found (ovsdb-tool, "
+				    "ovsdb-server, %s)", OVS_VSWITCHD);
+		return -ENOENT;
 	}
-	for (int i = 0; i < 2; i++) {
-		const char *const args[] = { "get", "Interface", port[i], "ofport", NULL };
-		const char *const eargs[] = { "get", "Interface", port[i], "error", NULL };
-
-		r = vsctl(sw, false, buf, sizeof(buf), err, errlen, args);
-		if (r)
-			goto out;
-		if (atoi(buf) != i + 1) {
-			vsctl(sw, false, buf, sizeof(buf), NULL, 0, eargs);
-			buf[strcspn(buf, "\n")] = 0;
-			seterr(err, errlen, "ovs: port %s not added: %s", port[i], buf);
-			r = -EIO;
-			goto out;
-		}
+	snprintf(sw->name, sizeof(sw->name), "%s-br", sw->prefix);
+	f = malloc(sizeof(*f));
+	env = ovs_env(sw);
+	if (!f || !env) {
+		free(f);
+		free(env);
+		return -ENOMEM;
 	}
-
-	/* Version: "3.1.0 DPDK 22.11.11". */
-	{
-		const char *const argv[] = { OVS_VSWITCHD, "--version", NULL };
-		const char *const args[] = { "get", "Open_vSwitch", ".", "dpdk_version", NULL };
-		char ver[256], dver[128], *v;
-
-		ver[0] = dver[0] = 0;
-		run_cmd_capture(argv, ver, sizeof(ver), NULL, 0);
-		v = strstr(ver, ") ");
-		v = v ? v + 2 : ver;
-		v[strcspn(v, "\n")] = 0;
-		vsctl(sw, false, dver, sizeof(dver), NULL, 0, args);
-		dver[strcspn(dver, "\n")] = 0;
-		snprintf(sw->version, sizeof(sw->version), "%.24s %.36s", v,
-			 dver[0] == '"' ? dver + 1 : dver);
-		sw->version[strcspn(sw->version, "\"")] = 0;
-	}
-	r = 0;
-out:
+	ovs_files_init(sw, f);
+	r = ovsdb_start(sw, rs, f, tool, server, env, err, errlen);
+	if (!r)
+		r = ovs_dpdk_config(sw, err, errlen);
+	if (!r)
+		r = vswitchd_start(sw, rs, f, env, err, errlen);
+	if (!r)
+		r = ovs_bridge(sw, sock, err, errlen);
+	if (!r)
+		ovs_version(sw);
+	free(f);
 	free(env);
 	return r;
 }
