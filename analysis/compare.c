@@ -12,19 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
+#include "analysis.h"
+#include "exitcode.h"
 #include "runset.h"
 #include "stats.h"
-
-/* Left-aligned in w columns, counting UTF-8 characters ("±", "µ") once. */
-static void col(FILE *f, const char *s, int w)
-{
-	int n = 0;
-
-	for (const char *p = s; *p; p++)
-		n += ((unsigned char)*p & 0xc0) != 0x80;
-	fprintf(f, "%s%*s", s, w > n ? w - n : 0, "");
-}
+#include "utf8.h"
 
 struct pair {
 	const struct runset *ra, *rb;
@@ -150,9 +142,9 @@ static int pair_out(const struct pair *p, const char *name_a, const char *name_b
 
 	fprintf(f, "\n== %s\n", p->label);
 	fputs("  ", f);
-	col(f, "", 31);
-	col(f, name_a, 27);
-	col(f, name_b, 27);
+	utf8_pad(f, "", 31, 0);
+	utf8_pad(f, name_a, 27, 0);
+	utf8_pad(f, name_b, 27, 0);
 	fputs("B/A [95% CI]\n", f);
 	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
 		const struct rs_val *va = &p->a->m[shown[i].m], *vb = &p->b->m[shown[i].m];
@@ -175,9 +167,9 @@ static int pair_out(const struct pair *p, const char *name_a, const char *name_b
 			 shown[i].m == RM_PPS && pp ? "transactions/s" : rs_metrics[shown[i].m].title,
 			 shown[i].unit);
 		fputs("  ", f);
-		col(f, what, 31);
-		col(f, ta, 27);
-		col(f, tb, 27);
+		utf8_pad(f, what, 31, 0);
+		utf8_pad(f, ta, 27, 0);
+		utf8_pad(f, tb, 27, 0);
 		fprintf(f, "%s\n", tr);
 		json_object_set_new(jm, rs_metrics[shown[i].m].name,
 				    json_pack("{s:o, s:o, s:o}", "a", val_json(va), "b",

@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "fileutil.h"
 #include "html.h"
 
 static const char *const css =
@@ -482,8 +482,7 @@ int html_write(const struct runset *rs, const struct ttable *t, int nt, const st
 		machine = json_object_get(rs->cases[0], "machine");
 	for (int i = 0; i < rs->ncases; i++)
 		nok += !strcmp(rs_str(rs->cases[i], "status"), "ok");
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
+	f = file_open_tmp(path, tmp, sizeof(tmp));
 	if (!f)
 		return -errno;
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
@@ -604,11 +603,5 @@ int html_write(const struct runset *rs, const struct ttable *t, int nt, const st
 	      "</div></footer>\n</body></html>\n",
 	      f);
 out:
-	if (fclose(f) && !err)
-		err = -EIO;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	return file_commit(f, tmp, path, err);
 }

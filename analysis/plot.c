@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 
 #include "plot.h"
+#include "utf8.h"
 
 extern char **environ;
 
@@ -31,17 +32,6 @@ static const char *const preamble =
 	"set tics nomirror tc rgb '#333333'\n"
 	"set grid lc rgb '#e6e6e6' lw 1\n"
 	"set key tc rgb '#222222' noautotitle\n";
-
-/* Characters, not bytes, of a UTF-8 label: for the margin it needs. */
-static int uwidth(const char *s)
-{
-	int w = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
-	return w;
-}
 
 static FILE *open_in(const char *dir, const char *name, const char *ext)
 {
@@ -222,8 +212,8 @@ static int breakdown(const struct runset *rs, const char *dir, int pp, struct pl
 			double cum = 0, rest = 0;
 
 			snprintf(bar, sizeof(bar), "%s · %s", label, o->label);
-			if (uwidth(bar) > lw)
-				lw = uwidth(bar);
+			if (utf8_width(bar) > lw)
+				lw = utf8_width(bar);
 			q(d, bar, '"');
 			fprintf(d, " %.2f 0", y);
 			for (int j = 0; j < nuse; j++) {
@@ -353,8 +343,8 @@ static int pps_bars(const struct runset *rs, const char *dir, struct plot *p)
 			continue;
 		rs_num(k->params, "size", &size);
 		rs_params_label_skip(rs, k->params, "size pattern", label, sizeof(label));
-		if (uwidth(label) > lw)
-			lw = uwidth(label);
+		if (utf8_width(label) > lw)
+			lw = utf8_width(label);
 		rs_fmt_val(t, sizeof(t), v, 1, 1, 0);
 		q(d, label, '"');
 		fprintf(d, " %.1f %.1f %.1f %.1f ", y, v->st.mean, v->st.mean - ci,
@@ -712,8 +702,8 @@ static int syscalls(const struct runset *rs, const char *dir, int pp, struct plo
 					ci = 15;
 				snprintf(bar, sizeof(bar), "%s · %s · %s", label, k->core[c].label,
 					 y2->name);
-				if (uwidth(bar) > lw)
-					lw = uwidth(bar);
+				if (utf8_width(bar) > lw)
+					lw = utf8_width(bar);
 				rs_fmt_si(per, sizeof(per), y2->ns_per_call.st.mean);
 				snprintf(note, sizeof(note), "  %.0f ns: %.3f calls × %s ns",
 					 y2->ns_per_pkt.st.mean, y2->calls_per_pkt.st.mean, per);

@@ -9,59 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 
-#include "harness.h"
+#include "analysis.h"
+#include "exitcode.h"
+#include "fileutil.h"
 #include "html.h"
 #include "plot.h"
 #include "runset.h"
 #include "summary.h"
-
-static int mkdirs(const char *path)
-{
-	char tmp[PATH_MAX];
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p == '/') {
-			*p = 0;
-			if (mkdir(tmp, 0755) && errno != EEXIST)
-				return -errno;
-			*p = '/';
-		}
-	}
-	if (mkdir(tmp, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-/* Write via a temporary name: a reader never sees half a file. */
-static FILE *open_tmp(const char *path, char *tmp, size_t len)
-{
-	if ((size_t)snprintf(tmp, len, "%s.tmp", path) >= len) {
-		errno = ENAMETOOLONG;
-		return NULL;
-	}
-	return fopen(tmp, "w");
-}
-
-static int commit(FILE *f, const char *tmp, const char *path)
-{
-	int bad = ferror(f);
-
-	if (fclose(f) || bad) {
-		unlink(tmp);
-		return -EIO;
-	}
-	if (rename(tmp, path)) {
-		int err = -errno;
-
-		unlink(tmp);
-		return err;
-	}
-	return 0;
-}
 
 /* ---- table.txt -------------------------------------------------------------- */
 
@@ -94,7 +49,7 @@ static void run_header(FILE *f, const struct runset *rs)
 static int write_table(const struct runset *rs, const struct ttable *t, int nt, const char *path)
 {
 	char tmp[PATH_MAX + 8];
-	FILE *f = open_tmp(path, tmp, sizeof(tmp));
+	FILE *f = file_open_tmp(path, tmp, sizeof(tmp));
 
 	if (!f)
 		return -errno;
@@ -109,7 +64,7 @@ static int write_table(const struct runset *rs, const struct ttable *t, int nt, 
 		fprintf(f, "\nOutliers (beyond 1.5 IQR of their set; kept in the statistics):\n");
 		summary_outliers(f, rs, 0);
 	}
-	return commit(f, tmp, path);
+	return file_commit(f, tmp, path, 0);
 }
 
 /* ---- cases.csv -------------------------------------------------------------- */
@@ -202,7 +157,7 @@ static int write_csv(const struct runset *rs, const char *path)
 	}
 	json_object_foreach(cols, k, v)
 		names[json_integer_value(v)] = k;
-	f = open_tmp(path, tmp, sizeof(tmp));
+	f = file_open_tmp(path, tmp, sizeof(tmp));
 	if (!f) {
 		err = -errno;
 		goto out;
@@ -232,7 +187,7 @@ static int write_csv(const struct runset *rs, const char *path)
 		}
 		fputc('\n', f);
 	}
-	err = commit(f, tmp, path);
+	err = file_commit(f, tmp, path, 0);
 out:
 	for (int i = 0; rows && i < rs->ncases; i++)
 		json_decref(rows[i]);
@@ -296,7 +251,7 @@ int do_report(int argc, char **argv)
 	}
 	if (!out)
 		out = argv[optind];
-	r = mkdirs(out);
+	r = mkdir_p(out);
 	if (r) {
 		fprintf(stderr, "bypasslab report: %s: %s\n", out, strerror(-r));
 		goto done;

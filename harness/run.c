@@ -35,6 +35,7 @@
 #include "endpoint.h"
 #include "harness.h"
 #include "log.h"
+#include "fileutil.h"
 #include "progress.h"
 #include "attr.h"
 #include "attr_user.h"
@@ -1257,24 +1258,6 @@ out_free:
 	free(pc1);
 	free(pc0);
 	return res;
-}
-
-static int mkdir_p(const char *path)
-{
-	char tmp[PATH_MAX];
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p == '/') {
-			*p = 0;
-			if (mkdir(tmp, 0755) && errno != EEXIST)
-				return -errno;
-			*p = '/';
-		}
-	}
-	if (mkdir(tmp, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 /* Write JSON atomically: a half-written result never exists. */
