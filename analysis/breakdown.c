@@ -77,6 +77,26 @@ static void path_print(FILE *f, json_t *path)
 
 /* ---- the tracepoint attribution --------------------------------------------- */
 
+/* A duty-cycled run's own measure of its probes' cost, and whether its
+ * slices agreed. */
+static void duty_checks(FILE *f, json_t *duty)
+{
+	json_t *st = json_object_get(duty, "status"), *rt = json_object_get(duty, "rates");
+	json_t *ag = json_object_get(duty, "slice_agreement");
+
+	if (strcmp(json_string_value(st) ?: "", "ok"))
+		fprintf(f, "  DUTY CYCLING FAILED: %s\n", json_string_value(st) ?: "?");
+	if (json_is_object(rt))
+		fprintf(f,
+			"  measured in this run: sending %.1f%% slower while traced than not, the "
+			"window's rate %.1f%% below the untraced one\n",
+			num(rt, "traced_cost_pct"), num(rt, "window_cost_pct"));
+	if (json_is_number(json_object_get(ag, "cv_max_pct")))
+		fprintf(f, "  slices %s: busy ns/pkt varies by %.1f%% (cv) across them, at most %.0f%%\n",
+			json_is_true(json_object_get(ag, "agree")) ? "agree" : "DISAGREE",
+			num(ag, "cv_max_pct"), num(ag, "tolerance_cv_pct"));
+}
+
 /* Probe duty cycling: which slices the breakdown is of. */
 static void duty_line(FILE *f, json_t *attr)
 {
@@ -92,6 +112,7 @@ static void duty_line(FILE *f, json_t *attr)
 		"those slices, at %.0f pkt/s on cpu %d\n",
 		t / 1e9, inum(duty, "slices"), num(duty, "fraction"),
 		t > 0 ? num(c0, "pkts") * 1e9 / t : 0.0, inum(c0, "cpu"));
+	duty_checks(f, duty);
 }
 
 static void core_line(FILE *f, json_t *core)
