@@ -3,10 +3,21 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "duty.h"
 #include "tsc.h"
+
+/* The harness thread's own CPU time: what attaching and detaching took
+ * from the machine (the endpoints' cores, on a small one). */
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 static void ep_snap(struct ep_stats *dst, const struct ep_shm *shm)
 {
@@ -28,10 +39,11 @@ static void ep_acc(struct ep_stats *acc, const struct ep_stats *o, const struct 
 
 static void slice_open(struct duty *d)
 {
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = mono_ns(), c0 = thread_cpu_ns();
 	int err = attr__resume(d->a);
 
 	d->resume_ns += mono_ns() - t0;
+	d->switch_cpu_ns += thread_cpu_ns() - c0;
 	if (err) {
 		d->err = d->err ? d->err : err;
 		d->err_slices++;
@@ -66,6 +78,7 @@ static void slice_close(struct duty *d)
 {
 	struct attr_snap *c = attr__snap(d->a);
 	struct ep_stats now[DUTY_MAX_EPS];
+	uint64_t t0, c0;
 
 	for (int i = 0; i < d->nep; i++) {
 		ep_snap(&now[i], d->shm[i]);
@@ -73,7 +86,11 @@ static void slice_close(struct duty *d)
 	}
 	slice_figures(d, c, now);
 	d->traced_ns += mono_ns() - d->t_on;
+	t0 = mono_ns();
+	c0 = thread_cpu_ns();
 	attr__pause(d->a);
+	d->detach_ns += mono_ns() - t0;
+	d->switch_cpu_ns += thread_cpu_ns() - c0;
 	if (c && d->so && d->sacc)
 		attr_snap__acc(d->a, d->sacc, d->so, c);
 	else
@@ -247,10 +264,14 @@ json_t *duty_json(const struct duty *d, uint64_t window_ns)
 	duty_status(d, status, sizeof(status));
 	int reattached = d->slices > 1 ? d->slices - 1 : 0; /* the first was attached */
 
-	return json_pack("{s:f, s:s, s:i, s:I, s:f, s:f, s:o, s:o, s:s}", "fraction", d->frac, "status",
-			 status, "slices", d->slices, "traced_ns", (json_int_t)traced,
-			 "traced_fraction", window_ns ? (double)traced / (double)window_ns : 0.0,
-			 "reattach_ms", reattached ? (double)d->resume_ns / reattached / 1e6 : 0.0,
+	return json_pack("{s:f, s:s, s:i, s:I, s:f, s:f, s:f, s:f, s:o, s:o, s:s}", "fraction",
+			 d->frac, "status", status, "slices", d->slices, "traced_ns",
+			 (json_int_t)traced, "traced_fraction",
+			 window_ns ? (double)traced / (double)window_ns : 0.0, "reattach_ms",
+			 reattached ? (double)d->resume_ns / reattached / 1e6 : 0.0, "detach_ms",
+			 d->slices ? (double)d->detach_ns / d->slices / 1e6 : 0.0,
+			 "switch_cpu_ms_per_s",
+			 window_ns ? (double)d->switch_cpu_ns / ((double)window_ns / 1e9) / 1e6 : 0.0,
 			 "slice_agreement", agreement_json(d), "rates",
 			 d->a ? rates_json(d, window_ns) : json_null(), "method",
 			 "programs attached for the first fraction of every second of the window "

@@ -39,6 +39,7 @@ struct duty {
 	int on, slices;
 	uint64_t t_on, traced_ns;
 	uint64_t resume_ns; /* spent reattaching (the slices start after it) */
+	uint64_t detach_ns, switch_cpu_ns; /* detaching; the harness's CPU in both */
 	int err, err_slices; /* a slice's reattach failed (first error) */
 	int begin_err;       /* duty_begin failed: attached throughout */
 };
