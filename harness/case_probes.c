@@ -190,10 +190,8 @@ static struct attr_snap *probes_window_open(struct attr *a, struct duty *d, stru
 
 	for (int i = 0; i < nep && i < DUTY_MAX_EPS; i++)
 		shm[i] = ep[i].shm;
-	if (c->probe_duty < 1.0 && duty_begin(d, a, cal, c->probe_duty, shm, nep)) {
-		duty_free(d);
-		memset(d, 0, sizeof(*d));
-	}
+	if (c->probe_duty < 1.0)
+		duty_begin(d, a, cal, c->probe_duty, shm, nep);
 	return attr__snap(a);
 }
 
@@ -317,7 +315,7 @@ json_t *case_probes_json(struct case_run *cr)
 	if (pr->attr && pr->open && pr->close)
 		j = probes_json(pr->attr, pr->open, pr->close, cr->ep, cr->nep, cr->pp, cr->cpu_a,
 				cr->cpu_b, pr->dty.a ? pr->dty.traced_ns : window_ns);
-	if (j && pr->dty.a)
+	if (j && cr->c->probe_duty < 1.0)
 		json_object_set_new(j, "duty", duty_json(&pr->dty, window_ns));
 	return sampling_json(&pr->smp, j);
 }

@@ -12,9 +12,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 #include <arpa/inet.h>
 
+#include "fileutil.h"
 #include "frame.h"
 #include "result.h"
 
@@ -656,15 +656,12 @@ json_t *result_build(const struct result_in *in, json_t *samples)
 int json_write_atomic(json_t *j, const char *path)
 {
 	char tmp[PATH_MAX];
+	FILE *f = file_open_tmp(path, tmp, sizeof(tmp));
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (json_dump_file(j, tmp, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10)))
+	if (!f)
 		return -EIO;
-	if (rename(tmp, path)) {
-		int err = -errno;
-
-		unlink(tmp);
-		return err;
-	}
-	return 0;
+	return file_commit(f, tmp, path,
+			   json_dumpf(j, f, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10))
+				   ? -EIO
+				   : 0);
 }

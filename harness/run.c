@@ -21,18 +21,18 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "attr_user.h"
+#include "breakdown.h"
 #include "case_run.h"
 #include "config.h"
 #include "dp.h"
 #include "dpdk_case.h"
+#include "fileutil.h"
 #include "harness.h"
 #include "interrupt.h"
 #include "log.h"
 #include "progress.h"
 #include "result.h"
 #include "runstate.h"
-#include "sample_user.h"
 #include "table.h"
 #include "tsc.h"
 
@@ -50,76 +50,6 @@ struct run {
 	json_t *run, *machine, *list;
 	int ndone, nfail, nunsup;
 };
-
-static int mkdir_p(const char *path)
-{
-	char tmp[PATH_MAX];
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p == '/') {
-			*p = 0;
-			if (mkdir(tmp, 0755) && errno != EEXIST)
-				return -errno;
-			*p = '/';
-		}
-	}
-	if (mkdir(tmp, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-/* A bypass endpoint's user time, split by its own TSC accounting. */
-static void print_engine_split(json_t *r)
-{
-	const char *k;
-	json_t *e;
-
-	printf("  bypass side, engine TSC accounting (ns per packet):\n");
-	json_object_foreach(json_object_get(r, "endpoints"), k, e) {
-		json_t *x = json_object_get(e, "engine_ns_per_pkt");
-
-		if (!x)
-			continue;
-		printf("    %-3s %-7s loop %6.1f (TSC) = rx burst %6.1f + tx burst %6.1f + empty "
-		       "polls %6.1f + loop and frame work %6.1f; scheduler: cpu %6.1f + run-queue "
-		       "wait %.1f (%.1f%%)\n",
-		       k, json_string_value(json_object_get(e, "role")),
-		       json_number_value(json_object_get(x, "loop")),
-		       json_number_value(json_object_get(x, "rx_burst")),
-		       json_number_value(json_object_get(x, "tx_burst")),
-		       json_number_value(json_object_get(x, "empty_polls")),
-		       json_number_value(json_object_get(x, "work")),
-		       json_number_value(json_object_get(x, "cpu")),
-		       json_number_value(json_object_get(x, "off_cpu")),
-		       json_number_value(json_object_get(x, "loop_vs_cpu_pct")));
-	}
-}
-
-/* The breakdowns after the table, so the table reads as one. */
-static void print_breakdowns(json_t *list)
-{
-	size_t k;
-	json_t *r;
-
-	json_array_foreach(list, k, r) {
-		json_t *p = json_object_get(r, "params");
-
-		if (!json_object_get(r, "attribution") ||
-		    strcmp(json_string_value(json_object_get(r, "status")), "ok"))
-			continue;
-		printf("\ncase %d: %s %s %s size=%d: where the time goes (ns per packet)\n",
-		       (int)json_integer_value(json_object_get(r, "case")),
-		       json_string_value(json_object_get(p, "datapath")),
-		       json_string_value(json_object_get(p, "topology")),
-		       json_string_value(json_object_get(p, "pattern")),
-		       (int)json_integer_value(json_object_get(p, "size")));
-		attr_print(stdout, json_object_get(r, "attribution"));
-		sample_print(stdout, json_object_get(r, "attribution"));
-		if (!strcmp(json_string_value(json_object_get(p, "datapath")), "dpdk"))
-			print_engine_split(r);
-	}
-}
 
 static void usage_run(FILE *f)
 {
@@ -347,7 +277,7 @@ static int run_close(struct run *r)
 	json_write_atomic(r->run, r->run_json);
 	if (!r->json_out && json_array_size(r->list)) {
 		table_footer(stdout, r->list);
-		print_breakdowns(r->list);
+		breakdown_print(stdout, r->list);
 	}
 	fprintf(stderr, "bypasslab: %d/%d case(s) done (%d failed, %d unsupported), results in %s\n",
 		r->ndone, r->ncases, r->nfail, r->nunsup, r->run_dir);
