@@ -15,9 +15,10 @@
  *   collect     result_build from everything above
  *   teardown    topology and shared pages removed
  *
- * The first phase that fails (or sees a signal) sets the status and error
- * and skips the rest up to the window; exit, collect and teardown always
- * run, in that order.
+ * The first phase that fails (or sees a signal) sets the status and error,
+ * and the phases after it up to drain do not run; exit, collect and
+ * teardown always run, in that order, so a failed or interrupted case
+ * leaves nothing behind and still has its result.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -137,8 +138,8 @@ static int case_topology(struct case_run *cr)
 		for (int i = 0; i < cr->nep && !err; i++)
 			err = netns_visit(cr->t.ep[i].ns, run_in_ns_nft, NULL);
 		if (err)
-			return case_fail(cr, err, "failed", "nft drop rule for AF_PACKET receive: %d",
-					 err);
+			return case_fail(cr, err, "failed",
+					 "nft drop rule for AF_PACKET receive: %d", err);
 	}
 	return 0;
 }
@@ -157,8 +158,8 @@ static int case_dpdk_eal(struct case_run *cr)
 	for (int i = 0; i < cr->nep && !err; i++) {
 		err = dpdk_case_eal(dk, c, &cr->t, i, ep[i].tag, case_cpu(cr, i), cr->cc->rs);
 		if (err)
-			snprintf(cr->errmsg, sizeof(cr->errmsg), "dpdk: EAL for endpoint %.7s: %.64s",
-				 ep[i].tag, strerror(-err));
+			snprintf(cr->errmsg, sizeof(cr->errmsg),
+				 "dpdk: EAL for endpoint %.7s: %.64s", ep[i].tag, strerror(-err));
 		memcpy(ep[i].shm->cfg.dpdk_eal, dk->eal[i], sizeof(ep[i].shm->cfg.dpdk_eal));
 		ep[i].shm->cfg.dpdk_port = (uint32_t)c->dpdk_port;
 	}
@@ -232,12 +233,12 @@ static int case_spawn(struct case_run *cr)
 		for (int i = pass; i < cr->nep; i += 2) {
 			const struct ep_run *ep = &cr->ep[i];
 			int err = spawn_one(cr, i);
+			const char *st = err == -EOPNOTSUPP ? "unsupported" : "failed";
 
 			if (err == -EINTR)
 				return case_status(cr, err, "interrupted");
 			if (err)
-				return case_fail(cr, err, err == -EOPNOTSUPP ? "unsupported" : "failed",
-						 "endpoint %.7s: %s", ep->tag,
+				return case_fail(cr, err, st, "endpoint %.7s: %s", ep->tag,
 						 ep->shm->errmsg[0] ? ep->shm->errmsg
 								    : strerror(-err));
 		}

@@ -655,13 +655,11 @@ json_t *result_build(const struct result_in *in, json_t *samples)
 
 int json_write_atomic(json_t *j, const char *path)
 {
+	const size_t flags = JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10);
 	char tmp[PATH_MAX];
 	FILE *f = file_open_tmp(path, tmp, sizeof(tmp));
 
 	if (!f)
 		return -EIO;
-	return file_commit(f, tmp, path,
-			   json_dumpf(j, f, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10))
-				   ? -EIO
-				   : 0);
+	return file_commit(f, tmp, path, json_dumpf(j, f, flags) ? -EIO : 0);
 }
