@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "case_run.h"
+#include "dp.h"
 #include "endpoint.h"
 #include "interrupt.h"
 #include "lxc.h"
@@ -134,7 +135,7 @@ static int case_topology(struct case_run *cr)
 		return case_fail(cr, err, "failed", "topology %s: %s", topo_name(c->topology),
 				 strerror(-err));
 	cr->topo_ok = 1;
-	if (!strcmp(c->datapath, "packet") && !cr->lxc) {
+	if ((cr->needs & DP_NEED_NFT_GUARD) && !cr->lxc) {
 		for (int i = 0; i < cr->nep && !err; i++)
 			err = netns_visit(cr->t.ep[i].ns, run_in_ns_nft, NULL);
 		if (err)
@@ -161,7 +162,6 @@ static int case_dpdk_eal(struct case_run *cr)
 			snprintf(cr->errmsg, sizeof(cr->errmsg),
 				 "dpdk: EAL for endpoint %.7s: %.64s", ep[i].tag, strerror(-err));
 		memcpy(ep[i].shm->cfg.dpdk_eal, dk->eal[i], sizeof(ep[i].shm->cfg.dpdk_eal));
-		ep[i].shm->cfg.dpdk_port = (uint32_t)c->dpdk_port;
 	}
 	if (err)
 		return case_status(cr, err, err == -EOPNOTSUPP ? "unsupported" : "failed");
@@ -255,7 +255,7 @@ static int case_containers(struct case_run *cr)
 	if (!cr->lxc)
 		return 0;
 	err = topo_wait_ports(&cr->t);
-	for (int i = 0; i < cr->nep && !err && !strcmp(cr->c->datapath, "packet"); i++)
+	for (int i = 0; i < cr->nep && !err && (cr->needs & DP_NEED_NFT_GUARD); i++)
 		err = netns_visit(topo_ep_ns(&cr->t.ep[i]), run_in_ns_nft, NULL);
 	if (err)
 		return case_fail(cr, err, "failed", "lxc: containers' network: %s",
@@ -598,7 +598,8 @@ static struct case_run *case_run_new(const struct case_ctx *cc)
 	cr->np = c->pairs ? (int)c->pairs : 1;
 	cr->nep = 2 * cr->np;
 	cr->lxc = c->container == CONTAINER_LXC;
-	cr->dpdk = !strcmp(c->datapath, "dpdk");
+	cr->needs = case_needs(c);
+	cr->dpdk = !!(cr->needs & DP_NEED_EAL);
 	cr->cpu_a = pick_cpu(c->cpu_a, 0);
 	cr->cpu_b = pick_cpu(c->cpu_b, ncpu > 1 ? 1 : 0);
 	for (int i = 0; i < cr->nep; i++) {

@@ -45,6 +45,7 @@ struct case_run {
 	const struct case_cfg *c;
 	const struct case_ctx *cc;
 	int pp, np, nep, lxc, dpdk;
+	unsigned int needs; /* the datapath's DP_NEED_* for this case */
 	unsigned int cpu_a, cpu_b;
 	struct ep_run ep[2 * TOPO_MAX_PAIRS];
 	struct topo t;

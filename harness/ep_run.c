@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
+#include "dp.h"
 #include "ep_run.h"
 #include "interrupt.h"
 #include "log.h"
@@ -175,6 +176,7 @@ void ep_run_config(struct ep_config *ec, const struct case_cfg *c, const struct 
 			   int side, uint32_t role, unsigned int cpu, uint64_t tsc_hz)
 {
 	int peer = side ^ 1, b = side & 1;
+	struct dp_case dc;
 
 	memset(ec, 0, sizeof(*ec));
 	snprintf(ec->datapath, sizeof(ec->datapath), "%s", c->datapath);
@@ -202,13 +204,7 @@ void ep_run_config(struct ep_config *ec, const struct case_cfg *c, const struct 
 	ec->sndbuf = c->sndbuf;
 	ec->rcvbuf = c->rcvbuf;
 	ec->ring_frames = c->ring_frames;
-	ec->packet_tx = (uint32_t)c->packet_tx;
-	ec->packet_rx = (uint32_t)c->packet_rx;
-	ec->uring_rx = (uint32_t)c->uring_rx;
-	ec->uring_taskrun = (uint32_t)c->uring_taskrun;
-	ec->xdp_mode = (uint32_t)c->xdp_mode;
-	ec->xdp_bind = (uint32_t)c->xdp_bind;
-	ec->busy_poll = (uint32_t)c->busy_poll;
+	case_dp_view(c, &dc, ec->opt);
 }
 
 /* Endpoint i's status and error, if it did not finish cleanly. */

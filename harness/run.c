@@ -382,13 +382,17 @@ int do_probe(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* A datapath's own key says whose it is: "packet: transmit ...". */
 int do_keys(int argc, char **argv)
 {
+	struct config_key_info k;
+
 	(void)argc;
 	(void)argv;
 	printf("%-12s %-12s %-32s %-10s %s\n", "section", "key", "allowed", "default", "meaning");
-	for (const struct config_key_info *k = config_keys; k->key; k++)
-		printf("%-12s %-12s %-32s %-10s %s\n", k->section, k->key, k->allowed,
-		       k->def ? k->def : "", k->help ? k->help : "");
+	for (int i = 0; !config_key(i, &k); i++)
+		printf("%-12s %-12s %-32s %-10s %s%s%s\n", k.section, k.key, k.allowed,
+		       k.def ? k.def : "", k.datapath ? k.datapath : "", k.datapath ? ": " : "",
+		       k.help ? k.help : "");
 	return EXIT_OK;
 }
