@@ -35,6 +35,7 @@
 #include "endpoint.h"
 #include "harness.h"
 #include "log.h"
+#include "proc.h"
 #include "progress.h"
 #include "attr.h"
 #include "attr_user.h"

@@ -35,6 +35,7 @@
 #include <sys/wait.h>
 
 #include "log.h"
+#include "proc.h"
 #include "vswitch.h"
 
 extern char **environ;
