@@ -768,78 +768,81 @@ static int ovs_wait_value(struct vswitch *sw, const char *const args[], const ch
 	}
 }
 
-static int ovs_start(struct vswitch *sw, struct runstate *rs, const char *const sock[2],
-		     char *err, size_t errlen)
+/* Where one OVS daemon (OVSDB or VSWITCHD) keeps its files: options for
+ * its command line and the file its stdout and stderr go to. */
+struct ovs_files {
+	char pidfile[PATH_MAX + 16], unixctl[PATH_MAX + 16], logfile[PATH_MAX + 16];
+	char out[PATH_MAX];
+};
+
+static void ovs_files(const struct vswitch *sw, int which, struct ovs_files *f)
 {
-	char tool[PATH_MAX], server[PATH_MAX], db[PATH_MAX], dbsock[PATH_MAX];
-	char remote[PATH_MAX + 16];
-	char pidf[2][PATH_MAX + 16], ctl[2][PATH_MAX + 16], logf[2][PATH_MAX + 16];
-	char out[2][PATH_MAX], mask[80], lcm[112], pmd[112], mem[48], lim[48], extra[128];
-	char port[2][32], sockopt[2][PATH_MAX + 48], ofreq[2][24], target[PATH_MAX + 16];
-	char flow[2][48], buf[256], reason[256];
-	char **env = NULL;
-	uint64_t end;
-	int r, st;
+	const char *n = which == OVSDB ? "ovsdb-server" : "ovs-vswitchd";
 
-	if (!find_exe("ovsdb-tool", tool, sizeof(tool)) ||
-	    !find_exe("ovsdb-server", server, sizeof(server)) || access(OVS_VSWITCHD, X_OK)) {
-		seterr(err, errlen, "Open vSwitch with DPDK not found (ovsdb-tool, "
-				    "ovsdb-server, %s)", OVS_VSWITCHD);
-		return -ENOENT;
-	}
-	snprintf(sw->name, sizeof(sw->name), "%s-br", sw->prefix);
-	path_in(sw, db, sizeof(db), "conf.db");
-	path_in(sw, dbsock, sizeof(dbsock), "db.sock");
-	snprintf(remote, sizeof(remote), "--remote=punix:%s", dbsock);
-	for (int i = 0; i < 2; i++) {
-		const char *n = i == OVSDB ? "ovsdb-server" : "ovs-vswitchd";
+	snprintf(f->pidfile, sizeof(f->pidfile), "--pidfile=%s/%s.pid", sw->dir, n);
+	snprintf(f->unixctl, sizeof(f->unixctl), "--unixctl=%s/%s.ctl", sw->dir, n);
+	snprintf(f->logfile, sizeof(f->logfile), "--log-file=%s/%s.log", sw->dir, n);
+	snprintf(f->out, sizeof(f->out), "%s/%s.out", sw->dir, n);
+}
 
-		snprintf(pidf[i], sizeof(pidf[i]), "--pidfile=%s/%s.pid", sw->dir, n);
-		snprintf(ctl[i], sizeof(ctl[i]), "--unixctl=%s/%s.ctl", sw->dir, n);
-		snprintf(logf[i], sizeof(logf[i]), "--log-file=%s/%s.log", sw->dir, n);
-		snprintf(out[i], sizeof(out[i]), "%s/%s.out", sw->dir, n);
-	}
-	env = ovs_env(sw);
-	if (!env)
-		return -ENOMEM;
+/* ovsdb-server has no readiness signal but its socket. */
+static int ovsdb_wait_socket(struct vswitch *sw, const char *dbsock, const char *out, char *err,
+			     size_t errlen)
+{
+	uint64_t end = now_ms() + START_TIMEOUT_MS;
+	char reason[256];
+	int st;
 
-	/* The database. */
-	{
-		const char *const argv[] = { tool, "create", db, OVS_SCHEMA, NULL };
-
-		r = ovs_tool(argv, NULL, 0, err, errlen);
-		if (r)
-			goto out;
-	}
-	{
-		const char *const argv[] = { server, db, remote, pidf[OVSDB], ctl[OVSDB],
-					     logf[OVSDB], "-vconsole:err", NULL };
-
-		r = spawn(sw, rs, OVSDB, argv, env, -1, out[OVSDB], false, err, errlen);
-		if (r)
-			goto out;
-	}
-	end = now_ms() + START_TIMEOUT_MS;
 	for (struct stat sb; stat(dbsock, &sb) || !S_ISSOCK(sb.st_mode);) {
 		if (!child_alive(sw->pid[OVSDB], &st)) {
-			child_reason(out[OVSDB], NULL, reason, sizeof(reason));
+			child_reason(out, NULL, reason, sizeof(reason));
 			seterr(err, errlen, "ovsdb-server exited: %s",
 			       reason[0] ? reason : "no output");
 			sw->pid[OVSDB] = 0;
-			r = -EIO;
-			goto out;
+			return -EIO;
 		}
 		if (now_ms() >= end) {
 			seterr(err, errlen, "ovsdb-server: no %s after %d ms", dbsock,
 			       START_TIMEOUT_MS);
-			r = -ETIMEDOUT;
-			goto out;
+			return -ETIMEDOUT;
 		}
 		sleep_ms(10);
 	}
+	return 0;
+}
 
-	/* DPDK: one core for everything, the run's file prefix, no PCI scan,
-	 * 128 MB of hugepages at most (OVS adds --in-memory itself). */
+/* A fresh database in the private directory and its own server. */
+static int ovsdb_start(struct vswitch *sw, struct runstate *rs, char *const env[],
+		       const char *tool, const char *server, char *err, size_t errlen)
+{
+	char db[PATH_MAX], dbsock[PATH_MAX], remote[PATH_MAX + 16];
+	struct ovs_files f;
+	int r;
+
+	path_in(sw, db, sizeof(db), "conf.db");
+	path_in(sw, dbsock, sizeof(dbsock), "db.sock");
+	snprintf(remote, sizeof(remote), "--remote=punix:%s", dbsock);
+	ovs_files(sw, OVSDB, &f);
+
+	const char *const create[] = { tool, "create", db, OVS_SCHEMA, NULL };
+	const char *const argv[] = { server, db, remote, f.pidfile, f.unixctl, f.logfile,
+				     "-vconsole:err", NULL };
+
+	r = ovs_tool(create, NULL, 0, err, errlen);
+	if (r)
+		return r;
+	r = spawn(sw, rs, OVSDB, argv, env, -1, f.out, false, err, errlen);
+	if (r)
+		return r;
+	return ovsdb_wait_socket(sw, dbsock, f.out, err, errlen);
+}
+
+/* DPDK: one core for everything, the run's file prefix, no PCI scan,
+ * 128 MB of hugepages at most (OVS adds --in-memory itself). */
+static int ovs_dpdk_config(struct vswitch *sw, char *err, size_t errlen)
+{
+	char mask[80], lcm[112], pmd[112], mem[48], lim[48], extra[128];
+
 	snprintf(mask, sizeof(mask), "0x%x", 1u << (sw->cpu % 4));
 	for (unsigned int i = 0; i < sw->cpu / 4 && strlen(mask) < sizeof(mask) - 1; i++)
 		strcat(mask, "0");
@@ -849,116 +852,161 @@ static int ovs_start(struct vswitch *sw, struct runstate *rs, const char *const 
 	snprintf(lim, sizeof(lim), "other_config:dpdk-socket-limit=%d", SW_MEM_MB);
 	snprintf(extra, sizeof(extra),
 		 "other_config:dpdk-extra=\"--file-prefix=%s-sw --no-pci\"", sw->prefix);
-	{
-		const char *const args[] = { "init", "--", "set", "Open_vSwitch", ".",
-					     "other_config:dpdk-init=true", lcm, pmd, mem, lim,
-					     "other_config:dpdk-hugepage-dir=" HUGE_DIR, extra,
+
+	const char *const args[] = { "init", "--", "set", "Open_vSwitch", ".",
+				     "other_config:dpdk-init=true", lcm, pmd, mem, lim,
+				     "other_config:dpdk-hugepage-dir=" HUGE_DIR, extra, NULL };
+
+	return vsctl(sw, false, NULL, 0, err, errlen, args);
+}
+
+/* ovs-vswitchd in a network namespace of its own; ready once DPDK is. */
+static int vswitchd_start(struct vswitch *sw, struct runstate *rs, char *const env[], char *err,
+			  size_t errlen)
+{
+	static const char *const ready[] = { "get", "Open_vSwitch", ".", "dpdk_initialized",
 					     NULL };
+	char dbarg[PATH_MAX + 8];
+	struct ovs_files f;
+	int r;
 
-		r = vsctl(sw, false, NULL, 0, err, errlen, args);
+	snprintf(dbarg, sizeof(dbarg), "unix:%s/db.sock", sw->dir);
+	ovs_files(sw, VSWITCHD, &f);
+
+	const char *const argv[] = { OVS_VSWITCHD, dbarg, f.pidfile, f.unixctl, f.logfile,
+				     "-vconsole:err", NULL };
+
+	r = spawn(sw, rs, VSWITCHD, argv, env, -1, f.out, true, err, errlen);
+	if (r)
+		return r;
+	return ovs_wait_value(sw, ready, "true", "DPDK initialisation", err, errlen);
+}
+
+/* The bridge without the NORMAL flow (fail_mode=secure) and with the
+ * port-to-port flows before the ports exist: a port whose peer is already
+ * sending would otherwise drop its first packets for want of a flow. */
+static int ovs_add_bridge(struct vswitch *sw, char *err, size_t errlen)
+{
+	const char *const args[] = { "add-br", sw->name, "--", "set", "Bridge", sw->name,
+				     "datapath_type=netdev", "fail_mode=secure", NULL };
+	char target[PATH_MAX + 16], flow[48];
+	int r;
+
+	r = vsctl(sw, true, NULL, 0, err, errlen, args);
+	if (r)
+		return r;
+	mgmt_target(sw, target, sizeof(target));
+	for (int i = 0; i < 2; i++) {
+		const char *const argv[] = { "ovs-ofctl", "add-flow", target, flow, NULL };
+
+		snprintf(flow, sizeof(flow), "in_port=%d,actions=output:%d", i + 1, 2 - i);
+		r = ovs_tool(argv, NULL, 0, err, errlen);
 		if (r)
-			goto out;
+			return r;
 	}
-	{
-		char dbarg[PATH_MAX + 8];
-		const char *const argv[] = { OVS_VSWITCHD,  dbarg,	    pidf[VSWITCHD],
-					     ctl[VSWITCHD], logf[VSWITCHD], "-vconsole:err",
-					     NULL };
+	return 0;
+}
 
-		snprintf(dbarg, sizeof(dbarg), "unix:%s", dbsock);
-		r = spawn(sw, rs, VSWITCHD, argv, env, -1, out[VSWITCHD], true, err, errlen);
-		if (r)
-			goto out;
-	}
-	{
-		const char *const args[] = { "get", "Open_vSwitch", ".", "dpdk_initialized",
-					     NULL };
+/* Whether port (OpenFlow number ofport) made it into the bridge; OVS
+ * says why not in the interface's error column. */
+static int ovs_check_port(struct vswitch *sw, const char *port, int ofport, char *err,
+			  size_t errlen)
+{
+	const char *const args[] = { "get", "Interface", port, "ofport", NULL };
+	const char *const eargs[] = { "get", "Interface", port, "error", NULL };
+	char buf[256];
+	int r;
 
-		r = ovs_wait_value(sw, args, "true", "DPDK initialisation", err, errlen);
-		if (r)
-			goto out;
-	}
+	r = vsctl(sw, false, buf, sizeof(buf), err, errlen, args);
+	if (r)
+		return r;
+	if (atoi(buf) == ofport)
+		return 0;
+	vsctl(sw, false, buf, sizeof(buf), NULL, 0, eargs);
+	buf[strcspn(buf, "\n")] = 0;
+	seterr(err, errlen, "ovs: port %s not added: %s", port, buf);
+	return -EIO;
+}
 
-	/* The bridge without the NORMAL flow (fail_mode=secure) and with the
-	 * port-to-port flows before the ports exist: a port whose peer is
-	 * already sending would otherwise drop its first packets for want of
-	 * a flow. Then two vhost-user client ports at OpenFlow ports 1 and 2;
-	 * ovs-vsctl waits until ovs-vswitchd has applied each change. (A peer
-	 * that sends the moment its link is up can still lose a few thousand
-	 * packets, "miss with failed upcall", while ovs-vswitchd has the port
-	 * in its datapath but not yet in its bridge: endpoints send after
-	 * this returns.) */
+/* Two vhost-user client ports at OpenFlow ports 1 and 2; ovs-vsctl waits
+ * until ovs-vswitchd has applied the change. (A peer that sends the moment
+ * its link is up can still lose a few thousand packets, "miss with failed
+ * upcall", while ovs-vswitchd has the port in its datapath but not yet in
+ * its bridge: endpoints send after this returns.) */
+static int ovs_add_ports(struct vswitch *sw, const char *const sock[2], char *err,
+			 size_t errlen)
+{
+	char port[2][32], sockopt[2][PATH_MAX + 48], ofreq[2][24];
+	int r;
+
 	for (int i = 0; i < 2; i++) {
 		snprintf(port[i], sizeof(port[i]), "%s-p%d", sw->prefix, i);
 		snprintf(sockopt[i], sizeof(sockopt[i]), "options:vhost-server-path=%s",
 			 sock[i]);
 		snprintf(ofreq[i], sizeof(ofreq[i]), "ofport_request=%d", i + 1);
-		snprintf(flow[i], sizeof(flow[i]), "in_port=%d,actions=output:%d", i + 1, 2 - i);
-	}
-	{
-		const char *const args[] = { "add-br", sw->name, "--", "set", "Bridge", sw->name,
-					     "datapath_type=netdev", "fail_mode=secure", NULL };
-
-		r = vsctl(sw, true, NULL, 0, err, errlen, args);
-		if (r)
-			goto out;
-	}
-	mgmt_target(sw, target, sizeof(target));
-	for (int i = 0; i < 2; i++) {
-		const char *const argv[] = { "ovs-ofctl", "add-flow", target, flow[i], NULL };
-
-		r = ovs_tool(argv, NULL, 0, err, errlen);
-		if (r)
-			goto out;
-	}
-	{
-		const char *const args[] = { "add-port", sw->name, port[0],
-					     "--", "set", "Interface", port[0],
-					     "type=dpdkvhostuserclient", sockopt[0], ofreq[0],
-					     "--", "add-port", sw->name, port[1],
-					     "--", "set", "Interface", port[1],
-					     "type=dpdkvhostuserclient", sockopt[1], ofreq[1],
-					     NULL };
-
-		r = vsctl(sw, true, NULL, 0, err, errlen, args);
-		if (r)
-			goto out;
-	}
-	for (int i = 0; i < 2; i++) {
-		const char *const args[] = { "get", "Interface", port[i], "ofport", NULL };
-		const char *const eargs[] = { "get", "Interface", port[i], "error", NULL };
-
-		r = vsctl(sw, false, buf, sizeof(buf), err, errlen, args);
-		if (r)
-			goto out;
-		if (atoi(buf) != i + 1) {
-			vsctl(sw, false, buf, sizeof(buf), NULL, 0, eargs);
-			buf[strcspn(buf, "\n")] = 0;
-			seterr(err, errlen, "ovs: port %s not added: %s", port[i], buf);
-			r = -EIO;
-			goto out;
-		}
 	}
 
-	/* Version: "3.1.0 DPDK 22.11.11". */
-	{
-		const char *const argv[] = { OVS_VSWITCHD, "--version", NULL };
-		const char *const args[] = { "get", "Open_vSwitch", ".", "dpdk_version", NULL };
-		char ver[256], dver[128], *v;
+	const char *const args[] = { "add-port", sw->name, port[0],
+				     "--", "set", "Interface", port[0],
+				     "type=dpdkvhostuserclient", sockopt[0], ofreq[0],
+				     "--", "add-port", sw->name, port[1],
+				     "--", "set", "Interface", port[1],
+				     "type=dpdkvhostuserclient", sockopt[1], ofreq[1],
+				     NULL };
 
-		ver[0] = dver[0] = 0;
-		run_cmd_capture(argv, ver, sizeof(ver), NULL, 0);
-		v = strstr(ver, ") ");
-		v = v ? v + 2 : ver;
-		v[strcspn(v, "\n")] = 0;
-		vsctl(sw, false, dver, sizeof(dver), NULL, 0, args);
-		dver[strcspn(dver, "\n")] = 0;
-		snprintf(sw->version, sizeof(sw->version), "%.24s %.36s", v,
-			 dver[0] == '"' ? dver + 1 : dver);
-		sw->version[strcspn(sw->version, "\"")] = 0;
+	r = vsctl(sw, true, NULL, 0, err, errlen, args);
+	for (int i = 0; !r && i < 2; i++)
+		r = ovs_check_port(sw, port[i], i + 1, err, errlen);
+	return r;
+}
+
+/* Version: "3.1.0 DPDK 22.11.11". */
+static void ovs_version(struct vswitch *sw)
+{
+	const char *const argv[] = { OVS_VSWITCHD, "--version", NULL };
+	const char *const args[] = { "get", "Open_vSwitch", ".", "dpdk_version", NULL };
+	char ver[256], dver[128], *v;
+
+	ver[0] = dver[0] = 0;
+	run_cmd_capture(argv, ver, sizeof(ver), NULL, 0);
+	v = strstr(ver, ") ");
+	v = v ? v + 2 : ver;
+	v[strcspn(v, "\n")] = 0;
+	vsctl(sw, false, dver, sizeof(dver), NULL, 0, args);
+	dver[strcspn(dver, "\n")] = 0;
+	snprintf(sw->version, sizeof(sw->version), "%.24s %.36s", v,
+		 dver[0] == '"' ? dver + 1 : dver);
+	sw->version[strcspn(sw->version, "\"")] = 0;
+}
+
+static int ovs_start(struct vswitch *sw, struct runstate *rs, const char *const sock[2],
+		     char *err, size_t errlen)
+{
+	char tool[PATH_MAX], server[PATH_MAX];
+	char **env;
+	int r;
+
+	if (!find_exe("ovsdb-tool", tool, sizeof(tool)) ||
+	    !find_exe("ovsdb-server", server, sizeof(server)) || access(OVS_VSWITCHD, X_OK)) {
+		seterr(err, errlen, "Open vSwitch with DPDK not found (ovsdb-tool, "
+				    "ovsdb-server, %s)", OVS_VSWITCHD);
+		return -ENOENT;
 	}
-	r = 0;
-out:
+	snprintf(sw->name, sizeof(sw->name), "%s-br", sw->prefix);
+	env = ovs_env(sw);
+	if (!env)
+		return -ENOMEM;
+	r = ovsdb_start(sw, rs, env, tool, server, err, errlen);
+	if (!r)
+		r = ovs_dpdk_config(sw, err, errlen);
+	if (!r)
+		r = vswitchd_start(sw, rs, env, err, errlen);
+	if (!r)
+		r = ovs_add_bridge(sw, err, errlen);
+	if (!r)
+		r = ovs_add_ports(sw, sock, err, errlen);
+	if (!r)
+		ovs_version(sw);
 	free(env);
 	return r;
 }
