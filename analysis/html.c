@@ -466,6 +466,65 @@ static void agreement_block(FILE *f, const struct runset *rs)
 	fputs("</tbody></table></div></div>\n", f);
 }
 
+/* One case's instrument: what the model says the probes cost per core, and
+ * for duty-cycled runs what the run measured (traced against untraced). */
+static void instrument_rows(FILE *f, json_t *r)
+{
+	json_t *attr = json_object_get(r, "attribution"), *core;
+	double tf = 1, tc, wc;
+	int meas = !rs_num(attr, "duty.rates.traced_cost_pct", &tc) &&
+		   !rs_num(attr, "duty.rates.window_cost_pct", &wc);
+	size_t k;
+
+	rs_num(attr, "duty.traced_fraction", &tf);
+	json_array_foreach(json_object_get(attr, "cores"), k, core) {
+		double runs = 0, ns = 0, pct = 0;
+
+		rs_num(core, "instrument.runs_per_pkt", &runs);
+		rs_num(core, "instrument.ns_per_run", &ns);
+		rs_num(core, "instrument.pct_of_core", &pct);
+		fprintf(f,
+			"<tr><td class=\"r\">%d</td><td class=\"r\">%d</td><td class=\"r\">%.1f</td>"
+			"<td class=\"r\">%.0f</td><td class=\"r\">%.1f</td><td class=\"r\">%.2f</td>",
+			(int)json_integer_value(json_object_get(r, "case")),
+			(int)json_integer_value(json_object_get(core, "cpu")), runs, ns, pct, tf);
+		if (meas && !k)
+			fprintf(f, "<td class=\"r\">%.1f</td><td class=\"r\">%.1f</td></tr>\n", tc, wc);
+		else
+			fputs("<td class=\"r\">-</td><td class=\"r\">-</td></tr>\n", f);
+	}
+}
+
+/* What the instrument cost, for every case it ran in. */
+static void instrument_block(FILE *f, const struct runset *rs)
+{
+	int any = 0;
+
+	for (int i = 0; i < rs->ncases && !any; i++)
+		any = json_array_size(json_object_get(
+			json_object_get(rs->cases[i], "attribution"), "cores")) > 0;
+	if (!any)
+		return;
+	fputs("<div class=\"card\"><h3>The instrument's own cost</h3>"
+	      "<p>Per endpoint core: probe program runs per packet, ns per run and the share of "
+	      "the core they took while attached (calibrated on this machine in each run); the "
+	      "fraction of the window they were attached; and, for duty-cycled runs, the cost "
+	      "measured in the run itself: the send rate while traced against while not, and "
+	      "what the whole window's rate lost.</p><div class=\"tw\"><table id=\"t-instrument\">"
+	      "<thead><tr><th class=\"r\">case</th><th class=\"r\">cpu</th>"
+	      "<th class=\"r\">runs<span class=\"u\">/pkt</span></th>"
+	      "<th class=\"r\">per run<span class=\"u\">ns</span></th>"
+	      "<th class=\"r\">of the core<span class=\"u\">%</span></th>"
+	      "<th class=\"r\">traced<span class=\"u\">of window</span></th>"
+	      "<th class=\"r\">measured, traced<span class=\"u\">%</span></th>"
+	      "<th class=\"r\">measured, window<span class=\"u\">%</span></th>"
+	      "</tr></thead><tbody>\n",
+	      f);
+	for (int i = 0; i < rs->ncases; i++)
+		instrument_rows(f, rs->cases[i]);
+	fputs("</tbody></table></div></div>\n", f);
+}
+
 int html_write(const struct runset *rs, const struct ttable *t, int nt, const struct plot *p,
 	       int np, const char *plotdir, const char *const *files, int nfiles, int noutliers,
 	       const char *path)
@@ -591,6 +650,7 @@ int html_write(const struct runset *rs, const struct ttable *t, int nt, const st
 	params_block(f, rs);
 	cases_block(f, rs);
 	agreement_block(f, rs);
+	instrument_block(f, rs);
 	fputs("</div></section>\n</main>\n<footer><div class=\"wrap\">Files next to this "
 	      "page:<ul>\n",
 	      f);

@@ -709,10 +709,8 @@ static struct attr_snap *probes_window_open(struct attr *a, struct duty *d, stru
 
 	for (int i = 0; i < nep && i < DUTY_MAX_EPS; i++)
 		shm[i] = ep[i].shm;
-	if (c->probe_duty < 1.0 && duty_begin(d, a, cal, c->probe_duty, shm, nep)) {
-		duty_free(d);
-		memset(d, 0, sizeof(*d));
-	}
+	if (c->probe_duty < 1.0)
+		duty_begin(d, a, cal, c->probe_duty, shm, nep);
 	return attr__snap(a);
 }
 
@@ -1155,7 +1153,7 @@ static json_t *run_case(struct case_ctx *cc)
 	if (attr && as_open && as_close)
 		attr_j = probes_json(attr, as_open, as_close, ep, nep, pp, cpu_a, cpu_b,
 				     dty.a ? dty.traced_ns : t_close - t_open);
-	if (attr_j && dty.a)
+	if (attr_j && c->probe_duty < 1.0)
 		json_object_set_new(attr_j, "duty", duty_json(&dty, t_close - t_open));
 	attr_j = sampling_json(&smp, attr_j);
 	goto out;

@@ -313,6 +313,22 @@ void attr_snap__acc(const struct attr *a, struct attr_snap *acc, const struct at
 	add_delta(acc->total_ticks, o->total_ticks, c->total_ticks, sizeof(acc->total_ticks));
 }
 
+double attr_snap__busy_ns(const struct attr *a, const struct attr_snap *o,
+			  const struct attr_snap *c, int cpu)
+{
+	const struct attr_seg *so, *sc;
+	double ns = 0;
+
+	if (cpu < 0 || cpu >= a->ncpus)
+		return 0;
+	so = o->segs + (size_t)cpu * ATTR_NSLOTS;
+	sc = c->segs + (size_t)cpu * ATTR_NSLOTS;
+	for (unsigned int i = 0; i < ATTR_NSLOTS; i++)
+		if (i / ATTR_NSTAGES != ATTR_CTX_IDLE && i / ATTR_NSTAGES != ATTR_CTX_OTHER)
+			ns += (double)(sc[i].ns - so[i].ns);
+	return ns;
+}
+
 json_t *attr_clock_json(void)
 {
 	char src[64] = "unknown";

@@ -1489,6 +1489,30 @@ static void print_checks(FILE *f, json_t *core)
 									      : "DISAGREE");
 }
 
+/* A duty-cycled run's own measure of its probes' cost, and whether its
+ * slices agreed. */
+static void duty_print(FILE *f, json_t *duty)
+{
+	json_t *st = json_object_get(duty, "status"), *rt = json_object_get(duty, "rates");
+	json_t *ag = json_object_get(duty, "slice_agreement");
+
+	if (strcmp(json_string_value(st) ?: "", "ok"))
+		fprintf(f, "  DUTY CYCLING FAILED: %s\n", json_string_value(st) ?: "?");
+	if (json_is_object(rt))
+		fprintf(f,
+			"  measured in this run: sending %.1f%% slower while traced than not, the "
+			"window's rate %.1f%% below the untraced one; attaching and detaching took "
+			"%.1f ms of CPU a second\n",
+			json_number_value(json_object_get(rt, "traced_cost_pct")),
+			json_number_value(json_object_get(rt, "window_cost_pct")),
+			json_number_value(json_object_get(duty, "switch_cpu_ms_per_s")));
+	if (json_is_number(json_object_get(ag, "cv_max_pct")))
+		fprintf(f, "  slices %s: busy ns/pkt varies by %.1f%% (cv) across them, at most %.0f%%\n",
+			json_is_true(json_object_get(ag, "agree")) ? "agree" : "DISAGREE",
+			json_number_value(json_object_get(ag, "cv_max_pct")),
+			json_number_value(json_object_get(ag, "tolerance_cv_pct")));
+}
+
 void attr_print(FILE *f, json_t *attr)
 {
 	json_t *duty = json_object_get(attr, "duty"), *c0 = json_array_get(json_object_get(attr, "cores"), 0);
@@ -1505,6 +1529,7 @@ void attr_print(FILE *f, json_t *attr)
 			json_number_value(json_object_get(duty, "fraction")),
 			t > 0 ? json_number_value(json_object_get(c0, "pkts")) * 1e9 / t : 0.0,
 			(int)json_integer_value(json_object_get(c0, "cpu")));
+		duty_print(f, duty);
 	}
 
 	json_array_foreach(json_object_get(attr, "cores"), i, core) {

@@ -75,6 +75,10 @@ void attr__sys_wall(const struct attr *a, const struct attr_snap *o, const struc
 		    int cpu, uint32_t nr, uint64_t *calls, double *ns);
 void attr__set_calib(struct attr *a, int cpu, const struct attr_calib *k);
 /* The snapshots span this many separate slices (closure's resolution). */
+/* Time the probes saw on cpu between two snapshots, idle and other tasks
+ * excluded, ns. */
+double attr_snap__busy_ns(const struct attr *a, const struct attr_snap *o,
+			  const struct attr_snap *c, int cpu);
 void attr__set_slices(struct attr *a, int slices);
 /* Detach (0) or re-attach (1) the sys_enter/sys_exit programs. */
 int attr__sys_probes(struct attr *a, int on);

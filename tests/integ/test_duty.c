@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Integration tests of the light instrument: duty-cycled probes
+ * (probe_duty) and probe_detail = light.
+ *
+ * - The slices run as asked: status "ok", one per second of the window,
+ *   traced for the asked fraction (within 2 points), and the slices agree
+ *   with each other (each endpoint core's busy ns per packet varies by at
+ *   most 15 % across them).
+ * - The light breakdowns are the full one's: each group's share of an
+ *   endpoint core's busy time (idle and other tasks left out: they belong
+ *   to the machine, not the case) is within 5 points of a fully traced run
+ *   of the same case, for the duty-cycled and the light-detail runs.
+ * - The instrument's cost as modelled (program runs x calibrated cost, as a
+ *   share of the sender's core) agrees within 10 points with the cost the
+ *   run measures for itself: the send rate while traced against while not.
+ *   The sender is CPU-bound, so a cost c of a core's time slows it by c.
+ */
+#include <math.h>
+
+#include "integ.h"
+
+#define FRAC 0.2
+#define DURATION 4
+#define SHARE_POINTS 5.0
+#define SLICE_CV_PCT 15.0
+#define COST_POINTS 10.0
+
+static json_t *run_case(const char *name, const char *dp, double duty, const char *detail)
+{
+	char text[512];
+	json_t *list, *r;
+
+	snprintf(text, sizeof(text),
+		 "[run]\nduration = %d\nwarmup = 0.5\n"
+		 "[workload]\npattern = throughput\nsize = 64\nburst = 32\n"
+		 "[topology]\ntopology = bridge\n"
+		 "[datapath]\ndatapath = %s\n"
+		 "[probes]\nprobes = aggregate\nprobe_duty = %g\nprobe_detail = %s\n",
+		 DURATION, dp, duty, detail);
+	list = run_attr_cfg(name, text, NULL);
+	assert_int_equal(json_array_size(list), 1);
+	r = json_incref(json_array_get(list, 0));
+	json_decref(list);
+	return r;
+}
+
+static int machine_group(const char *g)
+{
+	return !strcmp(g, "idle") || !strncmp(g, "other tasks", 11);
+}
+
+/* Group g's share (%) of core i's busy time, the machine's groups left out. */
+static double share(json_t *r, int i, const char *g)
+{
+	json_t *groups = json_object_get(attr_core(r, i), "groups"), *v;
+	const char *k;
+	double t = 0;
+
+	json_object_foreach(groups, k, v)
+		if (!machine_group(k))
+			t += json_number_value(json_object_get(v, "ns_per_pkt"));
+	return t > 0 ? 100.0 * attr_group(attr_core(r, i), g) / t : 0;
+}
+
+/* Every group of either result within SHARE_POINTS on both cores. */
+static void check_shares(json_t *full, json_t *light, const char *what)
+{
+	double worst = 0;
+	char wg[64] = "";
+
+	for (int i = 0; i < 2; i++) {
+		json_t *sets[] = { json_object_get(attr_core(full, i), "groups"),
+				   json_object_get(attr_core(light, i), "groups") };
+
+		for (int s = 0; s < 2; s++) {
+			const char *g;
+			json_t *v;
+
+			json_object_foreach(sets[s], g, v) {
+				double d;
+
+				if (machine_group(g))
+					continue;
+				d = share(light, i, g) - share(full, i, g);
+				print_message("%s cpu %d %-32s full %5.1f %% %s %5.1f %%\n", what, i,
+					      g, share(full, i, g), what, share(light, i, g));
+				if (fabs(d) > fabs(worst)) {
+					worst = d;
+					snprintf(wg, sizeof(wg), "cpu %d %s", i, g);
+				}
+			}
+		}
+	}
+	print_message("%s vs full: largest share difference %+.1f points (%s)\n", what, worst, wg);
+	if (fabs(worst) > SHARE_POINTS)
+		fail_msg("%s: %s differs from the full trace by %+.1f points (> %.0f)", what, wg,
+			 worst, SHARE_POINTS);
+}
+
+static void check_slices(json_t *r)
+{
+	json_t *d = json_object_get(json_object_get(r, "attribution"), "duty");
+	double model, measured;
+	int slices;
+
+	assert_non_null(d);
+	if (strcmp(str(d, "status"), "ok"))
+		fail_msg("%s: duty %s", str(r, "case_dir"), str(d, "status"));
+	slices = (int)num(d, "slices");
+	print_message("%s: %d slices, traced %.3f, reattach %.1f ms, slice cv %.1f %%, "
+		      "traced cost %.1f %%, window cost %.1f %%\n",
+		      str(r, "case_dir"), slices, num(d, "traced_fraction"), num(d, "reattach_ms"),
+		      num(d, "slice_agreement.cv_max_pct"), num(d, "rates.traced_cost_pct"),
+		      num(d, "rates.window_cost_pct"));
+	assert_in_range(slices, DURATION, DURATION + 1);
+	if (fabs(num(d, "traced_fraction") - FRAC) > 0.02)
+		fail_msg("traced %.3f of the window, asked %.2f", num(d, "traced_fraction"), FRAC);
+	if (num(d, "slice_agreement.cv_max_pct") > SLICE_CV_PCT)
+		fail_msg("the slices disagree: cv %.1f %% > %.0f %%",
+			 num(d, "slice_agreement.cv_max_pct"), SLICE_CV_PCT);
+	model = num(attr_core(r, 0), "instrument.pct_of_core");
+	measured = num(d, "rates.traced_cost_pct");
+	print_message("instrument on the sender's core: modelled %.1f %%, measured %.1f %%\n", model,
+		      measured);
+	if (fabs(model - measured) > COST_POINTS)
+		fail_msg("%s: the probes' modelled cost %.1f %% of the sender's core, measured %.1f %%",
+			 str(r, "case_dir"), model, measured);
+	/* The window loses about the traced fraction of that. */
+	if (fabs(num(d, "rates.window_cost_pct") - measured * FRAC) > COST_POINTS * FRAC + 2)
+		fail_msg("window cost %.1f %% for a traced cost of %.1f %% at %.2f",
+			 num(d, "rates.window_cost_pct"), measured, FRAC);
+}
+
+static void test_duty_udp(void **state)
+{
+	json_t *full = run_case("full-udp", "udp", 1.0, "full");
+	json_t *duty = run_case("duty-udp", "udp", FRAC, "full");
+	json_t *light = run_case("light-udp", "udp", 1.0, "light");
+
+	check_slices(duty);
+	check_shares(full, duty, "duty");
+	check_shares(full, light, "light");
+	json_decref(full);
+	json_decref(duty);
+	json_decref(light);
+}
+
+static void test_duty_mmsg(void **state)
+{
+	json_t *full = run_case("full-mmsg", "mmsg", 1.0, "full");
+	json_t *duty = run_case("duty-mmsg", "mmsg", FRAC, "full");
+	json_t *light = run_case("light-mmsg", "mmsg", 1.0, "light");
+
+	check_slices(duty);
+	check_shares(full, duty, "duty");
+	check_shares(full, light, "light");
+	json_decref(full);
+	json_decref(duty);
+	json_decref(light);
+}
+
+static void test_duty_xdp(void **state)
+{
+	json_t *duty = run_case("duty-xdp", "xdp", FRAC, "full");
+
+	check_slices(duty);
+	json_decref(duty);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_duty_udp),
+		cmocka_unit_test(test_duty_mmsg),
+		cmocka_unit_test(test_duty_xdp),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
