@@ -12,19 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
+#include "analysis.h"
+#include "exitcode.h"
 #include "runset.h"
 #include "stats.h"
-
-/* Left-aligned in w columns, counting UTF-8 characters ("±", "µ") once. */
-static void col(FILE *f, const char *s, int w)
-{
-	int n = 0;
-
-	for (const char *p = s; *p; p++)
-		n += ((unsigned char)*p & 0xc0) != 0x80;
-	fprintf(f, "%s%*s", s, w > n ? w - n : 0, "");
-}
+#include "utf8.h"
 
 struct pair {
 	const struct runset *ra, *rb;
@@ -142,100 +134,130 @@ static const struct {
 	{ RM_TX_SYS, -1, 1, 0, 3, "" },	   { RM_RX_SYS, -1, 1, 0, 3, "" },
 };
 
-static int pair_out(const struct pair *p, const char *name_a, const char *name_b, FILE *f,
-		    json_t *jl)
+/* One figure of a pair: A, B and B/A, as a text row and a JSON entry. */
+static void metric_out(const struct pair *p, size_t i, FILE *f, json_t *jm)
 {
-	json_t *jp = json_object(), *jm = json_object(), *jc = json_array();
+	const struct rs_val *va = &p->a->m[shown[i].m], *vb = &p->b->m[shown[i].m];
+	struct stats_ratio r = { 0 };
+	char ta[96], tb[96], tr[96] = "-", what[64];
+	int pp = p->a->pingpong, ok;
+
+	val_text(ta, sizeof(ta), va, shown[i].scale, shown[i].si, shown[i].dec);
+	val_text(tb, sizeof(tb), vb, shown[i].scale, shown[i].si, shown[i].dec);
+	ok = va->st.n && vb->st.n && !stats_ratio(&va->st, &vb->st, &r);
+	if (ok && r.has_ci)
+		snprintf(tr, sizeof(tr), "%.3f [%.3f, %.3f]", r.ratio, r.lo, r.hi);
+	else if (ok)
+		snprintf(tr, sizeof(tr), "%.3f (no interval: n = 1)", r.ratio);
+	snprintf(what, sizeof(what), "%s%s",
+		 shown[i].m == RM_PPS && pp ? "transactions/s" : rs_metrics[shown[i].m].title,
+		 shown[i].unit);
+	fputs("  ", f);
+	utf8_pad(f, what, 31, 0);
+	utf8_pad(f, ta, 27, 0);
+	utf8_pad(f, tb, 27, 0);
+	fprintf(f, "%s\n", tr);
+	json_object_set_new(jm, rs_metrics[shown[i].m].name,
+			    json_pack("{s:o, s:o, s:o}", "a", val_json(va), "b", val_json(vb),
+				      "b_over_a", ratio_json(&r, ok)));
+}
+
+static void metrics_out(const struct pair *p, const char *name_a, const char *name_b, FILE *f,
+			json_t *jm)
+{
 	int pp = p->a->pingpong;
 
-	fprintf(f, "\n== %s\n", p->label);
 	fputs("  ", f);
-	col(f, "", 31);
-	col(f, name_a, 27);
-	col(f, name_b, 27);
+	utf8_pad(f, "", 31, 0);
+	utf8_pad(f, name_a, 27, 0);
+	utf8_pad(f, name_b, 27, 0);
 	fputs("B/A [95% CI]\n", f);
 	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
 		const struct rs_val *va = &p->a->m[shown[i].m], *vb = &p->b->m[shown[i].m];
-		struct stats_ratio r = { 0 };
-		char ta[96], tb[96], tr[96] = "-", what[64];
-		int ok;
 
 		if (shown[i].pp >= 0 && shown[i].pp != pp)
 			continue;
 		if (!va->st.n && !vb->st.n)
 			continue;
-		val_text(ta, sizeof(ta), va, shown[i].scale, shown[i].si, shown[i].dec);
-		val_text(tb, sizeof(tb), vb, shown[i].scale, shown[i].si, shown[i].dec);
-		ok = va->st.n && vb->st.n && !stats_ratio(&va->st, &vb->st, &r);
-		if (ok && r.has_ci)
-			snprintf(tr, sizeof(tr), "%.3f [%.3f, %.3f]", r.ratio, r.lo, r.hi);
-		else if (ok)
-			snprintf(tr, sizeof(tr), "%.3f (no interval: n = 1)", r.ratio);
-		snprintf(what, sizeof(what), "%s%s",
-			 shown[i].m == RM_PPS && pp ? "transactions/s" : rs_metrics[shown[i].m].title,
-			 shown[i].unit);
-		fputs("  ", f);
-		col(f, what, 31);
-		col(f, ta, 27);
-		col(f, tb, 27);
-		fprintf(f, "%s\n", tr);
-		json_object_set_new(jm, rs_metrics[shown[i].m].name,
-				    json_pack("{s:o, s:o, s:o}", "a", val_json(va), "b",
-					      val_json(vb), "b_over_a", ratio_json(&r, ok)));
+		metric_out(p, i, f, jm);
 	}
-	for (int c = 0; c < p->a->ncores && c < p->b->ncores; c++) {
-		const struct rs_core *ca = &p->a->core[c], *cb = &p->b->core[c];
-		double da = gmean(&ca->busy), db = gmean(&cb->busy), moved = 0;
-		struct gdiff *d = NULL;
-		json_t *jg = json_array();
-		int n = core_diffs(p, c, &d), j;
+}
 
-		if (n < 0) {
-			json_decref(jg);
-			json_decref(jp);
+/* The groups that matter, largest first, then one line for the rest. */
+static void diffs_text(FILE *f, const struct gdiff *d, int n)
+{
+	double moved = 0;
+	int j;
+
+	/* Shares of everything that moved: a net change near zero can hide
+	 * large moves in opposite directions. */
+	for (j = 0; j < n; j++)
+		moved += fabs(d[j].d);
+	for (j = 0; j < n && j < 8 && fabs(d[j].d) >= 0.5; j++)
+		fprintf(f, "    %-32s %9.0f %9.0f %+9.0f %6.0f%%\n", d[j].name, d[j].a, d[j].b,
+			d[j].d + 0.0, moved > 0 ? 100.0 * fabs(d[j].d) / moved : 0.0);
+	if (j < n) {
+		double rest = 0, rest_abs = 0;
+
+		for (int k = j; k < n; k++) {
+			rest += d[k].d;
+			rest_abs += fabs(d[k].d);
+		}
+		fprintf(f, "    %-32s %9s %9s %+9.0f %6.0f%%\n", "(all other groups)", "", "",
+			rest + 0.0, moved > 0 ? 100.0 * rest_abs / moved : 0.0);
+	}
+}
+
+/* Core c of a pair: busy A -> B and the groups the difference is in. */
+static int core_out(const struct pair *p, int c, const char *name_a, const char *name_b,
+		    FILE *f, json_t *jc)
+{
+	const struct rs_core *ca = &p->a->core[c], *cb = &p->b->core[c];
+	double da = gmean(&ca->busy), db = gmean(&cb->busy);
+	int same = !strcmp(ca->label, cb->label);
+	struct gdiff *d = NULL;
+	int n = core_diffs(p, c, &d);
+	json_t *jg;
+
+	if (n < 0)
+		return n;
+	fprintf(f, "  core %s%s%s: busy %.0f -> %.0f ns/%s (%+.0f)\n", ca->label,
+		same ? "" : " vs ", same ? "" : cb->label, da, db, p->a->pingpong ? "txn" : "pkt",
+		db - da);
+	fprintf(f, "    %-32s %9s %9s %9s %7s\n", "where the difference is", name_a, name_b, "B-A",
+		"|moved|");
+	jg = json_array();
+	for (int j = 0; j < n; j++)
+		json_array_append_new(jg, json_pack("{s:s, s:f, s:f, s:f}", "group", d[j].name, "a",
+						    d[j].a, "b", d[j].b, "diff", d[j].d));
+	diffs_text(f, d, n);
+	json_array_append_new(jc, json_pack("{s:s, s:s, s:f, s:f, s:o}", "a_label", ca->label,
+					    "b_label", cb->label, "busy_a", da, "busy_b", db,
+					    "groups", jg));
+	free(d);
+	return 0;
+}
+
+static int pair_out(const struct pair *p, const char *name_a, const char *name_b, FILE *f,
+		    json_t *jl)
+{
+	json_t *jm = json_object(), *jc = json_array();
+	int err;
+
+	fprintf(f, "\n== %s\n", p->label);
+	metrics_out(p, name_a, name_b, f, jm);
+	for (int c = 0; c < p->a->ncores && c < p->b->ncores; c++) {
+		err = core_out(p, c, name_a, name_b, f, jc);
+		if (err) {
 			json_decref(jm);
 			json_decref(jc);
-			return n;
+			return err;
 		}
-		fprintf(f, "  core %s%s%s: busy %.0f -> %.0f ns/%s (%+.0f)\n", ca->label,
-			strcmp(ca->label, cb->label) ? " vs " : "",
-			strcmp(ca->label, cb->label) ? cb->label : "", da, db,
-			pp ? "txn" : "pkt", db - da);
-		fprintf(f, "    %-32s %9s %9s %9s %7s\n", "where the difference is", name_a, name_b,
-			"B-A", "|moved|");
-		for (int j = 0; j < n; j++)
-			json_array_append_new(jg, json_pack("{s:s, s:f, s:f, s:f}", "group",
-							    d[j].name, "a", d[j].a, "b", d[j].b,
-							    "diff", d[j].d));
-		/* Shares of everything that moved: a net change near zero can
-		 * hide large moves in opposite directions. */
-		for (j = 0; j < n; j++)
-			moved += fabs(d[j].d);
-		/* The groups that matter, largest first, then one line for the rest. */
-		for (j = 0; j < n && j < 8 && fabs(d[j].d) >= 0.5; j++)
-			fprintf(f, "    %-32s %9.0f %9.0f %+9.0f %6.0f%%\n", d[j].name, d[j].a,
-				d[j].b, d[j].d + 0.0, moved > 0 ? 100.0 * fabs(d[j].d) / moved : 0.0);
-		if (j < n) {
-			double rest = 0, rest_abs = 0;
-
-			for (int k = j; k < n; k++) {
-				rest += d[k].d;
-				rest_abs += fabs(d[k].d);
-			}
-			fprintf(f, "    %-32s %9s %9s %+9.0f %6.0f%%\n", "(all other groups)", "", "",
-				rest + 0.0, moved > 0 ? 100.0 * rest_abs / moved : 0.0);
-		}
-		json_array_append_new(jc, json_pack("{s:s, s:s, s:f, s:f, s:o}", "a_label",
-						    ca->label, "b_label", cb->label, "busy_a", da,
-						    "busy_b", db, "groups", jg));
-		free(d);
 	}
-	json_object_set_new(jp, "case", json_string(p->label));
-	json_object_set_new(jp, "a_params", json_deep_copy(p->a->params));
-	json_object_set_new(jp, "b_params", json_deep_copy(p->b->params));
-	json_object_set_new(jp, "metrics", jm);
-	json_object_set_new(jp, "cores", jc);
-	json_array_append_new(jl, jp);
+	json_array_append_new(jl, json_pack("{s:s, s:o, s:o, s:o, s:o}", "case", p->label,
+					    "a_params", json_deep_copy(p->a->params), "b_params",
+					    json_deep_copy(p->b->params), "metrics", jm, "cores",
+					    jc));
 	return 0;
 }
 
@@ -270,7 +292,22 @@ static int param_is(json_t *params, const char *key, const char *val)
 	return 0;
 }
 
-int do_compare(int argc, char **argv)
+/* One comparison: its arguments, the runs, and what it finds. */
+struct cmp {
+	const char *by, *va, *vb; /* --by KEY A B */
+	const char *path_a, *path_b;
+	const char *name_a, *name_b; /* column heads */
+	int json;
+	struct runset ra, rb;
+	const struct runset *pa, *pb;
+	int loaded_a, loaded_b;
+	json_t *out, *pairs, *only_a, *only_b;
+	FILE *f;     /* the text: stdout, or /dev/null with --json */
+	int npairs;
+};
+
+/* Options and positional arguments: -1 to go on, else the exit code. */
+static int cmp_args(int argc, char **argv, struct cmp *c)
 {
 	static const struct option opts[] = {
 		{ "by", required_argument, NULL, 'b' },
@@ -278,22 +315,16 @@ int do_compare(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct runset ra, rb;
-	const struct runset *pa, *pb;
-	const char *by = NULL, *va = NULL, *vb = NULL, *name_a, *name_b;
-	char err[4400] = "", ka[2048], kb[2048];
-	json_t *out = NULL, *pairs, *only_a, *only_b;
-	int opt, json = 0, npos, ret = EXIT_FAIL, npairs = 0, loaded_b = 0, r;
-	FILE *f = stdout;
+	int opt, npos;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "b:jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'b':
-			by = optarg;
+			c->by = optarg;
 			break;
 		case 'j':
-			json = 1;
+			c->json = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -304,146 +335,227 @@ int do_compare(int argc, char **argv)
 		}
 	}
 	npos = argc - optind;
-	if ((by && npos != 3) || (!by && npos != 2)) {
+	if ((c->by && npos != 3) || (!c->by && npos != 2)) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
 	/* "results/RUN/" and "results/RUN" name the same run. */
-	for (int i = optind; i < argc && i < optind + (by ? 1 : 2); i++)
+	for (int i = optind; i < argc && i < optind + (c->by ? 1 : 2); i++)
 		for (size_t l = strlen(argv[i]); l > 1 && argv[i][l - 1] == '/'; l--)
 			argv[i][l - 1] = 0;
-	r = runset_load(argv[optind], &ra, err, sizeof(err));
-	if (r) {
-		fprintf(stderr, "bypasslab compare: %s\n", err);
-		return r == -ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+	c->path_a = argv[optind];
+	c->path_b = c->by ? argv[optind] : argv[optind + 1];
+	if (c->by) {
+		c->va = argv[optind + 1];
+		c->vb = argv[optind + 2];
 	}
-	pa = pb = &ra;
-	if (by) {
-		int has_a = 0, has_b = 0;
+	return -1;
+}
 
-		va = argv[optind + 1];
-		vb = argv[optind + 2];
-		if (!json_object_get(ra.combos[0].params, by) || !strcmp(by, "rep")) {
-			fprintf(stderr, "bypasslab compare: --by '%s': not a parameter of %s\n", by,
-				argv[optind]);
-			ret = EXIT_USAGE;
-			goto done;
-		}
-		for (int i = 0; i < ra.ncombos; i++) {
-			has_a |= param_is(ra.combos[i].params, by, va);
-			has_b |= param_is(ra.combos[i].params, by, vb);
-		}
-		if (!has_a || !has_b) {
-			fprintf(stderr, "bypasslab compare: --by %s: no case with %s=%s in %s\n", by,
-				by, !has_a ? va : vb, argv[optind]);
-			ret = EXIT_USAGE;
-			goto done;
-		}
-		name_a = va;
-		name_b = vb;
-	} else {
-		r = runset_load(argv[optind + 1], &rb, err, sizeof(err));
-		if (r) {
-			fprintf(stderr, "bypasslab compare: %s\n", err);
-			ret = r == -ENOMEM ? EXIT_FAIL : EXIT_USAGE;
-			goto done;
-		}
-		loaded_b = 1;
-		pb = &rb;
-		name_a = "A";
-		name_b = "B";
+/* --by KEY A B: KEY is a parameter and both values occur. 0 or EXIT_USAGE. */
+static int cmp_check_by(const struct cmp *c)
+{
+	const struct runset *rs = &c->ra;
+	int has_a = 0, has_b = 0;
+
+	if (!json_object_get(rs->combos[0].params, c->by) || !strcmp(c->by, "rep")) {
+		fprintf(stderr, "bypasslab compare: --by '%s': not a parameter of %s\n", c->by,
+			c->path_a);
+		return EXIT_USAGE;
 	}
-	out = json_object();
-	pairs = json_array();
-	only_a = json_array();
-	only_b = json_array();
-	json_object_set_new(out, "pairs", pairs);
-	json_object_set_new(out, "only_a", only_a);
-	json_object_set_new(out, "only_b", only_b);
-	if (json) {
+	for (int i = 0; i < rs->ncombos; i++) {
+		has_a |= param_is(rs->combos[i].params, c->by, c->va);
+		has_b |= param_is(rs->combos[i].params, c->by, c->vb);
+	}
+	if (!has_a || !has_b) {
+		fprintf(stderr, "bypasslab compare: --by %s: no case with %s=%s in %s\n", c->by,
+			c->by, !has_a ? c->va : c->vb, c->path_a);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int load_exit(int r, const char *err)
+{
+	fprintf(stderr, "bypasslab compare: %s\n", err);
+	return r == -ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+}
+
+/* Run A, then run B or the --by check: -1 to go on, else the exit code. */
+static int cmp_load(struct cmp *c)
+{
+	char err[4400] = "";
+	int r;
+
+	r = runset_load(c->path_a, &c->ra, err, sizeof(err));
+	if (r)
+		return load_exit(r, err);
+	c->loaded_a = 1;
+	c->pa = c->pb = &c->ra;
+	if (c->by) {
+		c->name_a = c->va;
+		c->name_b = c->vb;
+		return cmp_check_by(c) ?: -1;
+	}
+	r = runset_load(c->path_b, &c->rb, err, sizeof(err));
+	if (r)
+		return load_exit(r, err);
+	c->loaded_b = 1;
+	c->pb = &c->rb;
+	c->name_a = "A";
+	c->name_b = "B";
+	return -1;
+}
+
+/* The result object, and where the text goes. 0 or EXIT_FAIL. */
+static int cmp_begin(struct cmp *c)
+{
+	c->out = json_object();
+	c->pairs = json_array();
+	c->only_a = json_array();
+	c->only_b = json_array();
+	json_object_set_new(c->out, "pairs", c->pairs);
+	json_object_set_new(c->out, "only_a", c->only_a);
+	json_object_set_new(c->out, "only_b", c->only_b);
+	c->f = stdout;
+	if (c->json) {
 		/* The text goes nowhere; the same walk builds the JSON. */
-		f = fopen("/dev/null", "w");
-		if (!f) {
-			ret = EXIT_FAIL;
-			goto done;
-		}
-	} else if (by) {
-		printf("compare %s: %s=%s (A) against %s=%s (B)\n", argv[optind], by, va, by, vb);
+		c->f = fopen("/dev/null", "w");
+		if (!c->f)
+			return EXIT_FAIL;
+	} else if (c->by) {
+		printf("compare %s: %s=%s (A) against %s=%s (B)\n", c->path_a, c->by, c->va, c->by,
+		       c->vb);
 	} else {
-		printf("compare A: %s\n        B: %s\n", argv[optind], argv[optind + 1]);
+		printf("compare A: %s\n        B: %s\n", c->path_a, c->path_b);
 	}
-	for (int i = 0; i < pa->ncombos; i++) {
-		const struct rs_combo *a = &pa->combos[i];
-		struct pair p = { .ra = pa, .rb = pb, .a = a };
+	return 0;
+}
 
-		if (by && !param_is(a->params, by, va))
+/* B's combination with A's parameters (the --by key aside), or NULL. */
+static const struct rs_combo *cmp_find_b(const struct cmp *c, const struct rs_combo *a)
+{
+	char ka[2048], kb[2048];
+
+	rs_match_key(a->params, c->by, ka, sizeof(ka));
+	for (int j = 0; j < c->pb->ncombos; j++) {
+		if (c->by && !param_is(c->pb->combos[j].params, c->by, c->vb))
 			continue;
-		rs_match_key(a->params, by, ka, sizeof(ka));
-		for (int j = 0; j < pb->ncombos && !p.b; j++) {
-			if (by && !param_is(pb->combos[j].params, by, vb))
-				continue;
-			rs_match_key(pb->combos[j].params, by, kb, sizeof(kb));
-			if (!strcmp(ka, kb))
-				p.b = &pb->combos[j];
-		}
+		rs_match_key(c->pb->combos[j].params, c->by, kb, sizeof(kb));
+		if (!strcmp(ka, kb))
+			return &c->pb->combos[j];
+	}
+	return NULL;
+}
+
+/* Every combination of A against its match in B. 0 or -errno. */
+static int cmp_pairs(struct cmp *c)
+{
+	for (int i = 0; i < c->pa->ncombos; i++) {
+		const struct rs_combo *a = &c->pa->combos[i];
+		struct pair p = { .ra = c->pa, .rb = c->pb, .a = a };
+		int r;
+
+		if (c->by && !param_is(a->params, c->by, c->va))
+			continue;
+		p.b = cmp_find_b(c, a);
 		if (!p.b) {
-			json_array_append_new(only_a, json_string(a->label));
+			json_array_append_new(c->only_a, json_string(a->label));
 			continue;
 		}
-		if (by)
-			rs_params_label_skip(pa, a->params, by, p.label, sizeof(p.label));
+		if (c->by)
+			rs_params_label_skip(c->pa, a->params, c->by, p.label, sizeof(p.label));
 		else
 			snprintf(p.label, sizeof(p.label), "%s", a->label);
-		r = pair_out(&p, name_a, name_b, f, pairs);
+		r = pair_out(&p, c->name_a, c->name_b, c->f, c->pairs);
 		if (r)
-			goto done;
-		npairs++;
+			return r;
+		c->npairs++;
 	}
-	if (!by) {
-		for (int j = 0; j < pb->ncombos; j++) {
-			int hit = 0;
+	return 0;
+}
 
-			rs_match_key(pb->combos[j].params, NULL, kb, sizeof(kb));
-			for (int i = 0; i < pa->ncombos && !hit; i++) {
-				rs_match_key(pa->combos[i].params, NULL, ka, sizeof(ka));
-				hit = !strcmp(ka, kb);
-			}
-			if (!hit)
-				json_array_append_new(only_b, json_string(pb->combos[j].label));
+/* Two runs: B's combinations that A has not. */
+static void cmp_only_b(struct cmp *c)
+{
+	char ka[2048], kb[2048];
+
+	for (int j = 0; j < c->pb->ncombos; j++) {
+		int hit = 0;
+
+		rs_match_key(c->pb->combos[j].params, NULL, kb, sizeof(kb));
+		for (int i = 0; i < c->pa->ncombos && !hit; i++) {
+			rs_match_key(c->pa->combos[i].params, NULL, ka, sizeof(ka));
+			hit = !strcmp(ka, kb);
 		}
+		if (!hit)
+			json_array_append_new(c->only_b, json_string(c->pb->combos[j].label));
 	}
-	if (json) {
-		json_object_set_new(out, "a", json_string(argv[optind]));
-		json_object_set_new(out, "b", json_string(by ? argv[optind] : argv[optind + 1]));
-		if (by)
-			json_object_set_new(out, "by", json_pack("{s:s, s:s, s:s}", "key", by, "a",
-								 va, "b", vb));
-		json_dumpf(out, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-		putchar('\n');
-	} else {
-		size_t k;
-		json_t *s;
+}
 
-		json_array_foreach(only_a, k, s)
-			printf("\nonly in A: %s\n", json_string_value(s));
-		json_array_foreach(only_b, k, s)
-			printf("\nonly in B: %s\n", json_string_value(s));
-		printf("\n%d matching combination(s). B/A intervals: delta method, Welch-"
-		       "Satterthwaite t; n = seconds of one repetition or repetitions.\n",
-		       npairs);
+static void cmp_end(struct cmp *c)
+{
+	size_t k;
+	json_t *s;
+
+	if (c->json) {
+		json_object_set_new(c->out, "a", json_string(c->path_a));
+		json_object_set_new(c->out, "b", json_string(c->path_b));
+		if (c->by)
+			json_object_set_new(c->out, "by", json_pack("{s:s, s:s, s:s}", "key", c->by,
+								    "a", c->va, "b", c->vb));
+		json_dumpf(c->out, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+		putchar('\n');
+		return;
 	}
-	if (!npairs) {
+	json_array_foreach(c->only_a, k, s)
+		printf("\nonly in A: %s\n", json_string_value(s));
+	json_array_foreach(c->only_b, k, s)
+		printf("\nonly in B: %s\n", json_string_value(s));
+	printf("\n%d matching combination(s). B/A intervals: delta method, Welch-"
+	       "Satterthwaite t; n = seconds of one repetition or repetitions.\n",
+	       c->npairs);
+}
+
+static void cmp_free(struct cmp *c)
+{
+	if (c->f && c->f != stdout)
+		fclose(c->f);
+	json_decref(c->out);
+	if (c->loaded_b)
+		runset_free(&c->rb);
+	if (c->loaded_a)
+		runset_free(&c->ra);
+}
+
+int do_compare(int argc, char **argv)
+{
+	struct cmp c = { 0 };
+	int ret;
+
+	ret = cmp_args(argc, argv, &c);
+	if (ret >= 0)
+		return ret;
+	ret = cmp_load(&c);
+	if (ret >= 0)
+		goto done;
+	ret = cmp_begin(&c);
+	if (ret)
+		goto done;
+	if (cmp_pairs(&c)) {
+		ret = EXIT_FAIL;
+		goto done;
+	}
+	if (!c.by)
+		cmp_only_b(&c);
+	cmp_end(&c);
+	if (!c.npairs) {
 		fprintf(stderr, "bypasslab compare: no combination matches between A and B\n");
 		ret = EXIT_USAGE;
 		goto done;
 	}
 	ret = EXIT_OK;
 done:
-	if (f && f != stdout)
-		fclose(f);
-	json_decref(out);
-	if (loaded_b)
-		runset_free(&rb);
-	runset_free(&ra);
+	cmp_free(&c);
 	return ret;
 }

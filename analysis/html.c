@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "fileutil.h"
 #include "html.h"
 
 static const char *const css =
@@ -525,26 +525,8 @@ static void instrument_block(FILE *f, const struct runset *rs)
 	fputs("</tbody></table></div></div>\n", f);
 }
 
-int html_write(const struct runset *rs, const struct ttable *t, int nt, const struct plot *p,
-	       int np, const char *plotdir, const char *const *files, int nfiles, int noutliers,
-	       const char *path)
+static void page_head(FILE *f, const char *name, const char *run_id)
 {
-	char tmp[PATH_MAX], svg[PATH_MAX];
-	json_t *machine = rs->run ? json_object_get(rs->run, "machine") : NULL;
-	const char *name = rs_str(json_object_get(rs->cases[0], "params"), "name");
-	const char *run_id = rs->run ? rs_str(rs->run, "run_id") : rs_str(rs->cases[0], "run_id");
-	const char *status = rs->run ? rs_str(rs->run, "status") : "";
-	int nok = 0, err = 0;
-	FILE *f;
-
-	if (!machine)
-		machine = json_object_get(rs->cases[0], "machine");
-	for (int i = 0; i < rs->ncases; i++)
-		nok += !strcmp(rs_str(rs->cases[i], "status"), "ok");
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	      "<link rel=\"icon\" href=\"data:,\">\n<title>bypasslab · ",
@@ -553,7 +535,35 @@ int html_write(const struct runset *rs, const struct ttable *t, int nt, const st
 	fputs(" · ", f);
 	esc(f, run_id);
 	fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", css);
+}
 
+/* The config and its --set overrides, after the run id. */
+static void run_source(FILE *f, json_t *run)
+{
+	json_t *ov = json_object_get(run, "overrides"), *o;
+	size_t i;
+
+	fputs(" · <code>", f);
+	esc(f, rs_str(run, "config"));
+	fputs("</code>", f);
+	json_array_foreach(ov, i, o) {
+		fputs(" <code>--set ", f);
+		esc(f, json_string_value(o));
+		fputs("</code>", f);
+	}
+}
+
+/* The banner: name, status, run id, source, counts and the machine. */
+static void page_banner(FILE *f, const struct runset *rs, const char *name, const char *run_id)
+{
+	json_t *machine = rs->run ? json_object_get(rs->run, "machine") : NULL;
+	const char *status = rs->run ? rs_str(rs->run, "status") : "";
+	int nok = 0;
+
+	if (!machine)
+		machine = json_object_get(rs->cases[0], "machine");
+	for (int i = 0; i < rs->ncases; i++)
+		nok += !strcmp(rs_str(rs->cases[i], "status"), "ok");
 	fputs("<header class=\"top\"><div class=\"wrap\">\n<div class=\"eyebrow\">bypasslab "
 	      "report</div>\n<h1>",
 	      f);
@@ -567,30 +577,27 @@ int html_write(const struct runset *rs, const struct ttable *t, int nt, const st
 	fputs("</h1>\n<p class=\"sub\">run <code>", f);
 	esc(f, run_id);
 	fputs("</code>", f);
-	if (rs->run) {
-		json_t *ov = json_object_get(rs->run, "overrides"), *o;
-		size_t i;
-
-		fputs(" · <code>", f);
-		esc(f, rs_str(rs->run, "config"));
-		fputs("</code>", f);
-		json_array_foreach(ov, i, o) {
-			fputs(" <code>--set ", f);
-			esc(f, json_string_value(o));
-			fputs("</code>", f);
-		}
-	}
+	if (rs->run)
+		run_source(f, rs->run);
 	fprintf(f, " · %d case%s, %d ok · %d combination%s</p>\n", rs->ncases,
 		rs->ncases == 1 ? "" : "s", nok, rs->ncombos, rs->ncombos == 1 ? "" : "s");
 	if (machine)
 		facts(f, machine);
 	fputs("</div></header>\n<main class=\"wrap\">\n", f);
+}
 
-	/* The picture the tool exists for comes first. */
+/* The plots that are (prominent = 1) or are not the page's lead. */
+static int plot_sections(FILE *f, const struct plot *p, int np, const char *plotdir,
+			 int prominent)
+{
+	char svg[PATH_MAX];
+	int err;
+
 	for (int i = 0; i < np; i++) {
-		if (!p[i].prominent)
+		if (!p[i].prominent != !prominent)
 			continue;
-		fprintf(f, "<section class=\"hero\" id=\"%s\">\n<h2>", p[i].name);
+		fputs(prominent ? "<section class=\"hero\"" : "<section", f);
+		fprintf(f, " id=\"%s\">\n<h2>", p[i].name);
 		esc(f, p[i].title);
 		fputs("</h2>\n<p class=\"lede\">", f);
 		esc(f, p[i].caption);
@@ -598,9 +605,13 @@ int html_write(const struct runset *rs, const struct ttable *t, int nt, const st
 		snprintf(svg, sizeof(svg), "%s/%s.svg", plotdir, p[i].name);
 		err = inline_svg(f, svg, i, p[i].title);
 		if (err)
-			goto out;
+			return err;
 		fputs("</figure></div></section>\n", f);
 	}
+	return 0;
+}
+static void table_sections(FILE *f, const struct ttable *t, int nt)
+{
 	for (int i = 0; i < nt; i++) {
 		fprintf(f, "<section id=\"%s\">\n<h2>", t[i].id);
 		esc(f, t[i].title);
@@ -610,50 +621,39 @@ int html_write(const struct runset *rs, const struct ttable *t, int nt, const st
 		esc(f, t[i].note);
 		fputs("</p></div></section>\n", f);
 	}
-	for (int i = 0; i < np; i++) {
-		if (p[i].prominent)
-			continue;
-		fprintf(f, "<section id=\"%s\">\n<h2>", p[i].name);
-		esc(f, p[i].title);
-		fputs("</h2>\n<p class=\"lede\">", f);
-		esc(f, p[i].caption);
-		fputs("</p>\n<div class=\"card\"><figure class=\"plot\">\n", f);
-		snprintf(svg, sizeof(svg), "%s/%s.svg", plotdir, p[i].name);
-		err = inline_svg(f, svg, i, p[i].title);
-		if (err)
-			goto out;
-		fputs("</figure></div></section>\n", f);
-	}
-	if (noutliers) {
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *m = open_memstream(&buf, &len);
+}
 
-		if (m) {
-			summary_outliers(m, rs, 0);
-			fclose(m);
-			fprintf(f, "<section id=\"outliers\"><h2>Outliers</h2>\n<p class=\"lede\">%d "
-				   "value%s beyond 1.5 IQR of their set. They are kept in every "
-				   "mean and interval above; look at them before trusting a "
-				   "difference.</p><div class=\"card\"><ul class=\"plain\">\n",
-				noutliers, noutliers == 1 ? "" : "s");
-			for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-				fputs("<li>", f);
-				esc(f, line + strspn(line, " "));
-				fputs("</li>\n", f);
-			}
-			fputs("</ul></div></section>\n", f);
-			free(buf);
-		}
+/* The outliers summary_outliers() lists, one item each. */
+static void outliers_section(FILE *f, const struct runset *rs, int noutliers)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	if (!noutliers)
+		return;
+	m = open_memstream(&buf, &len);
+	if (!m)
+		return;
+	summary_outliers(m, rs, 0);
+	fclose(m);
+	fprintf(f, "<section id=\"outliers\"><h2>Outliers</h2>\n<p class=\"lede\">%d "
+		   "value%s beyond 1.5 IQR of their set. They are kept in every "
+		   "mean and interval above; look at them before trusting a "
+		   "difference.</p><div class=\"card\"><ul class=\"plain\">\n",
+		noutliers, noutliers == 1 ? "" : "s");
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		fputs("<li>", f);
+		esc(f, line + strspn(line, " "));
+		fputs("</li>\n", f);
 	}
-	fputs("<section id=\"run\"><h2>The run</h2>\n<div class=\"grid2\">\n", f);
-	params_block(f, rs);
-	cases_block(f, rs);
-	agreement_block(f, rs);
-	instrument_block(f, rs);
-	fputs("</div></section>\n</main>\n<footer><div class=\"wrap\">Files next to this "
-	      "page:<ul>\n",
-	      f);
+	fputs("</ul></div></section>\n", f);
+	free(buf);
+}
+
+static void page_footer(FILE *f, const char *const *files, int nfiles)
+{
+	fputs("<footer><div class=\"wrap\">Files next to this page:<ul>\n", f);
 	for (int i = 0; i < nfiles; i++) {
 		fputs("<li><code>", f);
 		esc(f, files[i]);
@@ -663,12 +663,39 @@ int html_write(const struct runset *rs, const struct ttable *t, int nt, const st
 	      "NAME.gp</code>. Regenerate everything: <code>bypasslab report RUN_DIR</code>."
 	      "</div></footer>\n</body></html>\n",
 	      f);
-out:
-	if (fclose(f) && !err)
-		err = -EIO;
-	if (!err && rename(tmp, path))
-		err = -errno;
+}
+
+int html_write(const struct runset *rs, const struct ttable *t, int nt, const struct plot *p,
+	       int np, const char *plotdir, const char *const *files, int nfiles, int noutliers,
+	       const char *path)
+{
+	const char *name = rs_str(json_object_get(rs->cases[0], "params"), "name");
+	const char *run_id = rs->run ? rs_str(rs->run, "run_id") : rs_str(rs->cases[0], "run_id");
+	char tmp[PATH_MAX];
+	int err;
+	FILE *f;
+
+	f = file_open_tmp(path, tmp, sizeof(tmp));
+	if (!f)
+		return -errno;
+	page_head(f, name, run_id);
+	page_banner(f, rs, name, run_id);
+	/* The picture the tool exists for comes first. */
+	err = plot_sections(f, p, np, plotdir, 1);
 	if (err)
-		unlink(tmp);
-	return err;
+		goto out;
+	table_sections(f, t, nt);
+	err = plot_sections(f, p, np, plotdir, 0);
+	if (err)
+		goto out;
+	outliers_section(f, rs, noutliers);
+	fputs("<section id=\"run\"><h2>The run</h2>\n<div class=\"grid2\">\n", f);
+	params_block(f, rs);
+	cases_block(f, rs);
+	agreement_block(f, rs);
+	instrument_block(f, rs);
+	fputs("</div></section>\n</main>\n", f);
+	page_footer(f, files, nfiles);
+out:
+	return file_commit(f, tmp, path, err);
 }

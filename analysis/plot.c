@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 
 #include "plot.h"
+#include "utf8.h"
 
 extern char **environ;
 
@@ -31,17 +32,6 @@ static const char *const preamble =
 	"set tics nomirror tc rgb '#333333'\n"
 	"set grid lc rgb '#e6e6e6' lw 1\n"
 	"set key tc rgb '#222222' noautotitle\n";
-
-/* Characters, not bytes, of a UTF-8 label: for the margin it needs. */
-static int uwidth(const char *s)
-{
-	int w = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
-	return w;
-}
 
 static FILE *open_in(const char *dir, const char *name, const char *ext)
 {
@@ -137,52 +127,81 @@ static int close_checked(FILE *f)
 
 /* ---- ns/packet breakdown ------------------------------------------------------ */
 
-static int breakdown(const struct runset *rs, const char *dir, int pp, struct plot *p)
-{
-	int *use = calloc((size_t)rs->ngroups + 2, sizeof(int)), nuse = 0, nbars = 0, err = 0;
-	double peak = 0, *peakg = calloc((size_t)rs->ngroups + 1, sizeof(double));
-	int small = 0, h, nb, lw = 10;
-	double unatt_peak = 0, y = 0;
-	FILE *d = NULL, *g = NULL;
+/* What a breakdown plot draws: the groups big enough to see get their own
+ * segment; the rest share one, and "unattributed" gets one where it shows. */
+struct bd_plan {
+	int pp;
+	int *use;          /* indexes into rs->groups, in path order */
+	int nuse;
+	int small;         /* a "smaller groups" segment */
+	int unatt;         /* an "unattributed" segment */
+	int nb;            /* segments per bar */
+	int nbars;         /* cores of the combinations shown */
+	double peak;       /* the longest bar, ns */
+};
 
-	if (!use || !peakg) {
-		err = -ENOMEM;
-		goto out;
-	}
+static double positive(double v)
+{
+	return v > 0 ? v : 0;
+}
+
+/* The longest bar, each group's and unattributed's largest value. */
+static void bd_scan(const struct runset *rs, struct bd_plan *b, double *peakg, double *unatt_peak)
+{
 	for (int i = 0; i < rs->ncombos; i++) {
 		const struct rs_combo *k = &rs->combos[i];
 
-		if (k->pingpong != pp || !k->nok)
+		if (k->pingpong != b->pp || !k->nok)
 			continue;
 		for (int c = 0; c < k->ncores; c++) {
 			double t = 0;
 
-			nbars++;
+			b->nbars++;
 			for (int j = 0; j < rs->ngroups; j++) {
 				double v = k->core[c].groups[j].st.n ? k->core[c].groups[j].st.mean : 0;
 
-				t += v > 0 ? v : 0;
+				t += positive(v);
 				if (v > peakg[j])
 					peakg[j] = v;
 			}
-			if (k->core[c].unattributed.st.mean > unatt_peak)
-				unatt_peak = k->core[c].unattributed.st.mean;
-			t += k->core[c].unattributed.st.mean > 0 ? k->core[c].unattributed.st.mean : 0;
-			if (t > peak)
-				peak = t;
+			if (k->core[c].unattributed.st.mean > *unatt_peak)
+				*unatt_peak = k->core[c].unattributed.st.mean;
+			t += positive(k->core[c].unattributed.st.mean);
+			if (t > b->peak)
+				b->peak = t;
 		}
 	}
-	if (!nbars)
-		goto out;
+}
+
+/* 0, or -ENOMEM; b->nbars == 0 when there is nothing to draw. */
+static int bd_plan_make(const struct runset *rs, int pp, struct bd_plan *b)
+{
+	double *peakg = calloc((size_t)rs->ngroups + 1, sizeof(double)), unatt_peak = 0;
+
+	memset(b, 0, sizeof(*b));
+	b->pp = pp;
+	b->use = calloc((size_t)rs->ngroups + 2, sizeof(int));
+	if (!b->use || !peakg) {
+		free(peakg);
+		return -ENOMEM;
+	}
+	bd_scan(rs, b, peakg, &unatt_peak);
 	/* Groups too small to see anywhere share one segment, so the legend
 	 * names only what a reader can find in the picture. */
 	for (int j = 0; j < rs->ngroups; j++) {
-		if (peakg[j] >= 0.01 * peak)
-			use[nuse++] = j;
+		if (peakg[j] >= 0.01 * b->peak)
+			b->use[b->nuse++] = j;
 		else if (peakg[j] > 0)
-			small = 1;
+			b->small = 1;
 	}
-	nb = nuse + small + (unatt_peak >= 0.01 * peak);
+	b->unatt = unatt_peak >= 0.01 * b->peak;
+	b->nb = b->nuse + b->small + b->unatt;
+	free(peakg);
+	return 0;
+}
+
+static void bd_describe(struct plot *p, int pp)
+{
 	snprintf(p->name, sizeof(p->name), "breakdown-%s", pp ? "pingpong" : "throughput");
 	snprintf(p->title, sizeof(p->title), "Where a %s's time goes",
 		 pp ? "transaction" : "packet");
@@ -195,79 +214,107 @@ static int breakdown(const struct runset *rs, const char *dir, int pp, struct pl
 		 pp ? "client" : "sender", pp ? "server" : "receiver",
 		 pp ? " (transactions)" : "");
 	p->prominent = 1;
-	d = open_in(dir, p->name, "dat");
-	g = open_in(dir, p->name, "gp");
-	if (!d || !g) {
-		err = -errno;
-		goto out;
+}
+
+/* What the groups not drawn on their own add up to on one core. */
+static double bd_rest(const struct runset *rs, const struct bd_plan *b, const struct rs_core *o)
+{
+	double rest = 0;
+
+	for (int j = 0; j < rs->ngroups; j++) {
+		int shown = 0;
+
+		for (int u = 0; u < b->nuse; u++)
+			shown |= b->use[u] == j;
+		if (!shown && o->groups[j].st.n && o->groups[j].st.mean > 0)
+			rest += o->groups[j].st.mean;
 	}
+	return rest;
+}
+
+/* One bar: its label, its position and each segment's cumulative end. */
+static void bd_bar(FILE *d, const struct runset *rs, const struct bd_plan *b,
+		   const struct rs_core *o, const char *label, double y, int *lw)
+{
+	char bar[400];
+	double cum = 0;
+
+	snprintf(bar, sizeof(bar), "%s · %s", label, o->label);
+	if (utf8_width(bar) > *lw)
+		*lw = utf8_width(bar);
+	q(d, bar, '"');
+	fprintf(d, " %.2f 0", y);
+	for (int j = 0; j < b->nuse; j++) {
+		const struct rs_val *v = &o->groups[b->use[j]];
+
+		cum += v->st.n && v->st.mean > 0 ? v->st.mean : 0;
+		fprintf(d, " %.1f", cum);
+	}
+	if (b->small)
+		fprintf(d, " %.1f", cum += bd_rest(rs, b, o));
+	if (b->unatt)
+		fprintf(d, " %.1f", cum += positive(o->unattributed.st.mean));
+	fprintf(d, "\n");
+}
+
+/* The data file; returns the y below the last bar. */
+static double bd_data(FILE *d, const struct runset *rs, const struct bd_plan *b, int *lw)
+{
+	double y = 0;
+
 	fprintf(d, "# bar  y  cumulative ns/pkt at each segment boundary:");
-	for (int j = 0; j < nuse; j++)
-		fprintf(d, " | %s", rs->groups[use[j]]);
-	if (small)
+	for (int j = 0; j < b->nuse; j++)
+		fprintf(d, " | %s", rs->groups[b->use[j]]);
+	if (b->small)
 		fprintf(d, " | smaller groups");
-	if (nb > nuse + small)
+	if (b->unatt)
 		fprintf(d, " | unattributed");
 	fprintf(d, "\n");
 	for (int i = 0; i < rs->ncombos; i++) {
 		const struct rs_combo *k = &rs->combos[i];
 		char label[256];
 
-		if (k->pingpong != pp || !k->nok)
+		if (k->pingpong != b->pp || !k->nok)
 			continue;
 		rs_params_label_skip(rs, k->params, "pattern", label, sizeof(label));
 		for (int c = 0; c < k->ncores; c++) {
-			const struct rs_core *o = &k->core[c];
-			char bar[400];
-			double cum = 0, rest = 0;
-
-			snprintf(bar, sizeof(bar), "%s · %s", label, o->label);
-			if (uwidth(bar) > lw)
-				lw = uwidth(bar);
-			q(d, bar, '"');
-			fprintf(d, " %.2f 0", y);
-			for (int j = 0; j < nuse; j++) {
-				const struct rs_val *v = &o->groups[use[j]];
-
-				cum += v->st.n && v->st.mean > 0 ? v->st.mean : 0;
-				fprintf(d, " %.1f", cum);
-			}
-			for (int j = 0; j < rs->ngroups; j++) {
-				int shown = 0;
-
-				for (int u = 0; u < nuse; u++)
-					shown |= use[u] == j;
-				if (!shown && o->groups[j].st.n && o->groups[j].st.mean > 0)
-					rest += o->groups[j].st.mean;
-			}
-			if (small)
-				fprintf(d, " %.1f", cum += rest);
-			if (nb > nuse + small)
-				fprintf(d, " %.1f",
-					cum += o->unattributed.st.mean > 0 ? o->unattributed.st.mean : 0);
-			fprintf(d, "\n");
+			bd_bar(d, rs, b, &k->core[c], label, y, lw);
 			y -= 1;
 		}
 		y -= 0.5; /* a gap between combinations */
 	}
-	h = 150 + nbars * BAR_PX + (int)((rs->ncombos) * BAR_PX / 2) + ((nb + 3) / 4) * 22;
+	return y;
+}
+
+/* The legend: each segment's name and colour, in bar order. */
+static void bd_legend(FILE *g, const struct runset *rs, const struct bd_plan *b)
+{
+	fprintf(g, "NB = %d\narray gname[NB]\narray gcol[NB]\n", b->nb);
+	for (int j = 0; j < b->nuse; j++) {
+		fprintf(g, "gname[%d] = ", j + 1);
+		q(g, rs->groups[b->use[j]], '\'');
+		fprintf(g, "; gcol[%d] = '%s'\n", j + 1, rs_group_color(rs->groups[b->use[j]]));
+	}
+	if (b->small)
+		fprintf(g, "gname[%d] = 'smaller groups'; gcol[%d] = '#dcdcdc'\n", b->nuse + 1,
+			b->nuse + 1);
+	if (b->unatt)
+		fprintf(g, "gname[%d] = 'unattributed'; gcol[%d] = '%s'\n", b->nb, b->nb,
+			rs_group_color("unattributed"));
+}
+
+static void bd_script(FILE *g, const struct runset *rs, const struct bd_plan *b,
+		      const struct plot *p, double y, int lw)
+{
+	const char *unit = b->pp ? "transaction" : "packet";
+	int h = 150 + b->nbars * BAR_PX + (int)((rs->ncombos) * BAR_PX / 2) + ((b->nb + 3) / 4) * 22;
+
 	fprintf(g, "# The ns/packet breakdown: horizontal stacked bars drawn as boxes\n"
 		   "# between cumulative boundaries (data: %s.dat).\n",
 		p->name);
 	term_svg(g, p->name, WIDTH_PX, h);
 	fputs(preamble, g);
-	fprintf(g, "NB = %d\narray gname[NB]\narray gcol[NB]\n", nb);
-	for (int j = 0; j < nuse; j++) {
-		fprintf(g, "gname[%d] = ", j + 1);
-		q(g, rs->groups[use[j]], '\'');
-		fprintf(g, "; gcol[%d] = '%s'\n", j + 1, rs_group_color(rs->groups[use[j]]));
-	}
-	if (small)
-		fprintf(g, "gname[%d] = 'smaller groups'; gcol[%d] = '#dcdcdc'\n", nuse + 1,
-			nuse + 1);
-	if (nb > nuse + small)
-		fprintf(g, "gname[%d] = 'unattributed'; gcol[%d] = '%s'\n", nb, nb,
-			rs_group_color("unattributed"));
+	bd_legend(g, rs, b);
 	fprintf(g,
 		"set style fill solid 1.0 border lc rgb 'white'\n"
 		"set key outside top center horizontal reverse Left maxcols 4 samplen 1.4 "
@@ -280,8 +327,7 @@ static int breakdown(const struct runset *rs, const char *dir, int pp, struct pl
 		"set xrange [0:%g]\n"
 		"set lmargin %d\nset bmargin 4\n"
 		"minlabel = %g\n",
-		pp ? "transaction" : "packet", pp ? "transaction" : "packet", y + 0.3,
-		peak * 1.2 + 1, lw * 23 / 20 + 2, peak * 0.055);
+		unit, unit, y + 0.3, b->peak * 1.2 + 1, lw * 23 / 20 + 2, b->peak * 0.055);
 	fprintf(g,
 		"plot for [i=1:NB] '%s.dat' using ((column(i+2)+column(i+3))/2):2:(column(i+2)):"
 		"(column(i+3)):($2-0.38):($2+0.38):ytic(1) with boxxyerror fc rgb gcol[i] "
@@ -293,6 +339,29 @@ static int breakdown(const struct runset *rs, const char *dir, int pp, struct pl
 		"with labels left tc rgb '#111111' font ',12' notitle\n",
 		p->name, p->name, p->name);
 	term_png(g, p->name, WIDTH_PX, h);
+}
+
+/* The ns/packet stacked bars of one pattern: 1 written, 0 nothing to draw,
+ * or -errno. */
+static int breakdown(const struct runset *rs, const char *dir, int pp, struct plot *p)
+{
+	struct bd_plan b;
+	FILE *d = NULL, *g = NULL;
+	int err, lw = 10;
+	double y;
+
+	err = bd_plan_make(rs, pp, &b);
+	if (err || !b.nbars)
+		goto out;
+	bd_describe(p, pp);
+	d = open_in(dir, p->name, "dat");
+	g = open_in(dir, p->name, "gp");
+	if (!d || !g) {
+		err = -errno;
+		goto out;
+	}
+	y = bd_data(d, rs, &b, &lw);
+	bd_script(g, rs, &b, p, y, lw);
 	err = close_checked(d) ?: close_checked(g);
 	d = g = NULL;
 out:
@@ -300,9 +369,8 @@ out:
 		fclose(d);
 	if (g)
 		fclose(g);
-	free(use);
-	free(peakg);
-	return err ? err : nbars ? 1 : 0;
+	free(b.use);
+	return err ? err : b.nbars ? 1 : 0;
 }
 
 /* ---- pps vs frame size -------------------------------------------------------- */
@@ -353,8 +421,8 @@ static int pps_bars(const struct runset *rs, const char *dir, struct plot *p)
 			continue;
 		rs_num(k->params, "size", &size);
 		rs_params_label_skip(rs, k->params, "size pattern", label, sizeof(label));
-		if (uwidth(label) > lw)
-			lw = uwidth(label);
+		if (utf8_width(label) > lw)
+			lw = utf8_width(label);
 		rs_fmt_val(t, sizeof(t), v, 1, 1, 0);
 		q(d, label, '"');
 		fprintf(d, " %.1f %.1f %.1f %.1f ", y, v->st.mean, v->st.mean - ci,
@@ -712,8 +780,8 @@ static int syscalls(const struct runset *rs, const char *dir, int pp, struct plo
 					ci = 15;
 				snprintf(bar, sizeof(bar), "%s · %s · %s", label, k->core[c].label,
 					 y2->name);
-				if (uwidth(bar) > lw)
-					lw = uwidth(bar);
+				if (utf8_width(bar) > lw)
+					lw = utf8_width(bar);
 				rs_fmt_si(per, sizeof(per), y2->ns_per_call.st.mean);
 				snprintf(note, sizeof(note), "  %.0f ns: %.3f calls × %s ns",
 					 y2->ns_per_pkt.st.mean, y2->calls_per_pkt.st.mean, per);

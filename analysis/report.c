@@ -6,62 +6,18 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 
-#include "harness.h"
+#include "analysis.h"
+#include "exitcode.h"
+#include "fileutil.h"
 #include "html.h"
 #include "plot.h"
 #include "runset.h"
 #include "summary.h"
-
-static int mkdirs(const char *path)
-{
-	char tmp[PATH_MAX];
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p == '/') {
-			*p = 0;
-			if (mkdir(tmp, 0755) && errno != EEXIST)
-				return -errno;
-			*p = '/';
-		}
-	}
-	if (mkdir(tmp, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-/* Write via a temporary name: a reader never sees half a file. */
-static FILE *open_tmp(const char *path, char *tmp, size_t len)
-{
-	if ((size_t)snprintf(tmp, len, "%s.tmp", path) >= len) {
-		errno = ENAMETOOLONG;
-		return NULL;
-	}
-	return fopen(tmp, "w");
-}
-
-static int commit(FILE *f, const char *tmp, const char *path)
-{
-	int bad = ferror(f);
-
-	if (fclose(f) || bad) {
-		unlink(tmp);
-		return -EIO;
-	}
-	if (rename(tmp, path)) {
-		int err = -errno;
-
-		unlink(tmp);
-		return err;
-	}
-	return 0;
-}
 
 /* ---- table.txt -------------------------------------------------------------- */
 
@@ -94,7 +50,7 @@ static void run_header(FILE *f, const struct runset *rs)
 static int write_table(const struct runset *rs, const struct ttable *t, int nt, const char *path)
 {
 	char tmp[PATH_MAX + 8];
-	FILE *f = open_tmp(path, tmp, sizeof(tmp));
+	FILE *f = file_open_tmp(path, tmp, sizeof(tmp));
 
 	if (!f)
 		return -errno;
@@ -109,7 +65,7 @@ static int write_table(const struct runset *rs, const struct ttable *t, int nt, 
 		fprintf(f, "\nOutliers (beyond 1.5 IQR of their set; kept in the statistics):\n");
 		summary_outliers(f, rs, 0);
 	}
-	return commit(f, tmp, path);
+	return file_commit(f, tmp, path, 0);
 }
 
 /* ---- cases.csv -------------------------------------------------------------- */
@@ -202,7 +158,7 @@ static int write_csv(const struct runset *rs, const char *path)
 	}
 	json_object_foreach(cols, k, v)
 		names[json_integer_value(v)] = k;
-	f = open_tmp(path, tmp, sizeof(tmp));
+	f = file_open_tmp(path, tmp, sizeof(tmp));
 	if (!f) {
 		err = -errno;
 		goto out;
@@ -232,7 +188,7 @@ static int write_csv(const struct runset *rs, const char *path)
 		}
 		fputc('\n', f);
 	}
-	err = commit(f, tmp, path);
+	err = file_commit(f, tmp, path, 0);
 out:
 	for (int i = 0; rows && i < rs->ncases; i++)
 		json_decref(rows[i]);
@@ -253,26 +209,49 @@ static void usage(FILE *f)
 		   "report.html, and lists them.\n");
 }
 
-int do_report(int argc, char **argv)
+/* The files written, relative to the output directory, for the listing. */
+struct outfiles {
+	char *name[64];
+	int n;
+};
+
+static void __attribute__((format(printf, 2, 3))) outfiles_add(struct outfiles *o,
+								const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	if (o->n >= 64)
+		return;
+	va_start(ap, fmt);
+	r = vasprintf(&o->name[o->n], fmt, ap);
+	va_end(ap);
+	if (r > 0)
+		o->n++;
+}
+
+static void outfiles_free(struct outfiles *o)
+{
+	for (int i = 0; i < o->n; i++)
+		free(o->name[i]);
+}
+
+/* Options: -1 to go on (*dir, *out set), else the exit code. */
+static int report_args(int argc, char **argv, const char **dir, const char **out)
 {
 	static const struct option opts[] = {
 		{ "out", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	char err[PATH_MAX + 256] = "", path[PATH_MAX + 32], plotdir[PATH_MAX + 8];
-	const char *out = NULL, *files[64];
-	struct ttable *t = NULL;
-	struct plot *p = NULL;
-	struct runset rs;
-	int opt, nt = 0, np = 0, nf = 0, r, ret = EXIT_FAIL, nout;
-	char *fbuf[64] = { 0 };
+	int opt;
 
+	*out = NULL;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
-			out = optarg;
+			*out = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -289,73 +268,100 @@ int do_report(int argc, char **argv)
 	/* "results/RUN/" and "results/RUN" name the same run. */
 	for (size_t l = strlen(argv[optind]); l > 1 && argv[optind][l - 1] == '/'; l--)
 		argv[optind][l - 1] = 0;
-	r = runset_load(argv[optind], &rs, err, sizeof(err));
+	*dir = argv[optind];
+	if (!*out)
+		*out = *dir;
+	return -1;
+}
+
+/* table.txt and cases.csv. 0, or -errno with the message printed. */
+static int write_text(const struct runset *rs, const struct ttable *t, int nt, const char *out,
+		      struct outfiles *of)
+{
+	char path[PATH_MAX + 32];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/table.txt", out);
+	r = write_table(rs, t, nt, path);
+	if (r)
+		goto fail;
+	outfiles_add(of, "table.txt");
+	snprintf(path, sizeof(path), "%s/cases.csv", out);
+	r = write_csv(rs, path);
+	if (r)
+		goto fail;
+	outfiles_add(of, "cases.csv");
+	return 0;
+fail:
+	fprintf(stderr, "bypasslab report: %s: %s\n", path, strerror(-r));
+	return r;
+}
+
+/* plots/ and report.html. 0, or -errno with the message printed. */
+static int write_pages(const struct runset *rs, const struct ttable *t, int nt, const char *out,
+		       struct outfiles *of)
+{
+	static const char *const ext[] = { "svg", "png", "gp", "dat" };
+	char err[PATH_MAX + 256] = "", path[PATH_MAX + 32], plotdir[PATH_MAX + 8];
+	struct plot *p = NULL;
+	int np = 0, r;
+
+	snprintf(plotdir, sizeof(plotdir), "%s/plots", out);
+	r = plot_all(rs, plotdir, &p, &np, err, sizeof(err));
+	if (r) {
+		fprintf(stderr, "bypasslab report: %s\n", err);
+		return r;
+	}
+	for (int i = 0; i < np; i++)
+		for (int e = 0; e < 4; e++)
+			outfiles_add(of, "plots/%s.%s", p[i].name, ext[e]);
+	snprintf(path, sizeof(path), "%s/report.html", out);
+	/* The page lists itself first among the files. */
+	r = html_write(rs, t, nt, p, np, plotdir, (const char *const *)of->name, of->n,
+		       summary_outliers(NULL, rs, 0), path);
+	if (r)
+		fprintf(stderr, "bypasslab report: %s: %s\n", path, strerror(-r));
+	free(p);
+	return r;
+}
+
+int do_report(int argc, char **argv)
+{
+	char err[PATH_MAX + 256] = "";
+	const char *dir, *out;
+	struct outfiles of = { 0 };
+	struct ttable *t = NULL;
+	struct runset rs;
+	int nt = 0, r, ret;
+
+	ret = report_args(argc, argv, &dir, &out);
+	if (ret >= 0)
+		return ret;
+	r = runset_load(dir, &rs, err, sizeof(err));
 	if (r) {
 		fprintf(stderr, "bypasslab report: %s\n", err);
 		return r == -ENOMEM ? EXIT_FAIL : EXIT_USAGE;
 	}
-	if (!out)
-		out = argv[optind];
-	r = mkdirs(out);
+	ret = EXIT_FAIL;
+	r = mkdir_p(out);
 	if (r) {
 		fprintf(stderr, "bypasslab report: %s: %s\n", out, strerror(-r));
 		goto done;
 	}
-#define ADD(fmt, ...)                                                                   \
-	do {                                                                            \
-		if (nf < 64 && asprintf(&fbuf[nf], fmt, ##__VA_ARGS__) > 0)              \
-			files[nf] = fbuf[nf], nf++;                                     \
-	} while (0)
-
 	r = summary_tables(&rs, &t, &nt);
 	if (r) {
 		fprintf(stderr, "bypasslab report: %s\n", strerror(-r));
 		goto done;
 	}
-	snprintf(path, sizeof(path), "%s/table.txt", out);
-	r = write_table(&rs, t, nt, path);
-	if (r) {
-		fprintf(stderr, "bypasslab report: %s: %s\n", path, strerror(-r));
+	if (write_text(&rs, t, nt, out, &of) || write_pages(&rs, t, nt, out, &of))
 		goto done;
-	}
-	ADD("table.txt");
-	snprintf(path, sizeof(path), "%s/cases.csv", out);
-	r = write_csv(&rs, path);
-	if (r) {
-		fprintf(stderr, "bypasslab report: %s: %s\n", path, strerror(-r));
-		goto done;
-	}
-	ADD("cases.csv");
-	snprintf(plotdir, sizeof(plotdir), "%s/plots", out);
-	r = plot_all(&rs, plotdir, &p, &np, err, sizeof(err));
-	if (r) {
-		fprintf(stderr, "bypasslab report: %s\n", err);
-		goto done;
-	}
-	for (int i = 0; i < np; i++) {
-		static const char *const ext[] = { "svg", "png", "gp", "dat" };
-
-		for (int e = 0; e < 4; e++)
-			ADD("plots/%s.%s", p[i].name, ext[e]);
-	}
-	nout = summary_outliers(NULL, &rs, 0);
-	snprintf(path, sizeof(path), "%s/report.html", out);
-	/* The page lists itself first among the files. */
-	r = html_write(&rs, t, nt, p, np, plotdir, files, nf, nout, path);
-	if (r) {
-		fprintf(stderr, "bypasslab report: %s: %s\n", path, strerror(-r));
-		goto done;
-	}
 	printf("%s/report.html\n", out);
-	for (int i = 0; i < nf; i++)
-		printf("%s/%s\n", out, files[i]);
+	for (int i = 0; i < of.n; i++)
+		printf("%s/%s\n", out, of.name[i]);
 	ret = EXIT_OK;
-#undef ADD
 done:
-	for (int i = 0; i < nf; i++)
-		free(fbuf[i]);
+	outfiles_free(&of);
 	summary_free(t, nt);
-	free(p);
 	runset_free(&rs);
 	return ret;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "jsonpath.h"
 #include "runset.h"
 
 const struct rs_metric_info rs_metrics[RM_N] = {
@@ -79,17 +80,6 @@ const char *rs_group_color(const char *group)
 int rs_group_busy(const char *group)
 {
 	return strcmp(group, "idle") != 0;
-}
-
-static json_t *jpath(json_t *o, const char *path)
-{
-	char buf[256], *save, *tok;
-	json_t *j = o;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (tok = strtok_r(buf, ".", &save); tok && j; tok = strtok_r(NULL, ".", &save))
-		j = json_object_get(j, tok);
-	return j;
 }
 
 int rs_num(json_t *o, const char *path, double *out)

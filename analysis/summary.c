@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "summary.h"
+#include "utf8.h"
 
 #define TOP_GROUPS 7
 
@@ -366,45 +367,24 @@ void summary_free(struct ttable *t, int n)
 	free(t);
 }
 
-/* Display width of UTF-8 text: code points, not bytes (for "±", "µ", "×"). */
-static int uwidth(const char *s)
-{
-	int w = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
-	return w;
-}
-
-static void pad(FILE *f, const char *s, int width, int right)
-{
-	int n = width - uwidth(s);
-
-	if (right)
-		fprintf(f, "%*s%s", n > 0 ? n : 0, "", s);
-	else
-		fprintf(f, "%s%*s", s, n > 0 ? n : 0, "");
-}
-
 void ttable_print(FILE *f, const struct ttable *t)
 {
 	int w[TT_MAXCOL];
 
 	for (int c = 0; c < t->ncols; c++) {
-		w[c] = uwidth(t->head[c]);
-		if (uwidth(t->unit[c]) > w[c])
-			w[c] = uwidth(t->unit[c]);
+		w[c] = utf8_width(t->head[c]);
+		if (utf8_width(t->unit[c]) > w[c])
+			w[c] = utf8_width(t->unit[c]);
 		for (int r = 0; r < t->nrows; r++)
-			if (uwidth(tt_cell(t, r, c)->text) > w[c])
-				w[c] = uwidth(tt_cell(t, r, c)->text);
+			if (utf8_width(tt_cell(t, r, c)->text) > w[c])
+				w[c] = utf8_width(tt_cell(t, r, c)->text);
 	}
 	fprintf(f, "%s\n", t->title);
 	for (int line = 0; line < 2; line++) {
 		for (int c = 0; c < t->ncols; c++) {
 			if (c)
 				fputs("  ", f);
-			pad(f, line ? t->unit[c] : t->head[c], w[c], t->right[c]);
+			utf8_pad(f, line ? t->unit[c] : t->head[c], w[c], t->right[c]);
 		}
 		fputc('\n', f);
 	}
@@ -412,7 +392,7 @@ void ttable_print(FILE *f, const struct ttable *t)
 		for (int c = 0; c < t->ncols; c++) {
 			if (c)
 				fputs("  ", f);
-			pad(f, tt_cell(t, r, c)->text, w[c], t->right[c]);
+			utf8_pad(f, tt_cell(t, r, c)->text, w[c], t->right[c]);
 		}
 		fputc('\n', f);
 	}

@@ -1,34 +1,15 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include <string.h>
 
+#include "jsonpath.h"
 #include "runset.h"
 #include "summary.h"
 #include "table.h"
 
-static json_t *jget(json_t *o, const char *path);
-
-static double jnum(json_t *o, const char *path)
-{
-	json_t *j = jget(o, path);
-
-	return j ? json_number_value(j) : 0.0;
-}
-
-static json_t *jget(json_t *o, const char *path)
-{
-	char buf[256], *save, *tok;
-	json_t *j = o;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (tok = strtok_r(buf, ".", &save); tok && j; tok = strtok_r(NULL, ".", &save))
-		j = json_object_get(j, tok);
-	return j;
-}
-
 /* "%7.3f", or "-" where the result has no such figure. */
 static const char *jfmt(char *buf, size_t len, json_t *o, const char *path)
 {
-	json_t *j = jget(o, path);
+	json_t *j = jpath(o, path);
 
 	if (!json_is_number(j))
 		return "-";
@@ -76,22 +57,22 @@ void table_row(FILE *f, json_t *r)
 	char p50[16] = "-", p99[16] = "-", dp[24], topo[24], txs[16], rxs[16];
 
 	if (pp && json_object_get(r, "rtt_ns")) {
-		snprintf(p50, sizeof(p50), "%.1fus", jnum(r, "rtt_ns.p50") / 1000.0);
-		snprintf(p99, sizeof(p99), "%.1fus", jnum(r, "rtt_ns.p99") / 1000.0);
+		snprintf(p50, sizeof(p50), "%.1fus", jpath_num(r, "rtt_ns.p50") / 1000.0);
+		snprintf(p99, sizeof(p99), "%.1fus", jpath_num(r, "rtt_ns.p99") / 1000.0);
 	}
 	labels(p, dp, sizeof(dp), topo, sizeof(topo));
 	if (strcmp(st, "ok") || !json_object_get(r, "throughput")) {
 		fprintf(f, "%-4d %-11s %-7s %-10s %5d %5d %10s %10s %7s %9s %9s %9s %7s %7s %s\n",
-			(int)jnum(r, "case"), dp, topo,
-			jstr(p, "pattern", NULL), (int)jnum(p, "size"), (int)jnum(p, "burst"), "-",
+			(int)jpath_num(r, "case"), dp, topo,
+			jstr(p, "pattern", NULL), (int)jpath_num(p, "size"), (int)jpath_num(p, "burst"), "-",
 			"-", "-", "-", "-", "-", "-", "-", st);
 		return;
 	}
 	fprintf(f, "%-4d %-11s %-7s %-10s %5d %5d %10.0f %10.0f %7.2f %9.3f %9s %9s %7s %7s %s\n",
-		(int)jnum(r, "case"), dp, topo,
-		jstr(p, "pattern", NULL), (int)jnum(p, "size"), (int)jnum(p, "burst"),
-		jnum(r, "throughput.tx_pps"), jnum(r, "throughput.rx_pps"),
-		jnum(r, "throughput.loss_pct"), jnum(r, "throughput.rx_gbps_l1"), p50, p99,
+		(int)jpath_num(r, "case"), dp, topo,
+		jstr(p, "pattern", NULL), (int)jpath_num(p, "size"), (int)jpath_num(p, "burst"),
+		jpath_num(r, "throughput.tx_pps"), jpath_num(r, "throughput.rx_pps"),
+		jpath_num(r, "throughput.loss_pct"), jpath_num(r, "throughput.rx_gbps_l1"), p50, p99,
 		jfmt(txs, sizeof(txs), r, "endpoints.a.tx_syscalls_per_pkt"),
 		jfmt(rxs, sizeof(rxs), r, "endpoints.b.rx_syscalls_per_pkt"), st);
 }

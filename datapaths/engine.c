@@ -342,7 +342,9 @@ static int role_send(struct engine *e)
 	return err;
 }
 
-static void account_rx(struct engine *e, uint64_t seq, uint32_t plen)
+/* One received test packet's sequence; the counts are added per burst
+ * (account_burst): the shared page is written once a burst, not per packet. */
+static inline void account_rx(struct engine *e, uint64_t seq)
 {
 	switch (seq_track_add(&e->track, seq)) {
 	case SEQ_REORDER:
@@ -355,10 +357,13 @@ static void account_rx(struct engine *e, uint64_t seq, uint32_t plen)
 	default:
 		break;
 	}
+}
+
+static inline void account_burst(struct engine *e, int ours)
+{
 	e->st->rx_seq_max = e->track.next;
-	e->st->rx_pkts++;
-	e->st->rx_bytes += e->frame_bytes;
-	(void)plen;
+	e->st->rx_pkts += (uint64_t)ours;
+	e->st->rx_bytes += (uint64_t)ours * e->frame_bytes;
 }
 
 /* Account one received burst; returns the test packets in it. */
@@ -378,9 +383,10 @@ static int recv_burst(struct engine *e, struct pkt_buf *bufs, int n, uint64_t *s
 		memcpy(&seq, &h->seq, sizeof(seq));
 		if (e->cfg->touch)
 			*sink += touch_read((const uint8_t *)h, plen);
-		account_rx(e, seq, plen);
+		account_rx(e, seq);
 		ours++;
 	}
+	account_burst(e, ours);
 	rx_done(e, bufs, n);
 	return ours;
 }
@@ -450,7 +456,7 @@ static int role_server(struct engine *e)
 
 	for (;;) {
 		uint64_t now = tsc_now();
-		int n, m = 0, got, sent;
+		int n, m = 0, ours = 0, got, sent;
 
 		if (should_stop(e, now))
 			break;
@@ -476,7 +482,8 @@ static int role_server(struct engine *e)
 				continue;
 			}
 			memcpy(&seq, &h->seq, sizeof(seq));
-			account_rx(e, seq, plen);
+			account_rx(e, seq);
+			ours++;
 			if (m >= got) {
 				e->st->tx_busy++;
 				continue;
@@ -488,6 +495,7 @@ static int role_server(struct engine *e)
 				frame_swap(tx[m].data);
 			m++;
 		}
+		account_burst(e, ours);
 		rx_done(e, rx, n);
 		inject(e, n);
 		if (m > 0) {

@@ -5,22 +5,14 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "analysis.h" /* do_report, do_compare */
+#include "exitcode.h"
+
 int do_run(int argc, char **argv);
 int do_cleanup(int argc, char **argv);
 int do_probe(int argc, char **argv);
 int do_keys(int argc, char **argv);
 int do_topo(int argc, char **argv);
-int do_report(int argc, char **argv);  /* analysis/report.c */
-int do_compare(int argc, char **argv); /* analysis/compare.c */
-
-/* Exit codes (only main-level functions map errors to these). */
-enum {
-	EXIT_OK = 0,
-	EXIT_FAIL = 1,
-	EXIT_USAGE = 2,
-	EXIT_UNSUPPORTED = 3,
-	EXIT_INTERRUPTED = 130,
-};
 
 /* Facts about this machine recorded with every result. */
 json_t *sysinfo_json(uint64_t tsc_hz);

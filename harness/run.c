@@ -35,9 +35,11 @@
 #include "endpoint.h"
 #include "harness.h"
 #include "log.h"
+#include "fileutil.h"
 #include "proc.h"
 #include "progress.h"
 #include "attr.h"
+#include "breakdown.h"
 #include "attr_user.h"
 #include "calib.h"
 #include "duty.h"
@@ -1258,24 +1260,6 @@ out_free:
 	return res;
 }
 
-static int mkdir_p(const char *path)
-{
-	char tmp[PATH_MAX];
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p == '/') {
-			*p = 0;
-			if (mkdir(tmp, 0755) && errno != EEXIST)
-				return -errno;
-			*p = '/';
-		}
-	}
-	if (mkdir(tmp, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* Write JSON atomically: a half-written result never exists. */
 int json_write_atomic(json_t *j, const char *path)
 {
@@ -1291,58 +1275,6 @@ int json_write_atomic(json_t *j, const char *path)
 		return err;
 	}
 	return 0;
-}
-
-/* A bypass endpoint's user time, split by its own TSC accounting. */
-static void print_engine_split(json_t *r)
-{
-	const char *k;
-	json_t *e;
-
-	printf("  bypass side, engine TSC accounting (ns per packet):\n");
-	json_object_foreach(json_object_get(r, "endpoints"), k, e) {
-		json_t *x = json_object_get(e, "engine_ns_per_pkt");
-
-		if (!x)
-			continue;
-		printf("    %-3s %-7s loop %6.1f (TSC) = rx burst %6.1f + tx burst %6.1f + empty "
-		       "polls %6.1f + loop and frame work %6.1f; scheduler: cpu %6.1f + run-queue "
-		       "wait %.1f (%.1f%%)\n",
-		       k, json_string_value(json_object_get(e, "role")),
-		       json_number_value(json_object_get(x, "loop")),
-		       json_number_value(json_object_get(x, "rx_burst")),
-		       json_number_value(json_object_get(x, "tx_burst")),
-		       json_number_value(json_object_get(x, "empty_polls")),
-		       json_number_value(json_object_get(x, "work")),
-		       json_number_value(json_object_get(x, "cpu")),
-		       json_number_value(json_object_get(x, "off_cpu")),
-		       json_number_value(json_object_get(x, "loop_vs_cpu_pct")));
-	}
-}
-
-/* The breakdowns after the table, so the table reads as one. */
-static void print_breakdowns(json_t *list)
-{
-	size_t k;
-	json_t *r;
-
-	json_array_foreach(list, k, r) {
-		json_t *p = json_object_get(r, "params");
-
-		if (!json_object_get(r, "attribution") ||
-		    strcmp(json_string_value(json_object_get(r, "status")), "ok"))
-			continue;
-		printf("\ncase %d: %s %s %s size=%d: where the time goes (ns per packet)\n",
-		       (int)json_integer_value(json_object_get(r, "case")),
-		       json_string_value(json_object_get(p, "datapath")),
-		       json_string_value(json_object_get(p, "topology")),
-		       json_string_value(json_object_get(p, "pattern")),
-		       (int)json_integer_value(json_object_get(p, "size")));
-		attr_print(stdout, json_object_get(r, "attribution"));
-		sample_print(stdout, json_object_get(r, "attribution"));
-		if (!strcmp(json_string_value(json_object_get(p, "datapath")), "dpdk"))
-			print_engine_split(r);
-	}
 }
 
 static void usage_run(FILE *f)
@@ -1563,7 +1495,7 @@ int do_run(int argc, char **argv)
 	json_write_atomic(run, run_json);
 	if (!json_out && json_array_size(list)) {
 		table_footer(stdout, list);
-		print_breakdowns(list);
+		breakdown_print(stdout, list);
 	}
 	fprintf(stderr, "bypasslab: %d/%d case(s) done (%d failed, %d unsupported), results in %s\n",
 		ndone, ncases, nfail, nunsup, run_dir);

@@ -93,8 +93,4 @@ void attr_snap__acc(const struct attr *a, struct attr_snap *acc, const struct at
 /* Detach and unload; accepts NULL. */
 void attr__destroy(struct attr *a);
 
-/* Print a per-core breakdown (largest categories first), then the path's
- * hops if there are any. */
-void attr_print(FILE *f, json_t *attribution);
-
 #endif

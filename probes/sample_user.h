@@ -52,8 +52,4 @@ unsigned int sample__freq(const struct sample *s);
 /* Detach and unload; accepts NULL. */
 void sample__destroy(struct sample *s);
 
-/* Text: the agreement table per core when both methods ran, else the
- * sampled shares per core. Nothing without attribution.sample. */
-void sample_print(FILE *f, json_t *attribution);
-
 #endif

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Exit codes of every subcommand. Only main-level functions (do_<cmd>) map
+ * errors to these; everything below returns 0 or -errno.
+ */
+#ifndef BL_EXITCODE_H
+#define BL_EXITCODE_H
+
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+	EXIT_UNSUPPORTED = 3, /* the harness records it as SKIP */
+	EXIT_INTERRUPTED = 130,
+};
+
+#endif
