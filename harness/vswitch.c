@@ -222,6 +222,59 @@ static bool child_alive(pid_t pid, int *status)
 	return pid > 0 && waitpid(pid, status, WNOHANG) == 0;
 }
 
+/* What the child of spawn() needs between fork and exec. */
+struct spawn_args {
+	pid_t parent;
+	unsigned int cpu;
+	bool newnet;
+	int in_fd, out_fd, err_fd; /* err_fd: the pipe for {stage, errno} */
+	const char *const *argv;
+	char *const *envp;
+};
+
+/* In the child: set it up and exec. On failure the step that failed and
+ * its errno go to the parent through err_fd. */
+static void __attribute__((noreturn)) spawn_child(const struct spawn_args *c)
+{
+	sigset_t none;
+	cpu_set_t set;
+	int stage = 0, e[2];
+
+	CPU_ZERO(&set);
+	CPU_SET(c->cpu, &set);
+	/* The harness blocks the signals it reads from a signalfd. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	errno = ESRCH; /* the parent is already gone */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != c->parent)
+		goto fail;
+	setpgid(0, 0);
+	/* Nothing of the harness's (state file, signalfd, pipes) leaks. */
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	stage = 1;
+	if (sched_setaffinity(0, sizeof(set), &set))
+		goto fail;
+	stage = 2;
+	if (c->newnet && unshare(CLONE_NEWNET))
+		goto fail;
+	stage = 3;
+	if (dup2(c->in_fd, 0) < 0 || dup2(c->out_fd, 1) < 0 || dup2(c->out_fd, 2) < 0)
+		goto fail;
+	stage = 4;
+	execve(c->argv[0], (char *const *)c->argv, c->envp ? c->envp : environ);
+fail:
+	e[0] = stage;
+	e[1] = errno;
+	if (write(c->err_fd, e, sizeof(e)) < 0)
+		_exit(126);
+	_exit(127);
+}
+
 /*
  * fork + exec argv (absolute path) with stdin from in_fd (or /dev/null),
  * stdout and stderr to out_path, pinned to cpu, in its own process group
@@ -236,11 +289,8 @@ static int spawn(struct vswitch *sw, struct runstate *rs, int slot, const char *
 	pid_t parent = getpid(), pid;
 	int ep[2], outfd, infd, e[2], r;
 	struct pollfd p;
-	cpu_set_t set;
 	ssize_t n;
 
-	CPU_ZERO(&set);
-	CPU_SET(sw->cpu, &set);
 	outfd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (outfd < 0) {
 		r = -errno;
@@ -254,42 +304,11 @@ static int spawn(struct vswitch *sw, struct runstate *rs, int slot, const char *
 		goto out_fds;
 	}
 	pid = fork();
-	if (pid == 0) {
-		sigset_t none;
-		int stage = 0;
-
-		/* The harness blocks the signals it reads from a signalfd. */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGCHLD, SIG_DFL);
-		errno = ESRCH; /* the parent is already gone */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
-			goto fail;
-		setpgid(0, 0);
-		/* Nothing of the harness's (state file, signalfd, pipes) leaks. */
-		close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-		stage = 1;
-		if (sched_setaffinity(0, sizeof(set), &set))
-			goto fail;
-		stage = 2;
-		if (newnet && unshare(CLONE_NEWNET))
-			goto fail;
-		stage = 3;
-		if (dup2(infd, 0) < 0 || dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0)
-			goto fail;
-		stage = 4;
-		execve(argv[0], (char *const *)argv, envp ? envp : environ);
-fail:
-		e[0] = stage;
-		e[1] = errno;
-		if (write(ep[1], e, sizeof(e)) < 0)
-			_exit(126);
-		_exit(127);
-	}
+	if (pid == 0)
+		spawn_child(&(struct spawn_args){ .parent = parent, .cpu = sw->cpu,
+						  .newnet = newnet, .in_fd = infd,
+						  .out_fd = outfd, .err_fd = ep[1],
+						  .argv = argv, .envp = envp });
 	close(ep[1]);
 	if (pid < 0) {
 		r = -errno;
