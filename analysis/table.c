@@ -26,19 +26,14 @@ static const char *jstr(json_t *o, const char *k1, const char *k2)
 	return json_string_value(j) ? json_string_value(j) : "-";
 }
 
-/* dpdk: which port ("dpdk-vhost"), and which switch stands for the bridge. */
-static void labels(json_t *p, char *dp, size_t dlen, char *topo, size_t tlen)
+/* The datapath's variant ("dpdk-vhost") and what stands for the bridge (a
+ * switch), as the result names them; results without them name neither. */
+static void labels(json_t *r, char *dp, size_t dlen, char *topo, size_t tlen)
 {
-	const char *d = jstr(p, "datapath", NULL), *t = jstr(p, "topology", NULL);
-	const char *port = jstr(p, "dpdk_port", NULL);
+	json_t *p = json_object_get(r, "params"), *d = json_object_get(r, "datapath");
 
-	snprintf(dp, dlen, "%s", d);
-	snprintf(topo, tlen, "%s", t);
-	if (strcmp(d, "dpdk"))
-		return;
-	snprintf(dp, dlen, "dpdk-%s", port);
-	if (!strcmp(port, "vhost") && !strcmp(t, "bridge"))
-		snprintf(topo, tlen, "%s", jstr(p, "dpdk_switch", NULL));
+	snprintf(dp, dlen, "%s", d ? jstr(d, "label", NULL) : jstr(p, "datapath", NULL));
+	snprintf(topo, tlen, "%s", d ? jstr(d, "via", NULL) : jstr(p, "topology", NULL));
 }
 
 void table_header(FILE *f)
@@ -60,7 +55,7 @@ void table_row(FILE *f, json_t *r)
 		snprintf(p50, sizeof(p50), "%.1fus", jpath_num(r, "rtt_ns.p50") / 1000.0);
 		snprintf(p99, sizeof(p99), "%.1fus", jpath_num(r, "rtt_ns.p99") / 1000.0);
 	}
-	labels(p, dp, sizeof(dp), topo, sizeof(topo));
+	labels(r, dp, sizeof(dp), topo, sizeof(topo));
 	if (strcmp(st, "ok") || !json_object_get(r, "throughput")) {
 		fprintf(f, "%-4d %-11s %-7s %-10s %5d %5d %10s %10s %7s %9s %9s %9s %7s %7s %s\n",
 			(int)jpath_num(r, "case"), dp, topo,

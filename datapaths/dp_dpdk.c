@@ -41,6 +41,10 @@
 #define DPDK_MIN_DESC 256
 #define DPDK_MAX_DESC 4096
 
+/* cfg->opt[]: dk_opts[] in this order. The endpoint itself only sees the
+ * EAL line the harness built from dpdk_port. */
+enum dk_opt { DK_OPT_PORT = 0 };
+
 struct dk_priv {
 	uint16_t port;
 	int eal_up, port_up;
@@ -352,10 +356,100 @@ static int dk_kstats(struct dp_ctx *ctx, struct ep_kstats *ks)
 	return 0;
 }
 
+static const char *const *dk_check(const struct dp_case *dc, char *msg, size_t len)
+{
+	static const char *const lxc[] = { "container", "datapath", NULL };
+	static const char *const memif[] = { "dpdk_port", "topology", NULL };
+	static const char *const pairs[] = { "pairs", "dpdk_port", "topology", NULL };
+	static const char *const blocking[] = { "blocking", "datapath", NULL };
+	int64_t port = dc->opt[DK_OPT_PORT];
+
+	if (dc->container) {
+		snprintf(msg, len, "DPDK endpoints run in network namespaces (allowed: "
+				   "datapath=dpdk with container=netns)");
+		return lxc;
+	}
+	/* memif joins exactly two processes; there is nothing to bridge. */
+	if (port == DPDK_PORT_MEMIF && dc->bridge) {
+		snprintf(msg, len, "memif connects two endpoints directly (allowed: "
+				   "dpdk_port=memif with topology=direct)");
+		return memif;
+	}
+	/* One switch with two vhost-user ports per case. */
+	if (port == DPDK_PORT_VHOST && dc->bridge && dc->pairs > 1) {
+		snprintf(msg, len, "the vhost switch has one pair of ports (allowed: pairs=1 with "
+				   "dpdk_port=vhost and topology=bridge, or topology=direct)");
+		return pairs;
+	}
+	/* A DPDK lcore polls; there is nothing to block in. */
+	if (dc->blocking) {
+		snprintf(msg, len, "a DPDK lcore busy-polls its port (allowed: blocking=no with "
+				   "datapath=dpdk)");
+		return blocking;
+	}
+	return NULL;
+}
+
+/* vhost through a bridge: a switch joins the two vhost-user ports. */
+static unsigned int dk_case_needs(const struct dp_case *dc)
+{
+	return dc->opt[DK_OPT_PORT] == DPDK_PORT_VHOST && dc->bridge ? DP_NEED_SWITCH : 0;
+}
+
+/* Only net_af_xdp puts the endpoint's frames on its veth. */
+static int dk_kernel_ifs(const int64_t *opt)
+{
+	return opt[DK_OPT_PORT] == DPDK_PORT_AF_XDP;
+}
+
+/* Index = enum dpdk_port_kind. */
+static const char *const dk_port_words[] = { "vhost", "memif", "af_xdp", "sriov", NULL };
+
+static const struct dp_opt dk_opts[] = {
+	{ "dpdk_port", DP_OPT_ENUM, dk_port_words, .allowed = "vhost|memif|af_xdp|sriov",
+	  .def = "vhost",
+	  .help = "vhost = net_virtio_user/net_vhost over vhost-user (topology=direct: "
+		  "endpoint to endpoint; bridge: through dpdk_switch); memif = shared memory, "
+		  "the ceiling (direct only); af_xdp = DPDK's net_af_xdp PMD on the endpoint's "
+		  "veth; sriov = an SR-IOV VF (vfio-pci)" },
+	{ NULL },
+};
+
+/* The port's own drop counters: the kernel sees none of its frames,
+ * except af_xdp's veth. */
+static const struct dp_drop dk_drops[] = {
+	DP_DROP("dpdk_port_drops", DP_KS(eth_imissed), DP_KS(eth_ierrors), DP_KS(eth_rx_nombuf),
+		DP_KS(eth_oerrors)),
+	{ NULL },
+};
+
+/* The port's rte_eth_stats and the mempool. */
+static const struct dp_kfield dk_port_fields[] = {
+	{ "ipackets", DP_KS(eth_ipackets) },   { "opackets", DP_KS(eth_opackets) },
+	{ "imissed", DP_KS(eth_imissed) },     { "ierrors", DP_KS(eth_ierrors) },
+	{ "oerrors", DP_KS(eth_oerrors) },     { "rx_nombuf", DP_KS(eth_rx_nombuf) },
+	{ "mbufs_free", DP_KS(mbufs_free) },   { "mbufs_total", DP_KS(mbufs_total) },
+	{ NULL },
+};
+
+static const struct dp_kgroup dk_kgroups[] = {
+	{ NULL, "dpdk_port", dk_port_fields },
+	{ NULL },
+};
+
 const struct dp_ops dp_dpdk_ops = {
 	.name = "dpdk",
 	.desc = "DPDK 22.11 ethdev: vhost-user, memif, af_xdp PMD or an SR-IOV VF; one lcore",
+	/* No DP_CAP_SYSCALLS: the PMD's calls are its own. */
 	.caps = DP_CAP_L2 | DP_CAP_BATCH | DP_CAP_ZC_TX,
+	.needs = DP_NEED_EAL,
+	.opts = dk_opts,
+	.drops = dk_drops,
+	.kgroups = dk_kgroups,
+	.check = dk_check,
+	.kernel_ifs = dk_kernel_ifs,
+	.case_needs = dk_case_needs,
+	.label_opt = "dpdk_port",
 	.priv_size = sizeof(struct dk_priv),
 	.probe = dk_probe,
 	.open = dk_open,

@@ -103,7 +103,7 @@ static int mmsg_kstats(struct dp_ctx *ctx, struct ep_kstats *ks)
 const struct dp_ops dp_mmsg_ops = {
 	.name = "mmsg",
 	.desc = "UDP socket, sendmmsg/recvmmsg: one system call per burst",
-	.caps = DP_CAP_BATCH,
+	.caps = DP_CAP_BATCH | DP_CAP_SYSCALLS,
 	.priv_size = sizeof(struct mmsg_priv),
 	.probe = mmsg_probe,
 	.open = mmsg_open,

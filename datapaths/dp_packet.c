@@ -53,6 +53,9 @@
 #define PK_DEF_FRAMES 4096u
 #define PK_POLL_MS 50
 
+/* cfg->opt[]: pk_opts[] in this order. */
+enum pk_opt { PK_OPT_TX = 0, PK_OPT_RX };
+
 struct pk_priv {
 	int fd;
 	uint8_t *map; /* RX ring, then TX ring, one mapping */
@@ -180,8 +183,8 @@ static struct pk_want pk_want(const struct ep_config *cfg)
 		.frames = cfg->ring_frames ? cfg->ring_frames : PK_DEF_FRAMES,
 	};
 
-	w.tx_ring = w.tx && cfg->packet_tx != PKT_TX_SENDTO;
-	w.rx_ring = w.rx && cfg->packet_rx != PKT_RX_RECV;
+	w.tx_ring = w.tx && cfg->opt[PK_OPT_TX] != PKT_TX_SENDTO;
+	w.rx_ring = w.rx && cfg->opt[PK_OPT_RX] != PKT_RX_RECV;
 	return w;
 }
 
@@ -693,12 +696,41 @@ static int pk_kstats(struct dp_ctx *ctx, struct ep_kstats *ks)
 	return 0;
 }
 
+/* A burst goes to a ring unless both directions use calls. */
+static int pk_ring(const int64_t *opt)
+{
+	return opt[PK_OPT_TX] == PKT_TX_RING || opt[PK_OPT_RX] == PKT_RX_RING;
+}
+
+static const char *const pk_tx_words[] = { "ring", "sendto", NULL };
+static const char *const pk_rx_words[] = { "ring", "recv", NULL };
+
+/* Indexes match enum pk_opt. */
+static const struct dp_opt pk_opts[] = {
+	{ "packet_tx", DP_OPT_ENUM, pk_tx_words, .allowed = "ring|sendto", .def = "ring",
+	  .help = "transmit through the ring or sendto()" },
+	{ "packet_rx", DP_OPT_ENUM, pk_rx_words, .allowed = "ring|recv", .def = "ring",
+	  .help = "receive through the ring or recv()" },
+	{ NULL },
+};
+
+/* AF_PACKET receivers never hand our frames to the UDP stack (the nft
+ * guard drops them there): the ring or socket is where they are lost. */
+static const struct dp_drop pk_drops[] = {
+	DP_DROP("packet_socket_drops", DP_KS(ring_drops), DP_KS(sock_drops)),
+	{ NULL },
+};
+
 const struct dp_ops dp_packet_ops = {
 	.name = "packet",
 	.desc = "AF_PACKET raw socket: TX/RX rings (TPACKET_V2 for ping-pong, V3 for "
 		"throughput) or sendto/recvfrom, qdisc bypass",
 	/* ZC_TX holds for packet_tx=ring (the default); sendto mode copies. */
-	.caps = DP_CAP_L2 | DP_CAP_BATCH | DP_CAP_ZC_TX,
+	.caps = DP_CAP_L2 | DP_CAP_BATCH | DP_CAP_ZC_TX | DP_CAP_SYSCALLS,
+	.needs = DP_NEED_NFT_GUARD,
+	.opts = pk_opts,
+	.drops = pk_drops,
+	.ring = pk_ring,
 	.priv_size = sizeof(struct pk_priv),
 	.probe = pk_probe,
 	.open = pk_open,

@@ -91,7 +91,7 @@ static int udp_kstats(struct dp_ctx *ctx, struct ep_kstats *ks)
 const struct dp_ops dp_udp_ops = {
 	.name = "udp",
 	.desc = "UDP socket, one sendto/recvfrom per packet",
-	.caps = 0,
+	.caps = DP_CAP_SYSCALLS,
 	.priv_size = sizeof(struct udp_priv),
 	.probe = udp_probe,
 	.open = udp_open,

@@ -50,6 +50,9 @@
 #define UR_OPEN_WAIT_NS 10000000ll
 #define UR_REAP_BATCH 64u
 
+/* cfg->opt[]: ur_opts[] in this order. */
+enum ur_opt { UR_OPT_RX = 0, UR_OPT_TASKRUN };
+
 /* user_data: kind in the upper half, index (burst slot / buffer) in the lower. */
 enum { UD_TX = 1, UD_RX = 2, UD_MS = 3 };
 #define UD(kind, idx) (((uint64_t)(kind) << 32) | (uint32_t)(idx))
@@ -402,13 +405,13 @@ static int ur_open(struct dp_ctx *ctx)
 	const struct ep_config *cfg = ctx->cfg;
 	struct ur_priv *p = ctx->priv;
 	struct sockaddr_in peer;
-	unsigned int tr = cfg->uring_taskrun;
+	unsigned int tr = (unsigned int)cfg->opt[UR_OPT_TASKRUN];
 	char rxinfo[40];
 	int err;
 
 	p->fd = -1;
 	p->blocking = !!cfg->blocking;
-	p->multishot = cfg->uring_rx == URING_RX_MULTISHOT;
+	p->multishot = cfg->opt[UR_OPT_RX] == URING_RX_MULTISHOT;
 	if (tr >= sizeof(ur_taskrun) / sizeof(ur_taskrun[0])) {
 		ur_err(ctx, "unknown uring_taskrun mode %u", tr);
 		return -EINVAL;
@@ -595,12 +598,49 @@ static int ur_kstats(struct dp_ctx *ctx, struct ep_kstats *ks)
 	return dp_sock_drops(p->fd, &ks->sock_drops);
 }
 
+/* Multishot receive completes on its own; there is no call to block in. */
+static const char *const *ur_check(const struct dp_case *dc, char *msg, size_t len)
+{
+	static const char *const keys[] = { "uring_rx", "blocking", NULL };
+
+	if (dc->opt[UR_OPT_RX] != URING_RX_MULTISHOT || !dc->blocking)
+		return NULL;
+	snprintf(msg, len, "multishot receive is completion-driven; blocking=yes has no meaning "
+			   "(allowed: uring_rx=single with blocking=yes)");
+	return keys;
+}
+
+/* The SQ and CQ are sized from ring_frames. */
+static int ur_ring(const int64_t *opt)
+{
+	return 1;
+}
+
+static const char *const ur_rx_words[] = { "single", "multishot", NULL };
+static const char *const ur_taskrun_words[] = { "default", "coop", "defer", NULL };
+
+/* Indexes match enum ur_opt. */
+static const struct dp_opt ur_opts[] = {
+	{ "uring_rx", DP_OPT_ENUM, ur_rx_words, .allowed = "single|multishot", .def = "single",
+	  .help = "one receive per submission or multishot receive" },
+	{ "uring_taskrun", DP_OPT_ENUM, ur_taskrun_words, .allowed = "default|coop|defer",
+	  .def = "default",
+	  .help = "who runs completion task_work: default = an IPI interrupts the endpoint; "
+		  "coop = no IPI, run when the endpoint enters the kernel "
+		  "(COOP_TASKRUN|TASKRUN_FLAG); defer = only when the endpoint enters to reap "
+		  "(SINGLE_ISSUER|DEFER_TASKRUN)" },
+	{ NULL },
+};
+
 const struct dp_ops dp_uring_ops = {
 	.name = "uring",
 	.desc = "UDP socket through io_uring: SEND sqe per packet, one enter per burst; "
 		"RECV single or multishot with a provided-buffer ring; completion task_work "
 		"by IPI, coop or defer",
-	.caps = DP_CAP_BATCH,
+	.caps = DP_CAP_BATCH | DP_CAP_SYSCALLS,
+	.opts = ur_opts,
+	.check = ur_check,
+	.ring = ur_ring,
 	.priv_size = sizeof(struct ur_priv),
 	.probe = ur_probe,
 	.open = ur_open,

@@ -79,6 +79,9 @@
 #define SO_BUSY_POLL_BUDGET 70
 #endif
 
+/* cfg->opt[]: xk_opts[] in this order. */
+enum xk_opt { XK_OPT_MODE = 0, XK_OPT_BIND, XK_OPT_BUSY_POLL };
+
 #define XK_FRAME 2048u     /* UMEM frame: XDP headroom (256) + the largest frame (1514) fit */
 #define XK_DEF_FRAMES 4096u
 #define XK_MIN_RING 64u    /* fill or completion ring of a direction the role does not use */
@@ -259,7 +262,7 @@ static int xk_attach(struct dp_ctx *ctx, struct xk_priv *p, const char *mode)
 			 strerror(-err));
 		goto destroy_skel;
 	}
-	lopts.flags = ctx->cfg->xdp_mode == XDPMODE_GENERIC ? XDP_FLAGS_SKB_MODE
+	lopts.flags = ctx->cfg->opt[XK_OPT_MODE] == XDPMODE_GENERIC ? XDP_FLAGS_SKB_MODE
 							    : XDP_FLAGS_DRV_MODE;
 	p->link_fd = bpf_link_create(bpf_program__fd(p->skel->progs.bl_xsk_redir), ctx->ifindex,
 				     BPF_XDP, &lopts);
@@ -330,7 +333,7 @@ static int xk_bind(struct dp_ctx *ctx, struct xk_priv *p, char *why, size_t whyl
 	int err;
 
 	xk_driver(cfg->ifname, drv, sizeof(drv));
-	switch (cfg->xdp_bind) {
+	switch (cfg->opt[XK_OPT_BIND]) {
 	case XDPBIND_COPY:
 		return xk_socket(ctx, p, XDP_COPY);
 	case XDPBIND_ZEROCOPY:
@@ -374,7 +377,7 @@ static int xk_open(struct dp_ctx *ctx)
 {
 	const struct ep_config *cfg = ctx->cfg;
 	struct xk_priv *p = ctx->priv;
-	const char *mode = cfg->xdp_mode == XDPMODE_GENERIC ? "generic" : "native";
+	const char *mode = cfg->opt[XK_OPT_MODE] == XDPMODE_GENERIC ? "generic" : "native";
 	char why[64] = "", bp[48] = "off";
 	struct xdp_options opts = { 0 };
 	socklen_t olen = sizeof(opts);
@@ -386,7 +389,7 @@ static int xk_open(struct dp_ctx *ctx)
 	p->has_tx = cfg->role != EP_ROLE_RECV;
 	p->has_rx = cfg->role != EP_ROLE_SEND;
 	p->blocking = !!cfg->blocking;
-	p->busy_poll = !!cfg->busy_poll;
+	p->busy_poll = !!cfg->opt[XK_OPT_BUSY_POLL];
 	p->frames = cfg->ring_frames ? cfg->ring_frames : XK_DEF_FRAMES;
 	pools = (unsigned int)(p->has_rx + p->has_tx);
 	err = xk_umem_area(ctx, p, pools);
@@ -722,11 +725,71 @@ static int xk_kstats(struct dp_ctx *ctx, struct ep_kstats *ks)
 	return 0;
 }
 
+/* Every ring is as large as a UMEM pool: ring_frames. */
+static int xk_ring(const int64_t *opt)
+{
+	return 1;
+}
+
+static const char *const xk_mode_words[] = { "native", "generic", NULL };
+static const char *const xk_bind_words[] = { "copy", "zerocopy", "auto", NULL };
+
+/* Indexes match enum xk_opt. */
+static const struct dp_opt xk_opts[] = {
+	{ "xdp_mode", DP_OPT_ENUM, xk_mode_words, .allowed = "native|generic", .def = "native",
+	  .help = "attach mode of the XDP program on the endpoint's eth0 (driver or skb path)" },
+	{ "xdp_bind", DP_OPT_ENUM, xk_bind_words, .allowed = "copy|zerocopy|auto", .def = "auto",
+	  .help = "AF_XDP bind; auto = zero-copy, else copy; zerocopy where the device cannot = "
+		  "unsupported" },
+	{ "busy_poll", DP_OPT_BOOL, .allowed = "yes|no|true|false|on|off|1|0", .def = "no",
+	  .help = "SO_PREFER_BUSY_POLL, SO_BUSY_POLL=20us, SO_BUSY_POLL_BUDGET=burst; receive "
+		  "polls enter the kernel to busy-poll" },
+	{ NULL },
+};
+
+/* What the socket dropped (no fill buffer, RX ring full), and what it
+ * received after the endpoint stopped reading. Frames its XDP program
+ * passed on (no socket bound) are in the UDP counters. */
+static const struct dp_drop xk_drops[] = {
+	DP_DROP("xsk_drops", DP_KS(xsk_rx_dropped), DP_KS(xsk_rx_ring_full)),
+	DP_DROP("xsk_unread_at_stop", DP_KS(xsk_rx_unread)),
+	{ NULL },
+};
+
+/* The socket's XDP_STATISTICS and its program's verdicts. */
+static const struct dp_kfield xk_xsk_fields[] = {
+	{ "rx_dropped", DP_KS(xsk_rx_dropped) },
+	{ "rx_invalid_descs", DP_KS(xsk_rx_invalid_descs) },
+	{ "tx_invalid_descs", DP_KS(xsk_tx_invalid_descs) },
+	{ "rx_ring_full", DP_KS(xsk_rx_ring_full) },
+	{ "rx_fill_ring_empty_descs", DP_KS(xsk_rx_fill_ring_empty_descs) },
+	{ "tx_ring_empty_descs", DP_KS(xsk_tx_ring_empty_descs) },
+	{ "rx_unread_at_stop", DP_KS(xsk_rx_unread) },
+	{ NULL },
+};
+
+static const struct dp_kfield xk_prog_fields[] = {
+	{ "redirect", DP_KS(xdp_redirect) },
+	{ "fallback_pass", DP_KS(xdp_fallback) },
+	{ "pass", DP_KS(xdp_pass) },
+	{ NULL },
+};
+
+static const struct dp_kgroup xk_kgroups[] = {
+	{ "kernel_drops", "xsk", xk_xsk_fields },
+	{ "kernel_drops", "xdp_prog", xk_prog_fields },
+	{ NULL },
+};
+
 const struct dp_ops dp_xdp_ops = {
 	.name = "xdp",
 	.desc = "AF_XDP socket (libxdp): UMEM with fill/completion/RX/TX rings, need_wakeup, "
 		"own XDP redirect program (native or generic), copy or zero-copy bind",
-	.caps = DP_CAP_L2 | DP_CAP_BATCH | DP_CAP_ZC_TX,
+	.caps = DP_CAP_L2 | DP_CAP_BATCH | DP_CAP_ZC_TX | DP_CAP_SYSCALLS,
+	.opts = xk_opts,
+	.drops = xk_drops,
+	.kgroups = xk_kgroups,
+	.ring = xk_ring,
 	.priv_size = sizeof(struct xk_priv),
 	.probe = xk_probe,
 	.open = xk_open,

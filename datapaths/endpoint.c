@@ -27,24 +27,6 @@
 #include "log.h"
 #include "tsc.h"
 
-const struct dp_ops *const dp_table[] = {
-	&dp_udp_ops,
-	&dp_mmsg_ops,
-	&dp_packet_ops,
-	&dp_uring_ops,
-	&dp_xdp_ops,
-	&dp_dpdk_ops,
-	NULL,
-};
-
-const struct dp_ops *dp_find(const char *name)
-{
-	for (int i = 0; dp_table[i]; i++)
-		if (!strcmp(dp_table[i]->name, name))
-			return dp_table[i];
-	return NULL;
-}
-
 static void fail(struct ep_shm *shm, int err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 

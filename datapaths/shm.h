@@ -13,7 +13,9 @@
 #include "../lib/histo.h"
 
 #define EP_SHM_MAGIC 0x62706c31u /* "bpl1" */
-#define EP_SHM_VERSION 4u
+#define EP_SHM_VERSION 5u
+
+#define EP_NOPTS 8 /* options one datapath may have (struct dp_opt) */
 
 enum ep_role { EP_ROLE_SEND = 0, EP_ROLE_RECV, EP_ROLE_CLIENT, EP_ROLE_SERVER };
 /* EXIT: stop and close. An endpoint whose datapath has a link op keeps
@@ -22,6 +24,7 @@ enum ep_role { EP_ROLE_SEND = 0, EP_ROLE_RECV, EP_ROLE_CLIENT, EP_ROLE_SERVER };
 enum ep_cmd { EP_CMD_WAIT = 0, EP_CMD_RUN, EP_CMD_STOP, EP_CMD_EXIT };
 enum ep_state { EP_ST_INIT = 0, EP_ST_READY, EP_ST_RUNNING, EP_ST_DONE, EP_ST_FAILED };
 
+/* Values of datapath options, as the datapaths' option tables spell them. */
 enum packet_tx_mode { PKT_TX_RING = 0, PKT_TX_SENDTO };
 enum packet_rx_mode { PKT_RX_RING = 0, PKT_RX_RECV };
 enum uring_rx_mode { URING_RX_SINGLE = 0, URING_RX_MULTISHOT };
@@ -57,15 +60,8 @@ struct ep_config {
 	uint32_t sndbuf;     /* bytes, 0 = kernel default */
 	uint32_t rcvbuf;
 	uint32_t ring_frames; /* ring sizes for packet/uring (frames/entries) */
-	uint32_t packet_tx;   /* enum packet_tx_mode */
-	uint32_t packet_rx;   /* enum packet_rx_mode */
-	uint32_t uring_rx;    /* enum uring_rx_mode */
-	uint32_t pad;
-	uint32_t uring_taskrun; /* enum uring_taskrun_mode */
-	uint32_t xdp_mode;      /* enum xdp_mode_cfg */
-	uint32_t xdp_bind;      /* enum xdp_bind_cfg */
-	uint32_t busy_poll;     /* xdp: SO_PREFER_BUSY_POLL/SO_BUSY_POLL(_BUDGET) */
-	uint32_t dpdk_port;     /* enum dpdk_port_kind */
+	/* The datapath's own options, by index in its dp_ops.opts table. */
+	int64_t opt[EP_NOPTS];
 	/* Known costs injected per packet, to calibrate the attribution: spin
 	 * this many ns of user code, and make one getppid() (timed as the
 	 * datapath's calls are). */

@@ -21,35 +21,24 @@
 #include <ini.h>
 
 #include "config.h"
+#include "dp.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Values of the datapath enums in datapaths/shm.h, kept numeric here so the
- * configuration does not depend on the endpoint's shared-memory layout. */
-#define CFG_PACKET_TX_RING 0
-#define CFG_PACKET_TX_SENDTO 1
-#define CFG_PACKET_RX_RING 0
-#define CFG_PACKET_RX_RECV 1
-#define CFG_URING_RX_SINGLE 0
-#define CFG_URING_RX_MULTISHOT 1
-#define CFG_URING_TASKRUN_DEFAULT 0
-#define CFG_URING_TASKRUN_COOP 1
-#define CFG_URING_TASKRUN_DEFER 2
-#define CFG_XDP_MODE_NATIVE 0
-#define CFG_XDP_MODE_GENERIC 1
-#define CFG_XDP_BIND_COPY 0
-#define CFG_XDP_BIND_ZEROCOPY 1
-#define CFG_XDP_BIND_AUTO 2
-
-#define CFG_MAX_BURST 256 /* DP_MAX_BURST in datapaths/dp.h */
+#define CFG_MAX_BURST DP_MAX_BURST
 #define CFG_FRAME_MIN 64
 #define CFG_FRAME_MAX 1518
 
 static const char *const sections[] = { "run", "workload", "topology", "datapath", "probes" };
 
-/* The public table: what `bypasslab keys` prints. Order is schema order:
- * it decides the order of the product (last key varies fastest). */
-const struct config_key_info config_keys[] = {
+/* The harness's keys, in schema order: it decides the order of the
+ * product (last key varies fastest). The datapaths' own keys (dp_ops.opts,
+ * registry order) stand in the DP_OPTS row; config_key() gives them all. */
+#define DP_OPTS_ROW { NULL, "datapath", NULL, NULL, NULL }
+
+static const struct common_key {
+	const char *key, *section, *allowed, *def, *help;
+} common_keys[] = {
 	{ "name", "run", "[A-Za-z0-9_.-], 1..63 chars", "file name",
 	  "label stored with every result (one value)" },
 	{ "repeat", "run", "1..1000", "1", "repetitions of every case (one value)" },
@@ -83,7 +72,7 @@ const struct config_key_info config_keys[] = {
 	{ "container", "topology", "netns|lxc", "netns",
 	  "endpoints in plain network namespaces, or in LXC application containers on the host "
 	  "rootfs (lxc needs topology=bridge)" },
-	{ "datapath", "datapath", "udp|mmsg|packet|uring|xdp|dpdk", "udp", "how packets are moved" },
+	{ "datapath", "datapath", NULL /* dp_allowed() */, "udp", "how packets are moved" },
 	{ "sndbuf", "datapath", "0..1073741824", "0",
 	  "SO_SNDBUF bytes, 0 = kernel default; k/M/G = 1024-based (\"64k\" = 65536)" },
 	{ "rcvbuf", "datapath", "0..1073741824", "0",
@@ -91,27 +80,7 @@ const struct config_key_info config_keys[] = {
 	{ "ring_frames", "datapath", "64..65536, power of two", "4096",
 	  "packet: frames per ring; uring: queue entries; xdp: UMEM frames per direction "
 	  "(= every ring's size)" },
-	{ "packet_tx", "datapath", "ring|sendto", "ring", "packet: transmit through the ring or sendto()" },
-	{ "packet_rx", "datapath", "ring|recv", "ring", "packet: receive through the ring or recv()" },
-	{ "uring_rx", "datapath", "single|multishot", "single",
-	  "uring: one receive per submission or multishot receive" },
-	{ "uring_taskrun", "datapath", "default|coop|defer", "default",
-	  "uring: who runs completion task_work: default = an IPI interrupts the endpoint; "
-	  "coop = no IPI, run when the endpoint enters the kernel (COOP_TASKRUN|TASKRUN_FLAG); "
-	  "defer = only when the endpoint enters to reap (SINGLE_ISSUER|DEFER_TASKRUN)" },
-	{ "xdp_mode", "datapath", "native|generic", "native",
-	  "xdp: attach mode of the XDP program on the endpoint's eth0 (driver or skb path)" },
-	{ "xdp_bind", "datapath", "copy|zerocopy|auto", "auto",
-	  "xdp: AF_XDP bind; auto = zero-copy, else copy; zerocopy where the device cannot = "
-	  "unsupported" },
-	{ "busy_poll", "datapath", "yes|no|true|false|on|off|1|0", "no",
-	  "xdp: SO_PREFER_BUSY_POLL, SO_BUSY_POLL=20us, SO_BUSY_POLL_BUDGET=burst; receive polls "
-	  "enter the kernel to busy-poll" },
-	{ "dpdk_port", "datapath", "vhost|memif|af_xdp|sriov", "vhost",
-	  "dpdk: vhost = net_virtio_user/net_vhost over vhost-user (topology=direct: endpoint to "
-	  "endpoint; bridge: through dpdk_switch); memif = shared memory, the ceiling (direct "
-	  "only); af_xdp = DPDK's net_af_xdp PMD on the endpoint's veth; sriov = an SR-IOV VF "
-	  "(vfio-pci)" },
+	DP_OPTS_ROW,
 	{ "dpdk_switch", "datapath", "testpmd|ovs", "testpmd",
 	  "dpdk_port=vhost with topology=bridge: the switch between the endpoints' vhost-user "
 	  "ports (dpdk-testpmd io forwarding, or Open vSwitch with DPDK)" },
@@ -144,13 +113,11 @@ const struct config_key_info config_keys[] = {
 	{ "sample_hz", "probes", "1..20000", "999",
 	  "probes=sample|both: cpu-clock samples per second on each endpoint core (a fixed "
 	  "period); each costs the core ~20 us on a KVM guest: 999 Hz ~2 %, 4999 Hz ~10 %" },
-	{ NULL, NULL, NULL, NULL, NULL },
 };
 
-#define NKEYS ((int)ARRAY_SIZE(config_keys) - 1)
-
-enum vtype { V_STR, V_INT, V_FLOAT, V_ENUM, V_BOOL };
-enum vstore { S_UINT, S_INT, S_U64, S_DOUBLE, S_CHARS };
+/* V_DP marks the DP_OPTS row; V_DPNAME is a datapath of dp_table. */
+enum vtype { V_STR, V_INT, V_FLOAT, V_ENUM, V_BOOL, V_DPNAME, V_DP };
+enum vstore { S_UINT, S_INT, S_U64, S_I64, S_DOUBLE, S_CHARS };
 
 enum {
 	F_SINGLE = 1u << 0, /* no lists, no ranges */
@@ -161,7 +128,7 @@ enum {
 	F_NAME = 1u << 5,   /* [A-Za-z0-9_.-] */
 };
 
-/* How each key is parsed and where it lands; same order as config_keys. */
+/* How each key is parsed and where it lands; same order as common_keys. */
 struct key_def {
 	enum vtype type;
 	enum vstore store;
@@ -177,15 +144,7 @@ struct key_def {
 static const char *const w_pattern[] = { "throughput", "pingpong", NULL };
 static const char *const w_topo[] = { "bridge", "direct", NULL };
 static const char *const w_container[] = { "netns", "lxc", NULL };
-static const char *const w_dp[] = { "udp", "mmsg", "packet", "uring", "xdp", "dpdk", NULL };
-static const char *const w_dport[] = { "vhost", "memif", "af_xdp", "sriov", NULL };
 static const char *const w_switch[] = { "testpmd", "ovs", NULL };
-static const char *const w_ptx[] = { "ring", "sendto", NULL };
-static const char *const w_prx[] = { "ring", "recv", NULL };
-static const char *const w_urx[] = { "single", "multishot", NULL };
-static const char *const w_utr[] = { "default", "coop", "defer", NULL };
-static const char *const w_xmode[] = { "native", "generic", NULL };
-static const char *const w_xbind[] = { "copy", "zerocopy", "auto", NULL };
 static const char *const w_detail[] = { "full", "light", NULL };
 static const char *const w_probes[] = { "off", "aggregate", "path", "sample", "both", NULL };
 
@@ -215,19 +174,12 @@ static const struct key_def key_defs[] = {
 	  .word_val = -1 },
 	{ .type = V_INT, .store = S_UINT, OFF(pairs), .min = 1, .max = 16 },
 	{ .type = V_ENUM, .store = S_INT, OFF(container), .words = w_container },
-	{ .type = V_ENUM, .store = S_CHARS, OFF(datapath), .words = w_dp },
+	{ .type = V_DPNAME, .store = S_CHARS, OFF(datapath) },
 	{ .type = V_INT, .store = S_UINT, OFF(sndbuf), .min = 0, .max = 1ll << 30, .flags = F_IEC },
 	{ .type = V_INT, .store = S_UINT, OFF(rcvbuf), .min = 0, .max = 1ll << 30, .flags = F_IEC },
 	{ .type = V_INT, .store = S_UINT, OFF(ring_frames), .min = 64, .max = 65536,
 	  .flags = F_POW2 },
-	{ .type = V_ENUM, .store = S_INT, OFF(packet_tx), .words = w_ptx },
-	{ .type = V_ENUM, .store = S_INT, OFF(packet_rx), .words = w_prx },
-	{ .type = V_ENUM, .store = S_INT, OFF(uring_rx), .words = w_urx },
-	{ .type = V_ENUM, .store = S_INT, OFF(uring_taskrun), .words = w_utr },
-	{ .type = V_ENUM, .store = S_INT, OFF(xdp_mode), .words = w_xmode },
-	{ .type = V_ENUM, .store = S_INT, OFF(xdp_bind), .words = w_xbind },
-	{ .type = V_BOOL, .store = S_INT, OFF(busy_poll) },
-	{ .type = V_ENUM, .store = S_INT, OFF(dpdk_port), .words = w_dport },
+	{ .type = V_DP },
 	{ .type = V_ENUM, .store = S_INT, OFF(dpdk_switch), .words = w_switch },
 	{ .type = V_INT, .store = S_INT, OFF(switch_cpu), .min = -1, .max = 1023, .word = "auto",
 	  .word_val = -1 },
@@ -241,8 +193,116 @@ static const struct key_def key_defs[] = {
 	{ .type = V_INT, .store = S_UINT, OFF(sample_hz), .min = 1, .max = 20000 },
 };
 
-_Static_assert(ARRAY_SIZE(key_defs) == ARRAY_SIZE(config_keys) - 1,
-	       "key_defs and config_keys must describe the same keys");
+_Static_assert(ARRAY_SIZE(key_defs) == ARRAY_SIZE(common_keys),
+	       "key_defs and common_keys must describe the same keys");
+
+#define NROWS ((int)ARRAY_SIZE(key_defs))
+
+/* One key of the schema, the harness's or a datapath's. */
+struct key {
+	struct config_key_info info;
+	struct key_def def;
+};
+
+static int dp_nkeys(void)
+{
+	int n = dp_opt_total();
+
+	return n < CFG_MAX_DP_OPTS ? n : CFG_MAX_DP_OPTS;
+}
+
+/* "udp|mmsg|...": the registry, so that a new datapath needs no edit here. */
+static const char *dp_allowed(void)
+{
+	static char buf[160];
+
+	if (!buf[0])
+		for (int i = 0; dp_table[i]; i++)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", i ? "|" : "",
+				 dp_table[i]->name);
+	return buf;
+}
+
+/* Datapath option g as a key: its value lives in case_cfg.dp_opt[g]. */
+static void dp_key(int g, struct key *ky)
+{
+	const struct dp_ops *ops = NULL;
+	const struct dp_opt *o = dp_opt_at(g, &ops);
+
+	memset(ky, 0, sizeof(*ky));
+	ky->info = (struct config_key_info){ o->key, "datapath", o->allowed, o->def, o->help,
+					     ops->name };
+	ky->def.store = S_I64;
+	ky->def.off = offsetof(struct case_cfg, dp_opt) + (size_t)g * sizeof(int64_t);
+	ky->def.size = sizeof(int64_t);
+	ky->def.type = o->type == DP_OPT_ENUM ? V_ENUM : o->type == DP_OPT_BOOL ? V_BOOL : V_INT;
+	ky->def.words = o->words;
+	ky->def.min = o->min;
+	ky->def.max = o->max;
+}
+
+static int key_at(int k, struct key *ky)
+{
+	int ndp = dp_nkeys();
+
+	for (int r = 0; r < NROWS && k >= 0; r++) {
+		if (key_defs[r].type == V_DP) {
+			if (k < ndp) {
+				dp_key(k, ky);
+				return 0;
+			}
+			k -= ndp;
+		} else if (!k--) {
+			const struct common_key *ck = &common_keys[r];
+
+			ky->info = (struct config_key_info){ ck->key, ck->section, ck->allowed,
+							     ck->def, ck->help, NULL };
+			ky->def = key_defs[r];
+			if (ky->def.type == V_DPNAME)
+				ky->info.allowed = dp_allowed();
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int config_nkeys(void)
+{
+	return NROWS - 1 + dp_nkeys();
+}
+
+int config_key(int k, struct config_key_info *info)
+{
+	struct key ky;
+
+	if (key_at(k, &ky))
+		return -ENOENT;
+	*info = ky.info;
+	return 0;
+}
+
+static const char *key_name(int k)
+{
+	struct key ky;
+
+	return key_at(k, &ky) ? NULL : ky.info.key;
+}
+
+static int apply_value(const struct key_def *kd, const char *s, struct case_cfg *c, char *what,
+		       size_t wlen);
+
+/* A datapath's defaults are written once, as text in its option table. */
+static void dp_defaults(struct case_cfg *c)
+{
+	char what[CONFIG_ERR_LEN];
+	struct key ky;
+
+	for (int g = 0; g < dp_nkeys(); g++) {
+		dp_key(g, &ky);
+		if (apply_value(&ky.def, ky.info.def, c, what, sizeof(what)))
+			c->dp_opt[g] = 0; /* a table's bad default: the unit tests say so */
+	}
+}
 
 void case_defaults(struct case_cfg *c)
 {
@@ -271,14 +331,7 @@ void case_defaults(struct case_cfg *c)
 	c->sndbuf = 0;
 	c->rcvbuf = 0;
 	c->ring_frames = 4096;
-	c->packet_tx = CFG_PACKET_TX_RING;
-	c->packet_rx = CFG_PACKET_RX_RING;
-	c->uring_rx = CFG_URING_RX_SINGLE;
-	c->uring_taskrun = CFG_URING_TASKRUN_DEFAULT;
-	c->xdp_mode = CFG_XDP_MODE_NATIVE;
-	c->xdp_bind = CFG_XDP_BIND_AUTO;
-	c->busy_poll = 0;
-	c->dpdk_port = CFG_DPDK_VHOST;
+	dp_defaults(c);
 	c->dpdk_switch = CFG_SWITCH_TESTPMD;
 	c->switch_cpu = -1;
 	snprintf(c->sriov_pf, sizeof(c->sriov_pf), "any");
@@ -303,11 +356,6 @@ const char *pattern_name(int p)
 	return p >= 0 && p < (int)ARRAY_SIZE(w_pattern) - 1 ? w_pattern[p] : "?";
 }
 
-const char *dpdk_port_name(int p)
-{
-	return p >= 0 && p < (int)ARRAY_SIZE(w_dport) - 1 ? w_dport[p] : "?";
-}
-
 const char *switch_name(int s)
 {
 	return s >= 0 && s < (int)ARRAY_SIZE(w_switch) - 1 ? w_switch[s] : "?";
@@ -320,8 +368,10 @@ const char *probes_name(int p)
 
 static int key_index(const char *name)
 {
-	for (int i = 0; i < NKEYS; i++)
-		if (!strcmp(config_keys[i].key, name))
+	const char *k;
+
+	for (int i = 0; (k = key_name(i)); i++)
+		if (!strcmp(k, name))
 			return i;
 	return -1;
 }
@@ -354,11 +404,13 @@ static void list_keys(char *buf, size_t len, const char *section)
 {
 	int first = 1;
 
+	struct config_key_info ki;
+
 	buf[0] = '\0';
-	for (int i = 0; i < NKEYS; i++) {
-		if (section && strcmp(config_keys[i].section, section))
+	for (int i = 0; !config_key(i, &ki); i++) {
+		if (section && strcmp(ki.section, section))
 			continue;
-		bprintf(buf, len, "%s%s", first ? "" : ", ", config_keys[i].key);
+		bprintf(buf, len, "%s%s", first ? "" : ", ", ki.key);
 		first = 0;
 	}
 }
@@ -607,6 +659,18 @@ static int apply_value(const struct key_def *kd, const char *s, struct case_cfg 
 		iv = b;
 		break;
 	}
+	case V_DPNAME:
+		for (iv = 0; dp_table[iv]; iv++)
+			if (!strcasecmp(s, dp_table[iv]->name))
+				break;
+		if (!dp_table[iv]) {
+			snprintf(what, wlen, "unknown value '%s'", s);
+			return -EINVAL;
+		}
+		snprintf(field, kd->size, "%s", dp_table[iv]->name);
+		return 0;
+	case V_DP:
+		return -EINVAL;
 	}
 
 	switch (kd->store) {
@@ -618,6 +682,9 @@ static int apply_value(const struct key_def *kd, const char *s, struct case_cfg 
 		break;
 	case S_U64:
 		*(uint64_t *)(void *)field = (uint64_t)iv;
+		break;
+	case S_I64:
+		*(int64_t *)(void *)field = (int64_t)iv;
 		break;
 	case S_DOUBLE:
 		*(double *)(void *)field = dv;
@@ -754,10 +821,15 @@ static int expand_range(const struct key_def *kd, const char *item, struct strve
 /* A whole value: "v", "v1, v2", "a..b", "a..s..b" or a mix. */
 static int expand_value(int k, const char *value, struct strvec *out, char *what, size_t wlen)
 {
-	const struct key_def *kd = &key_defs[k];
+	struct key ky;
+	const struct key_def *kd = &ky.def;
 	char *copy, *s, *item, *next;
 	int err = 0;
 
+	if (key_at(k, &ky)) {
+		snprintf(what, wlen, "unknown key");
+		return -EINVAL;
+	}
 	copy = strdup(value);
 	if (!copy) {
 		snprintf(what, wlen, "out of memory");
@@ -770,7 +842,7 @@ static int expand_value(int k, const char *value, struct strvec *out, char *what
 		goto out;
 	}
 	if ((kd->flags & F_SINGLE) && strchr(s, ',')) {
-		snprintf(what, wlen, "'%s' is a list; %s takes one value", s, config_keys[k].key);
+		snprintf(what, wlen, "'%s' is a list; %s takes one value", s, ky.info.key);
 		err = -EINVAL;
 		goto out;
 	}
@@ -796,7 +868,7 @@ static int expand_value(int k, const char *value, struct strvec *out, char *what
 				err = -EINVAL;
 			} else if (kd->flags & F_SINGLE) {
 				snprintf(what, wlen, "'%s' is a range; %s takes one value", item,
-					 config_keys[k].key);
+					 ky.info.key);
 				err = -EINVAL;
 			} else {
 				err = expand_range(kd, item, out, what, wlen);
@@ -856,7 +928,7 @@ static void sweep_insert(struct sweep *sw, int k, const char *file, int line, st
 	memmove(&sw->keys[pos + 1], &sw->keys[pos], (size_t)(sw->nkeys - pos) * sizeof(*sk));
 	sk = &sw->keys[pos];
 	memset(sk, 0, sizeof(*sk));
-	sk->key = config_keys[k].key;
+	sk->key = key_name(k);
 	snprintf(sk->file, sizeof(sk->file), "%s", file);
 	sk->line = line;
 	sk->values = vals->v;
@@ -1005,6 +1077,7 @@ static int load_handler(void *user, const char *section, const char *name, const
 {
 	struct load_ctx *lc = user;
 	char sec[64], allowed[256], what[CONFIG_ERR_LEN];
+	struct config_key_info ki = { 0 };
 	const struct sweep_key *dup;
 	struct strvec vals = { 0 };
 	int k, err;
@@ -1021,15 +1094,16 @@ static int load_handler(void *user, const char *section, const char *name, const
 			   trim(sec), allowed);
 		return 0;
 	}
-	if (strcmp(trim(sec), config_keys[k].section)) {
+	config_key(k, &ki);
+	if (strcmp(trim(sec), ki.section)) {
 		if (!*trim(sec))
 			load_error(lc, "key '%s': comes before any section (allowed: in [%s])", name,
-				   config_keys[k].section);
+				   ki.section);
 		else
 			load_error(lc,
 				   "key '%s': not a key of section [%s], it belongs in [%s] "
 				   "(allowed: in [%s])",
-				   name, trim(sec), config_keys[k].section, config_keys[k].section);
+				   name, trim(sec), ki.section, ki.section);
 		return 0;
 	}
 	dup = sweep_find(&lc->tmp, name);
@@ -1053,8 +1127,7 @@ static int load_handler(void *user, const char *section, const char *name, const
 			load_error(lc, "out of memory");
 			lc->err = -ENOMEM;
 		} else {
-			load_error(lc, "key '%s': %s (allowed: %s)", name, what,
-				   config_keys[k].allowed);
+			load_error(lc, "key '%s': %s (allowed: %s)", name, what, ki.allowed);
 		}
 		return 0;
 	}
@@ -1126,6 +1199,7 @@ int config_load(struct sweep *sw, const char *path, char *err, size_t errlen)
 int config_set(struct sweep *sw, const char *kv, char *err, size_t errlen)
 {
 	char *copy, *eq, *key, *value, what[CONFIG_ERR_LEN], allowed[512];
+	struct config_key_info ki = { 0 };
 	struct strvec vals = { 0 };
 	struct sweep_key *sk;
 	int k, r;
@@ -1155,8 +1229,8 @@ int config_set(struct sweep *sw, const char *kv, char *err, size_t errlen)
 	}
 	r = expand_value(k, value, &vals, what, sizeof(what));
 	if (r) {
-		snprintf(err, errlen, "--set: key '%s': %s (allowed: %s)", key, what,
-			 config_keys[k].allowed);
+		config_key(k, &ki);
+		snprintf(err, errlen, "--set: key '%s': %s (allowed: %s)", key, what, ki.allowed);
 		goto out;
 	}
 	sk = sweep_find(sw, key);
@@ -1231,6 +1305,47 @@ cross_error(const struct sweep *sw, char *err, size_t errlen, const char *const 
 	return -EINVAL;
 }
 
+const struct dp_ops *case_dp(const struct case_cfg *c)
+{
+	return dp_find(c->datapath);
+}
+
+int64_t case_dp_opt(const struct case_cfg *c, const char *key)
+{
+	for (int g = 0; g < dp_nkeys(); g++)
+		if (!strcmp(dp_opt_at(g, NULL)->key, key))
+			return c->dp_opt[g];
+	return -1;
+}
+
+void case_dp_view(const struct case_cfg *c, struct dp_case *dc, int64_t *opt)
+{
+	const struct dp_ops *ops = case_dp(c);
+	int first = ops ? dp_opt_first(ops) : 0, n = ops ? dp_nopts(ops) : 0;
+
+	memset(opt, 0, DP_MAX_OPTS * sizeof(*opt));
+	for (int j = 0; j < n && j < DP_MAX_OPTS && first + j < CFG_MAX_DP_OPTS; j++)
+		opt[j] = c->dp_opt[first + j];
+	memset(dc, 0, sizeof(*dc));
+	dc->bridge = c->topology == TOPO_BRIDGE;
+	dc->container = c->container != CONTAINER_NETNS;
+	dc->pairs = c->pairs;
+	dc->blocking = c->blocking;
+	dc->opt = opt;
+}
+
+unsigned int case_needs(const struct case_cfg *c)
+{
+	const struct dp_ops *ops = case_dp(c);
+	int64_t opt[DP_MAX_OPTS];
+	struct dp_case dc;
+
+	if (!ops)
+		return 0;
+	case_dp_view(c, &dc, opt);
+	return ops->needs | (ops->case_needs ? ops->case_needs(&dc) : 0);
+}
+
 /*
  * Combinations that cannot be run as asked. Settings that merely do not apply
  * (packet_tx on udp, outstanding with a rate) are ignored by the endpoint,
@@ -1238,14 +1353,17 @@ cross_error(const struct sweep *sw, char *err, size_t errlen, const char *const 
  */
 static int check_case(const struct sweep *sw, const struct case_cfg *c, char *err, size_t errlen)
 {
-	int is_uring = !strcmp(c->datapath, "uring");
-	int is_dpdk = !strcmp(c->datapath, "dpdk");
+	const struct dp_ops *ops = case_dp(c);
+	int64_t opt[DP_MAX_OPTS];
+	struct dp_case dc;
+	char what[CONFIG_ERR_LEN];
+	const char *const *keys;
+	int ring;
+
+	case_dp_view(c, &dc, opt);
 	/* packet with sendto() and recv() on both sides has no ring at all;
 	 * xdp's rings are as large as its UMEM pools. */
-	int ring = is_uring || !strcmp(c->datapath, "xdp") ||
-		   (!strcmp(c->datapath, "packet") &&
-		    (c->packet_tx == CFG_PACKET_TX_RING || c->packet_rx == CFG_PACKET_RX_RING));
-
+	ring = ops && ops->ring && ops->ring(opt);
 	/* An LXC container's veth goes into a bridge (lxc.net.0.link); there is
 	 * no container-to-container veth pair. */
 	if (c->container == CONTAINER_LXC && c->topology != TOPO_BRIDGE)
@@ -1253,35 +1371,10 @@ static int check_case(const struct sweep *sw, const struct case_cfg *c, char *er
 				   (const char *const[]){ "container", "topology", NULL },
 				   "container=lxc attaches each container to a bridge (allowed: "
 				   "container=lxc with topology=bridge)");
-	if (is_dpdk && c->container != CONTAINER_NETNS)
-		return cross_error(sw, err, errlen,
-				   (const char *const[]){ "container", "datapath", NULL },
-				   "DPDK endpoints run in network namespaces (allowed: datapath=dpdk "
-				   "with container=netns)");
-	/* memif joins exactly two processes; there is nothing to bridge. */
-	if (is_dpdk && c->dpdk_port == CFG_DPDK_MEMIF && c->topology != TOPO_DIRECT)
-		return cross_error(sw, err, errlen,
-				   (const char *const[]){ "dpdk_port", "topology", NULL },
-				   "memif connects two endpoints directly (allowed: dpdk_port=memif "
-				   "with topology=direct)");
-	/* One switch with two vhost-user ports per case. */
-	if (is_dpdk && c->dpdk_port == CFG_DPDK_VHOST && c->topology == TOPO_BRIDGE &&
-	    c->pairs > 1)
-		return cross_error(sw, err, errlen,
-				   (const char *const[]){ "pairs", "dpdk_port", "topology", NULL },
-				   "the vhost switch has one pair of ports (allowed: pairs=1 with "
-				   "dpdk_port=vhost and topology=bridge, or topology=direct)");
-	/* A DPDK lcore polls; there is nothing to block in. */
-	if (is_dpdk && c->blocking)
-		return cross_error(sw, err, errlen,
-				   (const char *const[]){ "blocking", "datapath", NULL },
-				   "a DPDK lcore busy-polls its port (allowed: blocking=no with "
-				   "datapath=dpdk)");
-	/* Multishot receive completes on its own; there is no call to block in. */
-	if (is_uring && c->uring_rx == CFG_URING_RX_MULTISHOT && c->blocking)
-		return cross_error(sw, err, errlen, (const char *const[]){ "uring_rx", "blocking", NULL },
-				   "multishot receive is completion-driven; blocking=yes has no "
-				   "meaning (allowed: uring_rx=single with blocking=yes)");
+	/* What only the datapath knows it cannot do. */
+	keys = ops && ops->check ? ops->check(&dc, what, sizeof(what)) : NULL;
+	if (keys)
+		return cross_error(sw, err, errlen, keys, "%s", what);
 	/* One burst is handed to the ring in one go; it cannot exceed the ring. */
 	if (ring && c->burst > c->ring_frames)
 		return cross_error(sw, err, errlen,
@@ -1319,14 +1412,14 @@ int sweep_expand(const struct sweep *sw, struct case_cfg **cases, int *ncases, c
 	unsigned int repeat = 1;
 	int *idx = NULL, n = 0, r = 0;
 	const struct sweep_key *rk = sweep_find(sw, "repeat");
+	struct key *ks = NULL, rky;
 
 	*cases = NULL;
 	*ncases = 0;
 	err[0] = '\0';
-	if (rk && rk->nvalues > 0) {
+	if (rk && rk->nvalues > 0 && !key_at(key_index("repeat"), &rky)) {
 		case_defaults(&base);
-		if (!apply_value(&key_defs[key_index("repeat")], rk->values[0], &base, what,
-				 sizeof(what)))
+		if (!apply_value(&rky.def, rk->values[0], &base, what, sizeof(what)))
 			repeat = base.repeat;
 	}
 	/* Count first, stopping at the key that takes the sweep over the cap. */
@@ -1348,11 +1441,16 @@ int sweep_expand(const struct sweep *sw, struct case_cfg **cases, int *ncases, c
 	}
 	out = calloc((size_t)total, sizeof(*out));
 	idx = calloc((size_t)sw->nkeys + 1, sizeof(*idx));
-	if (!out || !idx) {
+	ks = calloc((size_t)sw->nkeys + 1, sizeof(*ks));
+	if (!out || !idx || !ks) {
 		snprintf(err, errlen, "out of memory");
 		r = -ENOMEM;
 		goto fail;
 	}
+	/* Looked up once: the product may have many cases. */
+	for (int i = 0; i < sw->nkeys; i++)
+		if (key_at(key_index(sw->keys[i].key), &ks[i]))
+			ks[i].info.key = NULL;
 	for (;;) {
 		int i;
 
@@ -1360,17 +1458,16 @@ int sweep_expand(const struct sweep *sw, struct case_cfg **cases, int *ncases, c
 		default_name(sw, base.name, sizeof(base.name));
 		for (i = 0; i < sw->nkeys; i++) {
 			const struct sweep_key *sk = &sw->keys[i];
-			int k = key_index(sk->key);
 
-			if (k < 0 || !sk->nvalues)
+			if (!ks[i].info.key || !sk->nvalues)
 				continue;
-			r = apply_value(&key_defs[k], sk->values[idx[i]], &base, what, sizeof(what));
+			r = apply_value(&ks[i].def, sk->values[idx[i]], &base, what, sizeof(what));
 			if (r) {
 				/* Values are checked when read; only a sweep built by
 				 * hand can get here. */
 				where(err, errlen, sk->file, sk->line);
 				bprintf(err, errlen, "key '%s': %s (allowed: %s)", sk->key, what,
-					config_keys[k].allowed);
+					ks[i].info.allowed);
 				goto fail;
 			}
 		}
@@ -1391,11 +1488,13 @@ int sweep_expand(const struct sweep *sw, struct case_cfg **cases, int *ncases, c
 		if (i < 0)
 			break;
 	}
+	free(ks);
 	free(idx);
 	*cases = out;
 	*ncases = n;
 	return 0;
 fail:
+	free(ks);
 	free(idx);
 	free(out);
 	return r;

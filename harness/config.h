@@ -13,14 +13,18 @@
 #include <stdint.h>
 #include <stddef.h>
 
+struct dp_ops;
+struct dp_case;
+
 enum topo_kind { TOPO_BRIDGE = 0, TOPO_DIRECT };
 enum container_kind { CONTAINER_NETNS = 0, CONTAINER_LXC };
 enum pattern_kind { PAT_THROUGHPUT = 0, PAT_PINGPONG };
 /* sample: cpu-clock sampling only; both: aggregate tracepoints + sampling. */
 enum probes_mode { PROBES_OFF = 0, PROBES_AGGREGATE, PROBES_PATH, PROBES_SAMPLE, PROBES_BOTH };
-/* Same values as enum dpdk_port_kind (datapaths/shm.h). */
-enum cfg_dpdk_port { CFG_DPDK_VHOST = 0, CFG_DPDK_MEMIF, CFG_DPDK_AF_XDP, CFG_DPDK_SRIOV };
 enum cfg_switch { CFG_SWITCH_TESTPMD = 0, CFG_SWITCH_OVS };
+
+/* Datapath options over all datapaths (the unit tests check they fit). */
+#define CFG_MAX_DP_OPTS 32
 
 /* One fully parsed, validated case. */
 struct case_cfg {
@@ -51,14 +55,10 @@ struct case_cfg {
 	char datapath[16];
 	unsigned int sndbuf, rcvbuf; /* 0 = kernel default */
 	unsigned int ring_frames;
-	int packet_tx;           /* enum packet_tx_mode */
-	int packet_rx;           /* enum packet_rx_mode */
-	int uring_rx;            /* enum uring_rx_mode */
-	int uring_taskrun;       /* enum uring_taskrun_mode */
-	int xdp_mode;            /* enum xdp_mode_cfg */
-	int xdp_bind;            /* enum xdp_bind_cfg */
-	int busy_poll;           /* xdp */
-	int dpdk_port;           /* enum dpdk_port_kind (datapaths/shm.h) */
+	/* Every datapath's own options (struct dp_opt), in dp_opt_at() order:
+	 * a sweep may name several datapaths, and each keeps its values. */
+	int64_t dp_opt[CFG_MAX_DP_OPTS];
+	/* The harness's keys for what it builds around DPDK endpoints. */
 	int dpdk_switch;         /* enum cfg_switch: with dpdk_port=vhost, topology=bridge */
 	int switch_cpu;          /* -1 = auto */
 	char sriov_pf[32];       /* PF netdev or PCI address, "" = any */
@@ -113,21 +113,33 @@ void case_defaults(struct case_cfg *c);
  * schema order; returns how many were stored (at most max). */
 int sweep_varying(const struct sweep *sw, const char **keys, int max);
 
-/* The schema, for docs and `bypasslab keys`. */
+/* The schema, for docs and `bypasslab keys`: the harness's keys and, in
+ * their place in [datapath], every datapath's own (datapath set). */
 struct config_key_info {
 	const char *key;
 	const char *section;
 	const char *allowed; /* human text: "64..1518", "udp|mmsg|packet|uring|xdp" */
 	const char *def;
 	const char *help;
+	const char *datapath; /* the datapath the key belongs to, NULL: the harness's */
 };
-extern const struct config_key_info config_keys[];
+int config_nkeys(void);
+/* Key k (0 .. config_nkeys() - 1) in schema order; -ENOENT past the end. */
+int config_key(int k, struct config_key_info *info);
+
+/* The case's datapath, NULL if it is not built in. */
+const struct dp_ops *case_dp(const struct case_cfg *c);
+/* The value of datapath option `key` in c (-1 if there is no such option). */
+int64_t case_dp_opt(const struct case_cfg *c, const char *key);
+/* The case as its datapath's hooks see it; opt holds DP_MAX_OPTS values. */
+void case_dp_view(const struct case_cfg *c, struct dp_case *dc, int64_t *opt);
+/* enum dp_needs of the case's datapath with these options. */
+unsigned int case_needs(const struct case_cfg *c);
 
 const char *topo_name(int t);
 const char *container_name(int c);
 const char *pattern_name(int p);
 const char *probes_name(int p);
-const char *dpdk_port_name(int p);
 const char *switch_name(int s);
 
 #endif

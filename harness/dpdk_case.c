@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dp.h"
 #include "dpdk_case.h"
 #include "log.h"
 #include "runstate.h"
@@ -43,7 +44,7 @@ int dpdk_sriov_preflight(const struct case_cfg *cases, int n, char *msg, size_t 
 		const struct case_cfg *c = &cases[i];
 		int err;
 
-		if (strcmp(c->datapath, "dpdk") || c->dpdk_port != CFG_DPDK_SRIOV)
+		if (!(case_needs(c) & DP_NEED_EAL) || case_dp_opt(c, "dpdk_port") != DPDK_PORT_SRIOV)
 			continue;
 		err = sriov_preflight(NULL, sriov_want(c), 1, why, sizeof(why));
 		if (err) {
@@ -104,8 +105,8 @@ int dpdk_case_prepare(struct dpdk_case *d, const struct case_cfg *c, struct runs
 
 	memset(d, 0, sizeof(*d));
 	d->active = 1;
-	d->port = c->dpdk_port;
-	d->via_switch = c->dpdk_port == CFG_DPDK_VHOST && c->topology == TOPO_BRIDGE;
+	d->port = (int)case_dp_opt(c, "dpdk_port");
+	d->via_switch = !!(case_needs(c) & DP_NEED_SWITCH);
 	d->nep = nep;
 	snprintf(d->prefix, sizeof(d->prefix), "%s", prefix);
 	d->pages = (long)nep * (DPDK_EP_MEM_MB / 2) + (d->via_switch ? SWITCH_PAGES : 0) + 32;
@@ -121,7 +122,7 @@ int dpdk_case_prepare(struct dpdk_case *d, const struct case_cfg *c, struct runs
 		snprintf(msg, len, "%s: %s", d->sockdir, strerror(-err));
 		return err;
 	}
-	if (d->port == CFG_DPDK_SRIOV) {
+	if (d->port == DPDK_PORT_SRIOV) {
 		err = sriov_prepare(d, c, msg, len);
 		if (err)
 			return err;
@@ -162,10 +163,10 @@ int dpdk_case_eal(struct dpdk_case *d, const struct case_cfg *c, const struct to
 	e[0] = '\0';
 	bcat(e, el, "-l %u --file-prefix=%s -m %u --no-telemetry --log-level=*:warning", cpu,
 	     d->fp[i], DPDK_EP_MEM_MB);
-	if (d->port != CFG_DPDK_SRIOV)
+	if (d->port != DPDK_PORT_SRIOV)
 		bcat(e, el, " --no-pci");
 	switch (d->port) {
-	case CFG_DPDK_VHOST:
+	case DPDK_PORT_VHOST:
 		if (d->via_switch) {
 			/* The switch connects to every endpoint's socket. */
 			snprintf(d->sock[i], sizeof(d->sock[i]), "%s/%s.sock", d->sockdir, tag);
@@ -185,16 +186,16 @@ int dpdk_case_eal(struct dpdk_case *d, const struct case_cfg *c, const struct to
 			     d->sock[i], qs, mac);
 		}
 		break;
-	case CFG_DPDK_MEMIF:
+	case DPDK_PORT_MEMIF:
 		snprintf(d->sock[i], sizeof(d->sock[i]), "%s/p%d.memif", d->sockdir, pair);
 		bcat(e, el, " --vdev=net_memif0,role=%s,id=0,socket=%s,socket-abstract=no",
 		     b ? "server" : "client", d->sock[i]);
 		break;
-	case CFG_DPDK_AF_XDP:
+	case DPDK_PORT_AF_XDP:
 		bcat(e, el, " --vdev=net_af_xdp0,iface=%s,start_queue=0,queue_count=1",
 		     t->ep[i].ifname);
 		break;
-	case CFG_DPDK_SRIOV:
+	case DPDK_PORT_SRIOV:
 		if (!d->vf_pci[i][0])
 			return -ENODEV;
 		bcat(e, el, " -a %s", d->vf_pci[i]);
@@ -250,7 +251,7 @@ json_t *dpdk_case_json(const struct dpdk_case *d, const char *const *tags)
 	json_t *o = json_object(), *eal = json_object();
 
 	json_object_set_new(o, "port", json_string(port_names[d->port & 3]));
-	json_object_set_new(o, "mode", json_string(d->port != CFG_DPDK_VHOST ? port_names[d->port & 3]
+	json_object_set_new(o, "mode", json_string(d->port != DPDK_PORT_VHOST ? port_names[d->port & 3]
 						   : d->via_switch ? "vhost-switch"
 								   : "vhost-direct"));
 	for (int i = 0; i < d->nep; i++)

@@ -33,7 +33,7 @@
 
 struct dpdk_case {
 	int active;
-	int port;       /* enum cfg_dpdk_port */
+	int port;       /* enum dpdk_port_kind (shm.h) */
 	int via_switch; /* vhost through a switch */
 	int nep;
 	unsigned int sw_cpu;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include "dp.h"
 #include "frame.h"
 #include "result.h"
 
@@ -51,19 +52,31 @@ static json_t *stats_json(const struct ep_stats *a, const struct ep_stats *b)
 	return o;
 }
 
+/* Every datapath's options, as a config would spell them: a case echoes
+ * the values it had for all of them, whichever datapath it ran. */
+static void dp_opts_json(json_t *o, const struct case_cfg *c)
+{
+	for (int g = 0; g < dp_opt_total() && g < CFG_MAX_DP_OPTS; g++) {
+		const struct dp_opt *d = dp_opt_at(g, NULL);
+		int64_t v = c->dp_opt[g], n = 0;
+
+		while (d->type == DP_OPT_ENUM && d->words[n])
+			n++;
+		if (d->type == DP_OPT_ENUM)
+			json_object_set_new(o, d->key, json_string(v >= 0 && v < n ? d->words[v] : "?"));
+		else if (d->type == DP_OPT_BOOL)
+			json_object_set_new(o, d->key, json_boolean(v));
+		else
+			json_object_set_new(o, d->key, json_integer((json_int_t)v));
+	}
+}
+
 json_t *case_cfg_json(const struct case_cfg *c)
 {
-	static const char *const ptx[] = { "ring", "sendto" }, *const prx[] = { "ring", "recv" },
-				 *const urx[] = { "single", "multishot" },
-				 *const utr[] = { "default", "coop", "defer" },
-				 *const xmode[] = { "native", "generic" },
-				 *const xbind[] = { "copy", "zerocopy", "auto" };
-	const char *taskrun = c->uring_taskrun >= 0 && c->uring_taskrun < 3 ? utr[c->uring_taskrun]
-									   : "?";
 	json_t *o;
 
 	o = json_pack("{s:s, s:i, s:i, s:f, s:f, s:s, s:s, s:i, s:s, s:I, s:b, s:b, s:i, s:i,"
-		      " s:s, s:i, s:i, s:s, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:s}",
+		      " s:s, s:i, s:i, s:s, s:i, s:i, s:i, s:s}",
 		      "name", c->name, "repeat", c->repeat, "rep", c->rep, "duration_s",
 		      c->duration_s, "warmup_s", c->warmup_s, "pattern",
 		      pattern_name(c->pattern), "open_loop",
@@ -73,15 +86,8 @@ json_t *case_cfg_json(const struct case_cfg *c)
 		      "timeout_us", c->timeout_us, "outstanding", c->outstanding, "topology",
 		      topo_name(c->topology), "cpu_a", c->cpu_a, "cpu_b", c->cpu_b, "datapath",
 		      c->datapath, "burst", c->burst, "sndbuf", c->sndbuf, "rcvbuf", c->rcvbuf,
-		      "packet_tx", ptx[c->packet_tx & 1], "packet_rx", prx[c->packet_rx & 1],
-		      "uring_rx", urx[c->uring_rx & 1], "uring_taskrun", taskrun, "probes",
-		      probes_name(c->probes));
-	json_object_set_new(o, "xdp_mode", json_string(xmode[c->xdp_mode & 1]));
-	json_object_set_new(o, "xdp_bind",
-			    json_string(c->xdp_bind >= 0 && c->xdp_bind < 3 ? xbind[c->xdp_bind]
-									    : "?"));
-	json_object_set_new(o, "busy_poll", json_boolean(c->busy_poll));
-	json_object_set_new(o, "dpdk_port", json_string(dpdk_port_name(c->dpdk_port)));
+		      "probes", probes_name(c->probes));
+	dp_opts_json(o, c);
 	json_object_set_new(o, "dpdk_switch", json_string(switch_name(c->dpdk_switch)));
 	json_object_set_new(o, "switch_cpu", json_integer(c->switch_cpu));
 	json_object_set_new(o, "sriov_pf", json_string(c->sriov_pf));
@@ -145,22 +151,64 @@ static json_t *if_json(const struct result_if *r)
 			 (json_int_t)(a->tx_errors - b->tx_errors));
 }
 
-/* xdp: the socket's XDP_STATISTICS and its program's verdicts. */
-static void xdp_kstats_json(json_t *o, const struct ep_kstats *ks)
+static uint64_t ks_get(const struct ep_kstats *ks, size_t off)
 {
-	json_object_set_new(o, "xsk",
-			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "rx_dropped",
-				      (json_int_t)ks->xsk_rx_dropped, "rx_invalid_descs",
-				      (json_int_t)ks->xsk_rx_invalid_descs, "tx_invalid_descs",
-				      (json_int_t)ks->xsk_tx_invalid_descs, "rx_ring_full",
-				      (json_int_t)ks->xsk_rx_ring_full, "rx_fill_ring_empty_descs",
-				      (json_int_t)ks->xsk_rx_fill_ring_empty_descs,
-				      "tx_ring_empty_descs", (json_int_t)ks->xsk_tx_ring_empty_descs,
-				      "rx_unread_at_stop", (json_int_t)ks->xsk_rx_unread));
-	json_object_set_new(o, "xdp_prog",
-			    json_pack("{s:I, s:I, s:I}", "redirect", (json_int_t)ks->xdp_redirect,
-				      "fallback_pass", (json_int_t)ks->xdp_fallback, "pass",
-				      (json_int_t)ks->xdp_pass));
+	uint64_t v;
+
+	memcpy(&v, (const char *)ks + off, sizeof(v));
+	return v;
+}
+
+/* The datapath's driver counters (dp_ops.kgroups) of one endpoint. */
+static void dp_kgroups_json(json_t *o, const struct dp_ops *ops, const struct ep_kstats *ks)
+{
+	for (const struct dp_kgroup *g = ops ? ops->kgroups : NULL; g && g->name; g++) {
+		json_t *parent = g->parent ? json_object_get(o, g->parent) : o, *grp;
+
+		if (!parent)
+			continue;
+		grp = json_object();
+		for (const struct dp_kfield *f = g->fields; f->name; f++)
+			json_object_set_new(grp, f->name, json_integer((json_int_t)ks_get(ks, f->off)));
+		json_object_set_new(parent, g->name, grp);
+	}
+}
+
+/* What the result needs to know of the datapath to read it without its
+ * name: what it is and what the harness built for it, and the names a
+ * table gives the case ("dpdk-vhost" through "testpmd"). */
+static json_t *datapath_json(const struct case_cfg *c)
+{
+	static const struct {
+		const char *name;
+		unsigned int bit;
+	} caps[] = { { "l2", DP_CAP_L2 }, { "batch", DP_CAP_BATCH }, { "zc_tx", DP_CAP_ZC_TX },
+		     { "syscalls", DP_CAP_SYSCALLS } },
+	  needs[] = { { "nft_guard", DP_NEED_NFT_GUARD }, { "eal", DP_NEED_EAL },
+		      { "switch", DP_NEED_SWITCH } };
+	const struct dp_ops *ops = case_dp(c);
+	unsigned int nd = case_needs(c);
+	json_t *o = json_object(), *jc = json_object(), *jn = json_object();
+	char label[48];
+	int64_t v;
+
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		json_object_set_new(jc, caps[i].name, json_boolean(ops && (ops->caps & caps[i].bit)));
+	for (size_t i = 0; i < sizeof(needs) / sizeof(needs[0]); i++)
+		json_object_set_new(jn, needs[i].name, json_boolean(nd & needs[i].bit));
+	snprintf(label, sizeof(label), "%s", c->datapath);
+	v = ops && ops->label_opt ? case_dp_opt(c, ops->label_opt) : -1;
+	for (int g = 0; v >= 0 && g < dp_opt_total() && g < CFG_MAX_DP_OPTS; g++)
+		if (!strcmp(dp_opt_at(g, NULL)->key, ops->label_opt))
+			snprintf(label, sizeof(label), "%s-%s", c->datapath,
+				 dp_opt_at(g, NULL)->words[v]);
+	json_object_set_new(o, "name", json_string(c->datapath));
+	json_object_set_new(o, "label", json_string(label));
+	json_object_set_new(o, "via", json_string(nd & DP_NEED_SWITCH ? switch_name(c->dpdk_switch)
+								 : topo_name(c->topology)));
+	json_object_set_new(o, "caps", jc);
+	json_object_set_new(o, "needs", jn);
+	return o;
 }
 
 #define NSD(f) ((json_int_t)(in->ns_after[i].f - in->ns_before[i].f))
@@ -178,19 +226,43 @@ static int result_npairs(const struct result_in *in)
 	return in->npairs > 0 ? in->npairs : 1;
 }
 
+/* The datapath's own drop counters of one endpoint, whatever they are. */
+static int64_t dp_drops(json_t *where, const struct dp_ops *ops, const struct ep_kstats *ks,
+			const char *lbl)
+{
+	int64_t located = 0;
+
+	for (const struct dp_drop *dr = ops ? ops->drops : NULL; dr && dr->name; dr++) {
+		int64_t d = 0;
+		char k[48];
+
+		for (int j = 0; j < dr->n; j++)
+			d += (int64_t)ks_get(ks, dr->off[j]);
+		snprintf(k, sizeof(k), "%s.%s", lbl, dr->name);
+		if (d)
+			json_object_set_new(where, k, json_integer(d));
+		located += d;
+	}
+	return located;
+}
+
 /* Over every pair: each pair's a and b exchange packets only with each
  * other, so sent and received add up pair by pair. */
 static json_t *reconcile_json(const struct result_in *in)
 {
-	int is_packet = !strcmp(in->case_cfg->datapath, "packet");
-	int is_xdp = !strcmp(in->case_cfg->datapath, "xdp");
-	int is_dpdk = !strcmp(in->case_cfg->datapath, "dpdk");
-	/* Only af_xdp puts a DPDK endpoint's frames on its veth. */
-	int kernel_ifs = !is_dpdk || in->case_cfg->dpdk_port == CFG_DPDK_AF_XDP;
+	const struct dp_ops *ops = case_dp(in->case_cfg);
+	int64_t opt[DP_MAX_OPTS];
+	struct dp_case dc;
+	int kernel_ifs, stack;
 	int nep = 2 * result_npairs(in);
 	json_t *o = json_object(), *where = json_object(), *ns = json_object();
 	int64_t lost = 0, located = 0, if_tx = 0, sent = 0, received = 0;
 
+	case_dp_view(in->case_cfg, &dc, opt);
+	/* Frames of a PMD other than net_af_xdp never cross a kernel interface. */
+	kernel_ifs = !ops || !ops->kernel_ifs || ops->kernel_ifs(opt);
+	/* Behind the nft guard the UDP stack never sees our frames. */
+	stack = !ops || !(ops->needs & DP_NEED_NFT_GUARD);
 	for (int p = 0; p < nep; p += 2) {
 		const struct ep_stats *a = &in->ep[p].shm->st, *b = &in->ep[p + 1].shm->st;
 		int64_t a_tx = (int64_t)a->tx_pkts, b_tx = (int64_t)b->tx_pkts;
@@ -228,48 +300,11 @@ static json_t *reconcile_json(const struct result_in *in)
 
 		result_ep_label(lbl, sizeof(lbl), i);
 		json_object_set_new(ns, lbl, n);
-		/* AF_PACKET receivers never hand our frames to the UDP stack (nft drop). */
-		if (is_packet) {
-			const struct ep_kstats *ks = &in->ep[i].shm->ks;
-
-			d = (int64_t)(ks->ring_drops + ks->sock_drops);
-			snprintf(k, sizeof(k), "%s.packet_socket_drops", lbl);
-		} else {
-			snprintf(k, sizeof(k), "%s.udp_ip_stack_drops", lbl);
-		}
-		if (d)
+		snprintf(k, sizeof(k), "%s.udp_ip_stack_drops", lbl);
+		if (stack && d)
 			json_object_set_new(where, k, json_integer(d));
-		located += d;
-		/* DPDK: the port's own drop counters (the kernel sees none of
-		 * its frames, except af_xdp's veth). */
-		if (is_dpdk) {
-			const struct ep_kstats *ks = &in->ep[i].shm->ks;
-
-			d = (int64_t)(ks->eth_imissed + ks->eth_ierrors + ks->eth_rx_nombuf +
-				      ks->eth_oerrors);
-			snprintf(k, sizeof(k), "%s.dpdk_port_drops", lbl);
-			if (d)
-				json_object_set_new(where, k, json_integer(d));
-			located += d;
-		}
-		/* AF_XDP: what the socket dropped (no fill buffer, RX ring full),
-		 * and what it received after the endpoint stopped reading. Frames
-		 * its XDP program passed on (no socket bound) are in the UDP
-		 * counters above. */
-		if (is_xdp) {
-			const struct ep_kstats *ks = &in->ep[i].shm->ks;
-
-			d = (int64_t)(ks->xsk_rx_dropped + ks->xsk_rx_ring_full);
-			snprintf(k, sizeof(k), "%s.xsk_drops", lbl);
-			if (d)
-				json_object_set_new(where, k, json_integer(d));
-			located += d;
-			d = (int64_t)ks->xsk_rx_unread;
-			snprintf(k, sizeof(k), "%s.xsk_unread_at_stop", lbl);
-			if (d)
-				json_object_set_new(where, k, json_integer(d));
-			located += d;
-		}
+		located += stack ? d : 0;
+		located += dp_drops(where, ops, &in->ep[i].shm->ks, lbl);
 	}
 	if (in->switch_stats) {
 		if (in->switch_dropped)
@@ -460,6 +495,7 @@ json_t *result_build(const struct result_in *in, json_t *samples)
 	if (in->error && in->error[0])
 		json_object_set_new(r, "error", json_string(in->error));
 	json_object_set_new(r, "params", case_cfg_json(c));
+	json_object_set_new(r, "datapath", datapath_json(c));
 	json_object_set_new(r, "machine", json_deep_copy(in->machine));
 	if (in->topo) {
 		char ip[2][INET_ADDRSTRLEN];
@@ -495,9 +531,9 @@ json_t *result_build(const struct result_in *in, json_t *samples)
 					    cpu_json(e->cpu_open, e->cpu_close, in->window_ns, pkts));
 			json_object_set_new(o, "engine_ns_per_pkt",
 					    engine_json(e, in->window_ns));
-			/* A DPDK endpoint's calls are the PMD's own: only the
-			 * probes can count them (run.c fills them in). */
-			if (!strcmp(c->datapath, "dpdk"))
+			/* A PMD's calls are its own: only the probes can count
+			 * them (run.c fills them in). */
+			if (!(case_dp(c)->caps & DP_CAP_SYSCALLS))
 				goto no_self_count;
 			json_object_set_new(o, "tx_syscalls_per_pkt",
 					    json_real(wc->tx_pkts - wo->tx_pkts
@@ -518,23 +554,8 @@ no_self_count:
 					    json_pack("{s:I, s:I}", "socket",
 						      (json_int_t)e->shm->ks.sock_drops, "ring",
 						      (json_int_t)e->shm->ks.ring_drops));
-		if (e->shm->ks.valid && !strcmp(c->datapath, "xdp"))
-			xdp_kstats_json(json_object_get(o, "kernel_drops"), &e->shm->ks);
-		if (e->shm->ks.valid && !strcmp(c->datapath, "dpdk")) {
-			const struct ep_kstats *ks = &e->shm->ks;
-
-			json_object_set_new(
-				o, "dpdk_port",
-				json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "ipackets",
-					  (json_int_t)ks->eth_ipackets, "opackets",
-					  (json_int_t)ks->eth_opackets, "imissed",
-					  (json_int_t)ks->eth_imissed, "ierrors",
-					  (json_int_t)ks->eth_ierrors, "oerrors",
-					  (json_int_t)ks->eth_oerrors, "rx_nombuf",
-					  (json_int_t)ks->eth_rx_nombuf, "mbufs_free",
-					  (json_int_t)ks->mbufs_free, "mbufs_total",
-					  (json_int_t)ks->mbufs_total));
-		}
+		if (e->shm->ks.valid)
+			dp_kgroups_json(o, case_dp(c), &e->shm->ks);
 		result_ep_label(lbl, sizeof(lbl), i);
 		json_object_set_new(eps, lbl, o);
 	}

@@ -473,6 +473,7 @@ static void fill_ep_config(struct ep_config *ec, const struct case_cfg *c, const
 			   int side, uint32_t role, unsigned int cpu, uint64_t tsc_hz)
 {
 	int peer = side ^ 1, b = side & 1;
+	struct dp_case dc;
 
 	memset(ec, 0, sizeof(*ec));
 	snprintf(ec->datapath, sizeof(ec->datapath), "%s", c->datapath);
@@ -500,13 +501,7 @@ static void fill_ep_config(struct ep_config *ec, const struct case_cfg *c, const
 	ec->sndbuf = c->sndbuf;
 	ec->rcvbuf = c->rcvbuf;
 	ec->ring_frames = c->ring_frames;
-	ec->packet_tx = (uint32_t)c->packet_tx;
-	ec->packet_rx = (uint32_t)c->packet_rx;
-	ec->uring_rx = (uint32_t)c->uring_rx;
-	ec->uring_taskrun = (uint32_t)c->uring_taskrun;
-	ec->xdp_mode = (uint32_t)c->xdp_mode;
-	ec->xdp_bind = (uint32_t)c->xdp_bind;
-	ec->busy_poll = (uint32_t)c->busy_poll;
+	case_dp_view(c, &dc, ec->opt);
 }
 
 /* AF_PACKET receivers take frames from the tap, before IP: keep the UDP
@@ -823,7 +818,8 @@ static json_t *run_case(struct case_ctx *cc)
 	uint64_t t_open, t_close, t_next;
 	char status[32] = "ok", errmsg[512] = "";
 	int err, topo_ok = 0;
-	int dpdk = !strcmp(c->datapath, "dpdk");
+	unsigned int needs = case_needs(c);
+	int dpdk = !!(needs & DP_NEED_EAL);
 	struct dpdk_case *dk = NULL;
 	struct bursts *usdt = NULL;
 	struct calib cal = { 0 };
@@ -859,7 +855,7 @@ static json_t *run_case(struct case_ctx *cc)
 	 * only what is not ours, or ours while no socket is bound; the UDP
 	 * counters see those, and the reconciliation counts them. LXC's
 	 * namespaces exist only once the containers run: see below. */
-	if (!strcmp(c->datapath, "packet") && !lxc) {
+	if ((needs & DP_NEED_NFT_GUARD) && !lxc) {
 		for (int i = 0; i < nep && !err; i++)
 			err = netns_visit(t.ep[i].ns, run_in_ns_nft, NULL);
 		if (err) {
@@ -896,7 +892,6 @@ static json_t *run_case(struct case_ctx *cc)
 				snprintf(errmsg, sizeof(errmsg), "dpdk: EAL for endpoint %.7s: %.64s",
 					 ep[i].tag, strerror(-err));
 			memcpy(ep[i].shm->cfg.dpdk_eal, dk->eal[i], sizeof(ep[i].shm->cfg.dpdk_eal));
-			ep[i].shm->cfg.dpdk_port = (uint32_t)c->dpdk_port;
 		}
 		if (err) {
 			snprintf(status, sizeof(status), "%s",
@@ -943,7 +938,7 @@ static json_t *run_case(struct case_ctx *cc)
 	}
 	if (lxc) {
 		err = topo_wait_ports(&t);
-		for (int i = 0; i < nep && !err && !strcmp(c->datapath, "packet"); i++)
+		for (int i = 0; i < nep && !err && (needs & DP_NEED_NFT_GUARD); i++)
 			err = netns_visit(topo_ep_ns(&t.ep[i]), run_in_ns_nft, NULL);
 		if (err) {
 			snprintf(status, sizeof(status), "failed");
@@ -1223,9 +1218,10 @@ out:
 		json_t *cores = json_object_get(attr_j, "cores");
 		json_t *eps = json_object_get(res, "endpoints");
 
-		/* DPDK endpoints do not count system calls themselves: what the
-		 * probes saw on their cores is the figure (a PMD's kicks, say). */
-		if (dpdk && json_array_size(cores) == 2 && np == 1) {
+		/* Endpoints whose datapath makes no system calls of its own (a
+		 * PMD) count none: what the probes saw on their cores is the
+		 * figure (a PMD's kicks, say). */
+		if (!(case_dp(c)->caps & DP_CAP_SYSCALLS) && json_array_size(cores) == 2 && np == 1) {
 			json_object_set(json_object_get(eps, "a"), "tx_syscalls_per_pkt",
 					json_object_get(json_array_get(cores, 0), "syscalls_per_pkt"));
 			json_object_set(json_object_get(eps, "b"), "rx_syscalls_per_pkt",
@@ -1569,13 +1565,17 @@ int do_probe(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* A datapath's own key says whose it is: "packet: transmit ...". */
 int do_keys(int argc, char **argv)
 {
+	struct config_key_info k;
+
 	(void)argc;
 	(void)argv;
 	printf("%-12s %-12s %-32s %-10s %s\n", "section", "key", "allowed", "default", "meaning");
-	for (const struct config_key_info *k = config_keys; k->key; k++)
-		printf("%-12s %-12s %-32s %-10s %s\n", k->section, k->key, k->allowed,
-		       k->def ? k->def : "", k->help ? k->help : "");
+	for (int i = 0; !config_key(i, &k); i++)
+		printf("%-12s %-12s %-32s %-10s %s%s%s\n", k.section, k.key, k.allowed,
+		       k.def ? k.def : "", k.datapath ? k.datapath : "", k.datapath ? ": " : "",
+		       k.help ? k.help : "");
 	return EXIT_OK;
 }

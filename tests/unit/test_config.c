@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dp.h"
 #include "shm.h"
 
 static char tmpdir[PATH_MAX];
@@ -97,14 +98,14 @@ static void assert_case_equal(const struct case_cfg *a, const struct case_cfg *b
 	assert_int_equal(a->sndbuf, b->sndbuf);
 	assert_int_equal(a->rcvbuf, b->rcvbuf);
 	assert_int_equal(a->ring_frames, b->ring_frames);
-	assert_int_equal(a->packet_tx, b->packet_tx);
-	assert_int_equal(a->packet_rx, b->packet_rx);
-	assert_int_equal(a->uring_rx, b->uring_rx);
-	assert_int_equal(a->uring_taskrun, b->uring_taskrun);
-	assert_int_equal(a->xdp_mode, b->xdp_mode);
-	assert_int_equal(a->xdp_bind, b->xdp_bind);
-	assert_int_equal(a->busy_poll, b->busy_poll);
-	assert_int_equal(a->dpdk_port, b->dpdk_port);
+	assert_int_equal(case_dp_opt(a, "packet_tx"), case_dp_opt(b, "packet_tx"));
+	assert_int_equal(case_dp_opt(a, "packet_rx"), case_dp_opt(b, "packet_rx"));
+	assert_int_equal(case_dp_opt(a, "uring_rx"), case_dp_opt(b, "uring_rx"));
+	assert_int_equal(case_dp_opt(a, "uring_taskrun"), case_dp_opt(b, "uring_taskrun"));
+	assert_int_equal(case_dp_opt(a, "xdp_mode"), case_dp_opt(b, "xdp_mode"));
+	assert_int_equal(case_dp_opt(a, "xdp_bind"), case_dp_opt(b, "xdp_bind"));
+	assert_int_equal(case_dp_opt(a, "busy_poll"), case_dp_opt(b, "busy_poll"));
+	assert_int_equal(case_dp_opt(a, "dpdk_port"), case_dp_opt(b, "dpdk_port"));
 	assert_int_equal(a->dpdk_switch, b->dpdk_switch);
 	assert_int_equal(a->switch_cpu, b->switch_cpu);
 	assert_string_equal(a->sriov_pf, b->sriov_pf);
@@ -141,13 +142,13 @@ static void test_defaults(void **state)
 	assert_int_equal(d.sndbuf, 0);
 	assert_int_equal(d.rcvbuf, 0);
 	assert_int_equal(d.ring_frames, 4096);
-	assert_int_equal(d.packet_tx, PKT_TX_RING);
-	assert_int_equal(d.packet_rx, PKT_RX_RING);
-	assert_int_equal(d.uring_rx, URING_RX_SINGLE);
-	assert_int_equal(d.uring_taskrun, URING_TASKRUN_DEFAULT);
-	assert_int_equal(d.xdp_mode, XDPMODE_NATIVE);
-	assert_int_equal(d.xdp_bind, XDPBIND_AUTO);
-	assert_int_equal(d.busy_poll, 0);
+	assert_int_equal(case_dp_opt(&d, "packet_tx"), PKT_TX_RING);
+	assert_int_equal(case_dp_opt(&d, "packet_rx"), PKT_RX_RING);
+	assert_int_equal(case_dp_opt(&d, "uring_rx"), URING_RX_SINGLE);
+	assert_int_equal(case_dp_opt(&d, "uring_taskrun"), URING_TASKRUN_DEFAULT);
+	assert_int_equal(case_dp_opt(&d, "xdp_mode"), XDPMODE_NATIVE);
+	assert_int_equal(case_dp_opt(&d, "xdp_bind"), XDPBIND_AUTO);
+	assert_int_equal(case_dp_opt(&d, "busy_poll"), 0);
 	assert_int_equal(d.probes, PROBES_AGGREGATE);
 
 	/* Sections without keys: one case, all defaults, named after the file. */
@@ -225,13 +226,13 @@ static void test_full_file(void **state)
 	assert_int_equal(c->sndbuf, 256 * 1024);
 	assert_int_equal(c->rcvbuf, 4 * 1024 * 1024);
 	assert_int_equal(c->ring_frames, 1024);
-	assert_int_equal(c->packet_tx, PKT_TX_SENDTO);
-	assert_int_equal(c->packet_rx, PKT_RX_RECV);
-	assert_int_equal(c->uring_rx, URING_RX_MULTISHOT);
-	assert_int_equal(c->uring_taskrun, URING_TASKRUN_DEFER);
-	assert_int_equal(c->xdp_mode, XDPMODE_GENERIC);
-	assert_int_equal(c->xdp_bind, XDPBIND_COPY);
-	assert_int_equal(c->busy_poll, 1);
+	assert_int_equal(case_dp_opt(c, "packet_tx"), PKT_TX_SENDTO);
+	assert_int_equal(case_dp_opt(c, "packet_rx"), PKT_RX_RECV);
+	assert_int_equal(case_dp_opt(c, "uring_rx"), URING_RX_MULTISHOT);
+	assert_int_equal(case_dp_opt(c, "uring_taskrun"), URING_TASKRUN_DEFER);
+	assert_int_equal(case_dp_opt(c, "xdp_mode"), XDPMODE_GENERIC);
+	assert_int_equal(case_dp_opt(c, "xdp_bind"), XDPBIND_COPY);
+	assert_int_equal(case_dp_opt(c, "busy_poll"), 1);
 	assert_int_equal(c->probes, PROBES_AGGREGATE);
 	free(c);
 }
@@ -504,12 +505,12 @@ static void test_uring_taskrun(void **state)
 		    &c, &n);
 	assert_int_equal(n, 6);
 	/* uring_taskrun comes after uring_rx in the schema: it varies fastest. */
-	assert_int_equal(c[0].uring_taskrun, URING_TASKRUN_DEFAULT);
-	assert_int_equal(c[1].uring_taskrun, URING_TASKRUN_COOP);
-	assert_int_equal(c[2].uring_taskrun, URING_TASKRUN_DEFER);
-	assert_int_equal(c[3].uring_rx, URING_RX_MULTISHOT);
-	assert_int_equal(c[3].uring_taskrun, URING_TASKRUN_DEFAULT);
-	assert_int_equal(c[5].uring_taskrun, URING_TASKRUN_DEFER);
+	assert_int_equal(case_dp_opt(&c[0], "uring_taskrun"), URING_TASKRUN_DEFAULT);
+	assert_int_equal(case_dp_opt(&c[1], "uring_taskrun"), URING_TASKRUN_COOP);
+	assert_int_equal(case_dp_opt(&c[2], "uring_taskrun"), URING_TASKRUN_DEFER);
+	assert_int_equal(case_dp_opt(&c[3], "uring_rx"), URING_RX_MULTISHOT);
+	assert_int_equal(case_dp_opt(&c[3], "uring_taskrun"), URING_TASKRUN_DEFAULT);
+	assert_int_equal(case_dp_opt(&c[5], "uring_taskrun"), URING_TASKRUN_DEFER);
 	free(c);
 
 	/* Every mode combines with blocking receives (uring_rx=single). */
@@ -519,7 +520,7 @@ static void test_uring_taskrun(void **state)
 		    &c, &n);
 	assert_int_equal(n, 2);
 	assert_int_equal(c[0].blocking, 1);
-	assert_int_equal(c[1].uring_taskrun, URING_TASKRUN_DEFER);
+	assert_int_equal(case_dp_opt(&c[1], "uring_taskrun"), URING_TASKRUN_DEFER);
 	free(c);
 
 	/* Ignored by the other datapaths, like uring_rx. */
@@ -535,8 +536,8 @@ static void test_uring_taskrun(void **state)
 	assert_int_equal(config_set(&sw, "uring_taskrun=coop,default", err, sizeof(err)), 0);
 	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), 0);
 	assert_int_equal(n, 2);
-	assert_int_equal(c[0].uring_taskrun, URING_TASKRUN_COOP);
-	assert_int_equal(c[1].uring_taskrun, URING_TASKRUN_DEFAULT);
+	assert_int_equal(case_dp_opt(&c[0], "uring_taskrun"), URING_TASKRUN_COOP);
+	assert_int_equal(case_dp_opt(&c[1], "uring_taskrun"), URING_TASKRUN_DEFAULT);
 	free(c);
 	sweep_free(&sw);
 }
@@ -557,14 +558,14 @@ static void test_xdp_keys(void **state)
 		    &c, &n);
 	assert_int_equal(n, 6);
 	/* xdp_bind comes after xdp_mode in the schema: it varies fastest. */
-	assert_int_equal(c[0].xdp_mode, XDPMODE_NATIVE);
-	assert_int_equal(c[0].xdp_bind, XDPBIND_COPY);
-	assert_int_equal(c[1].xdp_bind, XDPBIND_ZEROCOPY);
-	assert_int_equal(c[2].xdp_bind, XDPBIND_AUTO);
-	assert_int_equal(c[3].xdp_mode, XDPMODE_GENERIC);
-	assert_int_equal(c[3].xdp_bind, XDPBIND_COPY);
+	assert_int_equal(case_dp_opt(&c[0], "xdp_mode"), XDPMODE_NATIVE);
+	assert_int_equal(case_dp_opt(&c[0], "xdp_bind"), XDPBIND_COPY);
+	assert_int_equal(case_dp_opt(&c[1], "xdp_bind"), XDPBIND_ZEROCOPY);
+	assert_int_equal(case_dp_opt(&c[2], "xdp_bind"), XDPBIND_AUTO);
+	assert_int_equal(case_dp_opt(&c[3], "xdp_mode"), XDPMODE_GENERIC);
+	assert_int_equal(case_dp_opt(&c[3], "xdp_bind"), XDPBIND_COPY);
 	for (int i = 0; i < n; i++)
-		assert_int_equal(c[i].busy_poll, 1);
+		assert_int_equal(case_dp_opt(&c[i], "busy_poll"), 1);
 	free(c);
 
 	/* The rings are as large as ring_frames: burst and window must fit. */
@@ -592,10 +593,10 @@ static void test_xdp_keys(void **state)
 	assert_int_equal(config_set(&sw, "xdp_mode=generic", err, sizeof(err)), 0);
 	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), 0);
 	assert_int_equal(n, 2);
-	assert_int_equal(c[0].xdp_bind, XDPBIND_ZEROCOPY);
-	assert_int_equal(c[0].xdp_mode, XDPMODE_GENERIC);
-	assert_int_equal(c[0].busy_poll, 0);
-	assert_int_equal(c[1].busy_poll, 1);
+	assert_int_equal(case_dp_opt(&c[0], "xdp_bind"), XDPBIND_ZEROCOPY);
+	assert_int_equal(case_dp_opt(&c[0], "xdp_mode"), XDPMODE_GENERIC);
+	assert_int_equal(case_dp_opt(&c[0], "busy_poll"), 0);
+	assert_int_equal(case_dp_opt(&c[1], "busy_poll"), 1);
 	free(c);
 	sweep_free(&sw);
 }
@@ -674,14 +675,22 @@ static void test_keys_table(void **state)
 {
 	static const char *const sections[] = { "run", "workload", "topology", "datapath", "probes" };
 	char err[CONFIG_ERR_LEN], kv[128];
+	struct config_key_info ki, *k = &ki;
 	struct case_cfg d, *c;
 	struct sweep sw;
-	int nkeys = 0, n;
+	int nkeys = 0, ndp = 0, n;
 
 	(void)state;
 	sweep_init(&sw);
-	for (const struct config_key_info *k = config_keys; k->key; k++, nkeys++) {
+	for (; !config_key(nkeys, k); nkeys++) {
 		int known = 0;
+
+		/* A datapath's own key: in [datapath], of a registered datapath. */
+		if (k->datapath) {
+			assert_string_equal(k->section, "datapath");
+			assert_non_null(dp_find(k->datapath));
+			ndp++;
+		}
 
 		for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
 			known |= !strcmp(k->section, sections[i]);
@@ -698,7 +707,13 @@ static void test_keys_table(void **state)
 			fail_msg("%s: %s", kv, err);
 	}
 	assert_int_equal(nkeys, 41);
+	assert_int_equal(config_nkeys(), 41);
 	assert_int_equal(sw.nkeys, 40);
+	/* Every datapath's options fit case_cfg and the shared page. */
+	assert_int_equal(ndp, dp_opt_total());
+	assert_true(dp_opt_total() <= CFG_MAX_DP_OPTS);
+	for (int i = 0; dp_table[i]; i++)
+		assert_true(dp_nopts(dp_table[i]) <= DP_MAX_OPTS);
 	for (int i = 1; i < sw.nkeys; i++)
 		assert_true(strcmp(sw.keys[i - 1].key, sw.keys[i].key) != 0);
 	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), 0);
