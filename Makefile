@@ -132,4 +132,4 @@ $(OUTPUT)/syscall_names.h: | $(OUTPUT)
 		sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9][0-9]*\)$$/\t[\2] = "\1",/p' | \
 		sort -t'[' -k2 -n > $@.tmp && mv $@.tmp $@
 
-$(OUTPUT)/probes/attr_user.o: $(OUTPUT)/syscall_names.h
+$(OUTPUT)/probes/attr_json.o: $(OUTPUT)/syscall_names.h

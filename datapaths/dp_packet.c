@@ -168,179 +168,245 @@ static int pk_attach_filter(struct dp_ctx *ctx, int fd, uint16_t port)
 			 "SO_ATTACH_FILTER");
 }
 
-static int pk_open(struct dp_ctx *ctx)
+/* What the endpoint's role and options ask of the socket. */
+struct pk_want {
+	int tx, rx;           /* the role sends, receives */
+	int tx_ring, rx_ring; /* through a mapped ring (else sendto, recvfrom) */
+	unsigned int frames;  /* ring size asked for */
+};
+
+static struct pk_want pk_want(const struct ep_config *cfg)
+{
+	struct pk_want w = {
+		.tx = cfg->role != EP_ROLE_RECV,
+		.rx = cfg->role != EP_ROLE_SEND,
+		.frames = cfg->ring_frames ? cfg->ring_frames : PK_DEF_FRAMES,
+	};
+
+	w.tx_ring = w.tx && cfg->opt[PK_OPT_TX] != PKT_TX_SENDTO;
+	w.rx_ring = w.rx && cfg->opt[PK_OPT_RX] != PKT_RX_RECV;
+	return w;
+}
+
+/* What only a receiving socket needs: no copies of its own frames, a
+ * filter for the workload's port, and a bounded wait for recvfrom. */
+static int pk_rx_opts(struct dp_ctx *ctx, int fd, const struct pk_want *w)
+{
+	const struct ep_config *cfg = ctx->cfg;
+	struct timeval tv = { 0, PK_POLL_MS * 1000 };
+	int one = 1, err;
+
+	err = pk_setopt(ctx, fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one),
+			"PACKET_IGNORE_OUTGOING");
+	if (!err && cfg->rcvbuf)
+		err = pk_setopt(ctx, fd, SOL_SOCKET, SO_RCVBUFFORCE, &cfg->rcvbuf,
+				sizeof(cfg->rcvbuf), "SO_RCVBUFFORCE");
+	if (!err)
+		err = pk_attach_filter(ctx, fd, cfg->sport);
+	if (!err && !w->rx_ring && cfg->blocking)
+		err = pk_setopt(ctx, fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv), "SO_RCVTIMEO");
+	return err;
+}
+
+static int pk_sockopts(struct dp_ctx *ctx, int fd, const struct pk_want *w)
 {
 	const struct ep_config *cfg = ctx->cfg;
 	struct pk_priv *p = ctx->priv;
-	char *msg = ctx->shm->errmsg;
-	size_t mlen = sizeof(ctx->shm->errmsg);
-	int tx = cfg->role != EP_ROLE_RECV, rx = cfg->role != EP_ROLE_SEND;
-	int tx_ring = tx && cfg->opt[PK_OPT_TX] != PKT_TX_SENDTO;
-	int rx_ring = rx && cfg->opt[PK_OPT_RX] != PKT_RX_RECV;
-	/* Ping-pong waits on single frames: per-frame status words (see top). */
-	int v2 = cfg->role == EP_ROLE_CLIENT || cfg->role == EP_ROLE_SERVER;
-	unsigned int frames = cfg->ring_frames ? cfg->ring_frames : PK_DEF_FRAMES;
-	/* V2 reads the leading struct tpacket_req part only (shorter optlen). */
-	socklen_t req_len = v2 ? sizeof(struct tpacket_req) : sizeof(struct tpacket_req3);
-	struct tpacket_req3 rxr = { 0 }, txr = { 0 };
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
-	char rxinfo[64] = "none", txinfo[64] = "none";
-	int one = 1, ver = v2 ? TPACKET_V2 : TPACKET_V3, fd, err;
+	int one = 1, ver = p->v2 ? TPACKET_V2 : TPACKET_V3, err;
 
-	p->fd = -1;
-	p->map = MAP_FAILED;
-	p->blocking = !!cfg->blocking;
-	p->v2 = v2;
-	p->tx_off = v2 ? TPACKET_ALIGN(sizeof(struct tpacket2_hdr))
-		       : TPACKET_ALIGN(sizeof(struct tpacket3_hdr));
-
-	/* Protocol 0: nothing is queued to the socket until bind(). */
-	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		err = -errno;
-		snprintf(msg, mlen, "AF_PACKET socket: %s", strerror(-err));
-		return err;
-	}
 	err = pk_setopt(ctx, fd, SOL_PACKET, PACKET_VERSION, &ver, sizeof(ver),
 			"PACKET_VERSION");
-	if (err)
-		goto close_fd;
 	/* Hand frames straight to the driver: the point of this datapath. */
-	err = pk_setopt(ctx, fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one),
-			"PACKET_QDISC_BYPASS");
-	if (err)
-		goto close_fd;
-	if (cfg->sndbuf) {
+	if (!err)
+		err = pk_setopt(ctx, fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one),
+				"PACKET_QDISC_BYPASS");
+	if (!err && cfg->sndbuf)
 		err = pk_setopt(ctx, fd, SOL_SOCKET, SO_SNDBUFFORCE, &cfg->sndbuf,
 				sizeof(cfg->sndbuf), "SO_SNDBUFFORCE");
-		if (err)
-			goto close_fd;
-	}
-	if (rx) {
-		err = pk_setopt(ctx, fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one),
-				"PACKET_IGNORE_OUTGOING");
-		if (err)
-			goto close_fd;
-		if (cfg->rcvbuf) {
-			err = pk_setopt(ctx, fd, SOL_SOCKET, SO_RCVBUFFORCE, &cfg->rcvbuf,
-					sizeof(cfg->rcvbuf), "SO_RCVBUFFORCE");
-			if (err)
-				goto close_fd;
-		}
-		err = pk_attach_filter(ctx, fd, cfg->sport);
-		if (err)
-			goto close_fd;
-	}
-	if (rx && !rx_ring && cfg->blocking) {
-		struct timeval tv = { 0, PK_POLL_MS * 1000 };
-
-		err = pk_setopt(ctx, fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv), "SO_RCVTIMEO");
-		if (err)
-			goto close_fd;
-	}
-	if (tx_ring) {
-		/* Frames the kernel cannot parse are skipped, not left to jam the TX
-		 * ring. Like PACKET_VERSION, only accepted before any ring exists. */
+	if (!err && w->rx)
+		err = pk_rx_opts(ctx, fd, w);
+	/* Frames the kernel cannot parse are skipped, not left to jam the TX
+	 * ring. Like PACKET_VERSION, only accepted before any ring exists. */
+	if (!err && w->tx_ring)
 		err = pk_setopt(ctx, fd, SOL_PACKET, PACKET_LOSS, &one, sizeof(one), "PACKET_LOSS");
-		if (err)
-			goto close_fd;
-	}
-	if (rx_ring && v2) {
-		unsigned int per_block = PK_SLOT_BLOCK / PK_FRAME;
-		unsigned int nb = (frames + per_block - 1) / per_block;
+	return err;
+}
 
-		rxr.tp_block_size = PK_SLOT_BLOCK;
-		rxr.tp_block_nr = nb;
-		rxr.tp_frame_size = PK_FRAME;
-		rxr.tp_frame_nr = nb * per_block;
-		err = pk_setopt(ctx, fd, SOL_PACKET, PACKET_RX_RING, &rxr, req_len,
-				"PACKET_RX_RING");
-		if (err)
-			goto close_fd;
-		p->rx_frames = rxr.tp_frame_nr;
-		snprintf(rxinfo, sizeof(rxinfo), "ring(tpacket_v2: per-frame, for latency; %ux%u)",
+/* V2 reads the leading struct tpacket_req part only (shorter optlen). */
+static socklen_t pk_req_len(const struct pk_priv *p)
+{
+	return p->v2 ? sizeof(struct tpacket_req) : sizeof(struct tpacket_req3);
+}
+
+/* Fixed slots in small blocks: the TX ring, and the V2 RX ring. */
+static void pk_slot_req(struct tpacket_req3 *r, unsigned int frames)
+{
+	unsigned int per_block = PK_SLOT_BLOCK / PK_FRAME;
+	unsigned int nb = (frames + per_block - 1) / per_block;
+
+	r->tp_block_size = PK_SLOT_BLOCK;
+	r->tp_block_nr = nb;
+	r->tp_frame_size = PK_FRAME;
+	r->tp_frame_nr = nb * per_block;
+}
+
+/* The V3 RX ring: large blocks, handed over whole. */
+static void pk_block_req(struct tpacket_req3 *r, unsigned int frames)
+{
+	unsigned int per_block = PK_RX_BLOCK / PK_FRAME;
+	unsigned int nb = (frames + per_block - 1) / per_block;
+
+	/* Two blocks at least: the kernel fills one while we read the other. */
+	if (nb < 2)
+		nb = 2;
+	if (nb > PK_RX_MAX_BLOCKS)
+		nb = PK_RX_MAX_BLOCKS;
+	r->tp_block_size = PK_RX_BLOCK;
+	r->tp_block_nr = nb;
+	r->tp_frame_size = PK_FRAME;
+	r->tp_frame_nr = nb * per_block;
+	r->tp_retire_blk_tov = PK_RX_TOV_MS;
+}
+
+static int pk_rx_ring(struct dp_ctx *ctx, int fd, const struct pk_want *w,
+		      struct tpacket_req3 *r, char *info, size_t len)
+{
+	struct pk_priv *p = ctx->priv;
+	int err;
+
+	if (p->v2)
+		pk_slot_req(r, w->frames);
+	else
+		pk_block_req(r, w->frames);
+	err = pk_setopt(ctx, fd, SOL_PACKET, PACKET_RX_RING, r, pk_req_len(p), "PACKET_RX_RING");
+	if (err)
+		return err;
+	if (p->v2) {
+		p->rx_frames = r->tp_frame_nr;
+		snprintf(info, len, "ring(tpacket_v2: per-frame, for latency; %ux%u)",
 			 p->rx_frames, PK_FRAME);
-	} else if (rx_ring) {
-		unsigned int per_block = PK_RX_BLOCK / PK_FRAME;
-		unsigned int nb = (frames + per_block - 1) / per_block;
-
-		/* Two blocks at least: the kernel fills one while we read the other. */
-		if (nb < 2)
-			nb = 2;
-		if (nb > PK_RX_MAX_BLOCKS)
-			nb = PK_RX_MAX_BLOCKS;
-		rxr.tp_block_size = PK_RX_BLOCK;
-		rxr.tp_block_nr = nb;
-		rxr.tp_frame_size = PK_FRAME;
-		rxr.tp_frame_nr = nb * per_block;
-		rxr.tp_retire_blk_tov = PK_RX_TOV_MS;
-		err = pk_setopt(ctx, fd, SOL_PACKET, PACKET_RX_RING, &rxr, req_len,
-				"PACKET_RX_RING");
-		if (err)
-			goto close_fd;
-		p->rx_blocks = nb;
-		snprintf(rxinfo, sizeof(rxinfo),
-			 "ring(tpacket_v3: blocks, for batching; %ux%uKiB tov=%ums)", nb,
-			 PK_RX_BLOCK >> 10, PK_RX_TOV_MS);
-	} else if (rx) {
-		snprintf(rxinfo, sizeof(rxinfo), "recvfrom/frame");
+	} else {
+		p->rx_blocks = r->tp_block_nr;
+		snprintf(info, len, "ring(tpacket_v3: blocks, for batching; %ux%uKiB tov=%ums)",
+			 p->rx_blocks, PK_RX_BLOCK >> 10, PK_RX_TOV_MS);
 	}
-	if (tx_ring) {
-		unsigned int per_block = PK_SLOT_BLOCK / PK_FRAME;
-		unsigned int nb = (frames + per_block - 1) / per_block;
-
-		txr.tp_block_size = PK_SLOT_BLOCK;
-		txr.tp_block_nr = nb;
-		txr.tp_frame_size = PK_FRAME;
-		txr.tp_frame_nr = nb * per_block;
-		err = pk_setopt(ctx, fd, SOL_PACKET, PACKET_TX_RING, &txr, req_len,
-				"PACKET_TX_RING");
-		if (err)
-			goto close_fd;
-		p->tx_frames = txr.tp_frame_nr;
-		/* Transmit is the same in V2 and V3: the version follows the RX
-		 * ring, or the role when there is none. */
-		snprintf(txinfo, sizeof(txinfo), "ring(tpacket_v%d: %s; %ux%u)", v2 ? 2 : 3,
-			 rx_ring ? "as rx" : v2 ? "ping-pong" : "throughput", p->tx_frames,
-			 PK_FRAME);
-	} else if (tx) {
-		snprintf(txinfo, sizeof(txinfo), "sendto/frame");
-	}
-	if (rx_ring || tx_ring) {
-		/* One mapping: the RX ring first, then the TX ring. */
-		size_t rx_len = (size_t)rxr.tp_block_size * rxr.tp_block_nr;
-		size_t tx_len = (size_t)txr.tp_block_size * txr.tp_block_nr;
-
-		p->map_len = rx_len + tx_len;
-		p->map = mmap(NULL, p->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		if (p->map == MAP_FAILED) {
-			err = -errno;
-			snprintf(msg, mlen, "mmap packet rings (%zu bytes): %s", p->map_len,
-				 strerror(-err));
-			goto close_fd;
-		}
-		p->rx_ring = rx_ring ? p->map : NULL;
-		p->tx_ring = tx_ring ? p->map + rx_len : NULL;
-	}
-	/* Send-only endpoints bind protocol 0: they receive nothing at all. */
-	sll.sll_protocol = rx ? htons(ETH_P_ALL) : 0;
-	sll.sll_ifindex = ctx->ifindex;
-	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
-		err = -errno;
-		snprintf(msg, mlen, "bind AF_PACKET to %s: %s", cfg->ifname, strerror(-err));
-		goto unmap_rings;
-	}
-	p->fd = fd;
-	snprintf(ctx->shm->dp_info, sizeof(ctx->shm->dp_info), "tx=%s rx=%s qdisc_bypass=on%s",
-		 txinfo, rxinfo, rx ? " bpf=udp dport" : "");
 	return 0;
+}
 
-unmap_rings:
+static int pk_tx_ring(struct dp_ctx *ctx, int fd, const struct pk_want *w,
+		      struct tpacket_req3 *r, char *info, size_t len)
+{
+	struct pk_priv *p = ctx->priv;
+	int err;
+
+	pk_slot_req(r, w->frames);
+	err = pk_setopt(ctx, fd, SOL_PACKET, PACKET_TX_RING, r, pk_req_len(p), "PACKET_TX_RING");
+	if (err)
+		return err;
+	p->tx_frames = r->tp_frame_nr;
+	/* Transmit is the same in V2 and V3: the version follows the RX
+	 * ring, or the role when there is none. */
+	snprintf(info, len, "ring(tpacket_v%d: %s; %ux%u)", p->v2 ? 2 : 3,
+		 w->rx_ring ? "as rx" : p->v2 ? "ping-pong" : "throughput", p->tx_frames,
+		 PK_FRAME);
+	return 0;
+}
+
+/* One mapping: the RX ring first, then the TX ring. */
+static int pk_map_rings(struct dp_ctx *ctx, int fd, const struct pk_want *w,
+			const struct tpacket_req3 *rxr, const struct tpacket_req3 *txr)
+{
+	size_t rx_len = (size_t)rxr->tp_block_size * rxr->tp_block_nr;
+	size_t tx_len = (size_t)txr->tp_block_size * txr->tp_block_nr;
+	struct pk_priv *p = ctx->priv;
+	int err;
+
+	p->map_len = rx_len + tx_len;
+	p->map = mmap(NULL, p->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p->map == MAP_FAILED) {
+		err = -errno;
+		snprintf(ctx->shm->errmsg, sizeof(ctx->shm->errmsg),
+			 "mmap packet rings (%zu bytes): %s", p->map_len, strerror(-err));
+		return err;
+	}
+	p->rx_ring = w->rx_ring ? p->map : NULL;
+	p->tx_ring = w->tx_ring ? p->map + rx_len : NULL;
+	return 0;
+}
+
+static void pk_unmap_rings(struct pk_priv *p)
+{
 	if (p->map != MAP_FAILED)
 		munmap(p->map, p->map_len);
 	p->map = MAP_FAILED;
 	p->rx_ring = NULL;
 	p->tx_ring = NULL;
+}
+
+/* Send-only endpoints bind protocol 0: they receive nothing at all. */
+static int pk_bind(struct dp_ctx *ctx, int fd, int rx)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	int err;
+
+	sll.sll_protocol = rx ? htons(ETH_P_ALL) : 0;
+	sll.sll_ifindex = ctx->ifindex;
+	if (!bind(fd, (struct sockaddr *)&sll, sizeof(sll)))
+		return 0;
+	err = -errno;
+	snprintf(ctx->shm->errmsg, sizeof(ctx->shm->errmsg), "bind AF_PACKET to %s: %s",
+		 ctx->cfg->ifname, strerror(-err));
+	return err;
+}
+
+static int pk_open(struct dp_ctx *ctx)
+{
+	const struct ep_config *cfg = ctx->cfg;
+	struct pk_priv *p = ctx->priv;
+	struct pk_want w = pk_want(cfg);
+	struct tpacket_req3 rxr = { 0 }, txr = { 0 };
+	char rxinfo[64] = "none", txinfo[64] = "none";
+	int fd, err;
+
+	p->fd = -1;
+	p->map = MAP_FAILED;
+	p->blocking = !!cfg->blocking;
+	/* Ping-pong waits on single frames: per-frame status words (see top). */
+	p->v2 = cfg->role == EP_ROLE_CLIENT || cfg->role == EP_ROLE_SERVER;
+	p->tx_off = p->v2 ? TPACKET_ALIGN(sizeof(struct tpacket2_hdr))
+			  : TPACKET_ALIGN(sizeof(struct tpacket3_hdr));
+
+	/* Protocol 0: nothing is queued to the socket until bind(). */
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		snprintf(ctx->shm->errmsg, sizeof(ctx->shm->errmsg), "AF_PACKET socket: %s",
+			 strerror(-err));
+		return err;
+	}
+	err = pk_sockopts(ctx, fd, &w);
+	if (!err && w.rx_ring)
+		err = pk_rx_ring(ctx, fd, &w, &rxr, rxinfo, sizeof(rxinfo));
+	else if (!err && w.rx)
+		snprintf(rxinfo, sizeof(rxinfo), "recvfrom/frame");
+	if (!err && w.tx_ring)
+		err = pk_tx_ring(ctx, fd, &w, &txr, txinfo, sizeof(txinfo));
+	else if (!err && w.tx)
+		snprintf(txinfo, sizeof(txinfo), "sendto/frame");
+	if (!err && (w.rx_ring || w.tx_ring))
+		err = pk_map_rings(ctx, fd, &w, &rxr, &txr);
+	if (err)
+		goto close_fd;
+	err = pk_bind(ctx, fd, w.rx);
+	if (err)
+		goto unmap_rings;
+	p->fd = fd;
+	snprintf(ctx->shm->dp_info, sizeof(ctx->shm->dp_info), "tx=%s rx=%s qdisc_bypass=on%s",
+		 txinfo, rxinfo, w.rx ? " bpf=udp dport" : "");
+	return 0;
+
+unmap_rings:
+	pk_unmap_rings(p);
 close_fd:
 	close(fd);
 	return err;
@@ -359,9 +425,7 @@ static void pk_close(struct dp_ctx *ctx)
 		setsockopt(p->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		sendto(p->fd, NULL, 0, 0, NULL, 0);
 	}
-	if (p->map != MAP_FAILED)
-		munmap(p->map, p->map_len);
-	p->map = MAP_FAILED;
+	pk_unmap_rings(p);
 	close(p->fd);
 	p->fd = -1;
 }

@@ -258,39 +258,17 @@ static const struct {
 				  "SINGLE_ISSUER|DEFER_TASKRUN", "defer(enter to reap)" },
 };
 
-static int ur_open(struct dp_ctx *ctx)
+/* errmsg of the shared page, for the open steps below. */
+#define ur_err(ctx, ...) \
+	snprintf((ctx)->shm->errmsg, sizeof((ctx)->shm->errmsg), __VA_ARGS__)
+
+/* The ring, with the completion mode uring_taskrun asks for. */
+static int ur_ring_init(struct dp_ctx *ctx, unsigned int tr)
 {
-	const struct ep_config *cfg = ctx->cfg;
 	struct ur_priv *p = ctx->priv;
-	char *msg = ctx->shm->errmsg;
-	size_t mlen = sizeof(ctx->shm->errmsg);
 	struct io_uring_params par = { 0 };
-	struct sockaddr_in peer;
-	unsigned int entries = cfg->ring_frames;
-	unsigned int tr = (unsigned int)cfg->opt[UR_OPT_TASKRUN];
-	char rxinfo[40];
+	unsigned int entries = ctx->cfg->ring_frames;
 	int err;
-
-	p->fd = -1;
-	p->blocking = !!cfg->blocking;
-	p->multishot = cfg->opt[UR_OPT_RX] == URING_RX_MULTISHOT;
-	if (tr >= sizeof(ur_taskrun) / sizeof(ur_taskrun[0])) {
-		snprintf(msg, mlen, "unknown uring_taskrun mode %u", tr);
-		return -EINVAL;
-	}
-	p->defer = tr == URING_TASKRUN_DEFER;
-	p->br = MAP_FAILED;
-	p->pbuf = MAP_FAILED;
-
-	p->fd = dp_sock_udp_open(ctx, &peer);
-	if (p->fd < 0)
-		return p->fd;
-	/* Connected: SEND/RECV SQEs need no address. */
-	if (connect(p->fd, (struct sockaddr *)&peer, sizeof(peer))) {
-		err = -errno;
-		snprintf(msg, mlen, "connect UDP socket: %s", strerror(-err));
-		goto close_fd;
-	}
 
 	if (entries < UR_MIN_ENTRIES)
 		entries = UR_MIN_ENTRIES;
@@ -305,97 +283,164 @@ static int ur_open(struct dp_ctx *ctx)
 	 */
 	err = io_uring_queue_init_params(entries, &p->ring, &par);
 	if (err == -EINVAL && ur_taskrun[tr].flags) {
-		snprintf(msg, mlen, "uring_taskrun=%s: kernel refused io_uring setup flags %s (%s)",
-			 ur_taskrun[tr].name, ur_taskrun[tr].flag_names, strerror(-err));
-		err = -EOPNOTSUPP;
-		goto close_fd;
+		ur_err(ctx, "uring_taskrun=%s: kernel refused io_uring setup flags %s (%s)",
+		       ur_taskrun[tr].name, ur_taskrun[tr].flag_names, strerror(-err));
+		return -EOPNOTSUPP;
 	}
 	if (err) {
-		snprintf(msg, mlen, "io_uring_queue_init(%u): %s", entries, strerror(-err));
+		ur_err(ctx, "io_uring_queue_init(%u): %s", entries, strerror(-err));
 		if (err == -EPERM || err == -ENOSYS)
 			err = -EOPNOTSUPP;
-		goto close_fd;
+		return err;
 	}
 	p->ring_up = 1;
 	p->entries = p->ring.sq.ring_entries;
+	return 0;
+}
 
-	if (p->multishot) {
-		struct io_uring_buf_reg reg = { 0 };
-		struct __kernel_timespec ts = { 0, UR_OPEN_WAIT_NS };
-		struct io_uring_cqe *cqe;
-		uint64_t sc = 0;
+static void ur_unmap_bufs(struct ur_priv *p)
+{
+	if (p->pbuf != MAP_FAILED)
+		munmap(p->pbuf, p->pbuf_len);
+	if (p->br != MAP_FAILED)
+		munmap(p->br, p->br_len);
+	p->pbuf = MAP_FAILED;
+	p->br = MAP_FAILED;
+}
 
-		/* liburing 2.3 has no io_uring_setup_buf_ring: map and register by hand. */
-		p->br_entries = p->entries;
-		p->br_len = (size_t)p->br_entries * sizeof(struct io_uring_buf);
-		p->br = mmap(NULL, p->br_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			     -1, 0);
-		if (p->br == MAP_FAILED) {
-			err = -errno;
-			snprintf(msg, mlen, "mmap buffer ring: %s", strerror(-err));
-			goto exit_ring;
-		}
-		p->pbuf_len = (size_t)p->br_entries * UR_BUF;
-		p->pbuf = mmap(NULL, p->pbuf_len, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-		if (p->pbuf == MAP_FAILED) {
-			err = -errno;
-			snprintf(msg, mlen, "mmap receive buffers: %s", strerror(-err));
-			goto unmap_br;
-		}
-		reg.ring_addr = (uint64_t)(uintptr_t)p->br;
-		reg.ring_entries = p->br_entries;
-		reg.bgid = UR_BGID;
-		err = io_uring_register_buf_ring(&p->ring, &reg, 0);
-		if (err) {
-			snprintf(msg, mlen, "io_uring_register_buf_ring(%u): %s", p->br_entries,
-				 strerror(-err));
-			goto unmap_pbuf;
-		}
-		io_uring_buf_ring_init(p->br);
-		for (unsigned int i = 0; i < p->br_entries; i++)
-			ms_recycle(p, i, (int)i);
-		io_uring_buf_ring_advance(p->br, (int)p->br_entries);
+/* The provided-buffer ring, one buffer per SQ entry, every buffer in it.
+ * liburing 2.3 has no io_uring_setup_buf_ring: map and register by hand. */
+static int ur_buf_ring(struct dp_ctx *ctx)
+{
+	struct ur_priv *p = ctx->priv;
+	struct io_uring_buf_reg reg = { 0 };
+	int err;
 
-		/* Arm now: a kernel that refuses multishot says so right away. */
-		ur_arm_rx(p, 0);
-		err = io_uring_submit(&p->ring);
-		if (err < 0) {
-			snprintf(msg, mlen, "submit multishot RECV: %s", strerror(-err));
-			goto unmap_pbuf;
-		}
-		err = io_uring_wait_cqe_timeout(&p->ring, &cqe, &ts);
-		if (err && err != -ETIME && err != -EINTR) {
-			snprintf(msg, mlen, "wait for multishot RECV: %s", strerror(-err));
-			goto unmap_pbuf;
-		}
-		ur_reap(p, &sc, &sc);
-		if (p->ms_refused) {
-			err = p->ms_refused;
-			snprintf(msg, mlen, "multishot RECV refused by the kernel: %s",
-				 strerror(-err));
-			goto unmap_pbuf;
-		}
-		p->rx_err = 0;
-		snprintf(rxinfo, sizeof(rxinfo), "multishot+pbuf ring(%u)", p->br_entries);
-	} else {
+	p->br_entries = p->entries;
+	p->br_len = (size_t)p->br_entries * sizeof(struct io_uring_buf);
+	p->br = mmap(NULL, p->br_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p->br == MAP_FAILED) {
+		err = -errno;
+		ur_err(ctx, "mmap buffer ring: %s", strerror(-err));
+		return err;
+	}
+	p->pbuf_len = (size_t)p->br_entries * UR_BUF;
+	p->pbuf = mmap(NULL, p->pbuf_len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (p->pbuf == MAP_FAILED) {
+		err = -errno;
+		ur_err(ctx, "mmap receive buffers: %s", strerror(-err));
+		return err;
+	}
+	reg.ring_addr = (uint64_t)(uintptr_t)p->br;
+	reg.ring_entries = p->br_entries;
+	reg.bgid = UR_BGID;
+	err = io_uring_register_buf_ring(&p->ring, &reg, 0);
+	if (err) {
+		ur_err(ctx, "io_uring_register_buf_ring(%u): %s", p->br_entries, strerror(-err));
+		return err;
+	}
+	io_uring_buf_ring_init(p->br);
+	for (unsigned int i = 0; i < p->br_entries; i++)
+		ms_recycle(p, i, (int)i);
+	io_uring_buf_ring_advance(p->br, (int)p->br_entries);
+	return 0;
+}
+
+/* Arm now: a kernel that refuses multishot says so right away. */
+static int ur_multishot_arm(struct dp_ctx *ctx)
+{
+	struct ur_priv *p = ctx->priv;
+	struct __kernel_timespec ts = { 0, UR_OPEN_WAIT_NS };
+	struct io_uring_cqe *cqe;
+	uint64_t sc = 0;
+	int err;
+
+	ur_arm_rx(p, 0);
+	err = io_uring_submit(&p->ring);
+	if (err < 0) {
+		ur_err(ctx, "submit multishot RECV: %s", strerror(-err));
+		return err;
+	}
+	err = io_uring_wait_cqe_timeout(&p->ring, &cqe, &ts);
+	if (err && err != -ETIME && err != -EINTR) {
+		ur_err(ctx, "wait for multishot RECV: %s", strerror(-err));
+		return err;
+	}
+	ur_reap(p, &sc, &sc);
+	if (p->ms_refused) {
+		err = p->ms_refused;
+		ur_err(ctx, "multishot RECV refused by the kernel: %s", strerror(-err));
+		return err;
+	}
+	p->rx_err = 0;
+	return 0;
+}
+
+static int ur_rx_open(struct dp_ctx *ctx, char *info, size_t len)
+{
+	struct ur_priv *p = ctx->priv;
+	int err;
+
+	if (!p->multishot) {
 		for (unsigned int i = 0; i < DP_MAX_BURST; i++)
 			p->free_slot[i] = (uint16_t)(DP_MAX_BURST - 1 - i);
 		p->nfree = DP_MAX_BURST;
-		snprintf(rxinfo, sizeof(rxinfo), "RECV sqe/pkt, burst kept armed");
+		snprintf(info, len, "RECV sqe/pkt, burst kept armed");
+		return 0;
 	}
+	err = ur_buf_ring(ctx);
+	if (!err)
+		err = ur_multishot_arm(ctx);
+	if (err) {
+		ur_unmap_bufs(p);
+		return err;
+	}
+	snprintf(info, len, "multishot+pbuf ring(%u)", p->br_entries);
+	return 0;
+}
+
+static int ur_open(struct dp_ctx *ctx)
+{
+	const struct ep_config *cfg = ctx->cfg;
+	struct ur_priv *p = ctx->priv;
+	struct sockaddr_in peer;
+	unsigned int tr = (unsigned int)cfg->opt[UR_OPT_TASKRUN];
+	char rxinfo[40];
+	int err;
+
+	p->fd = -1;
+	p->blocking = !!cfg->blocking;
+	p->multishot = cfg->opt[UR_OPT_RX] == URING_RX_MULTISHOT;
+	if (tr >= sizeof(ur_taskrun) / sizeof(ur_taskrun[0])) {
+		ur_err(ctx, "unknown uring_taskrun mode %u", tr);
+		return -EINVAL;
+	}
+	p->defer = tr == URING_TASKRUN_DEFER;
+	p->br = MAP_FAILED;
+	p->pbuf = MAP_FAILED;
+
+	p->fd = dp_sock_udp_open(ctx, &peer);
+	if (p->fd < 0)
+		return p->fd;
+	/* Connected: SEND/RECV SQEs need no address. */
+	if (connect(p->fd, (struct sockaddr *)&peer, sizeof(peer))) {
+		err = -errno;
+		ur_err(ctx, "connect UDP socket: %s", strerror(-err));
+		goto close_fd;
+	}
+	err = ur_ring_init(ctx, tr);
+	if (err)
+		goto close_fd;
+	err = ur_rx_open(ctx, rxinfo, sizeof(rxinfo));
+	if (err)
+		goto exit_ring;
 	snprintf(ctx->shm->dp_info, sizeof(ctx->shm->dp_info),
 		 "send=SEND sqe/pkt, 1 enter/burst; recv=%s; sq=%u cq=%u%s; taskrun=%s", rxinfo,
 		 p->entries, p->ring.cq.ring_entries, p->blocking ? " blocking" : "",
 		 ur_taskrun[tr].info);
 	return 0;
 
-unmap_pbuf:
-	munmap(p->pbuf, p->pbuf_len);
-	p->pbuf = MAP_FAILED;
-unmap_br:
-	munmap(p->br, p->br_len);
-	p->br = MAP_FAILED;
 exit_ring:
 	io_uring_queue_exit(&p->ring);
 	p->ring_up = 0;
@@ -413,12 +458,7 @@ static void ur_close(struct dp_ctx *ctx)
 	if (p->ring_up)
 		io_uring_queue_exit(&p->ring);
 	p->ring_up = 0;
-	if (p->pbuf != MAP_FAILED)
-		munmap(p->pbuf, p->pbuf_len);
-	if (p->br != MAP_FAILED)
-		munmap(p->br, p->br_len);
-	p->pbuf = MAP_FAILED;
-	p->br = MAP_FAILED;
+	ur_unmap_bufs(p);
 	if (p->fd >= 0)
 		close(p->fd);
 	p->fd = -1;

@@ -281,14 +281,104 @@ destroy_skel:
 	return err;
 }
 
+/* The UMEM: frames for the RX pool, then frames for the TX pool. */
+static int xk_umem_area(struct dp_ctx *ctx, struct xk_priv *p, unsigned int pools)
+{
+	int err;
+
+	p->area_len = (size_t)p->frames * XK_FRAME * pools;
+	p->area = mmap(NULL, p->area_len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (p->area == MAP_FAILED) {
+		err = -errno;
+		snprintf(ctx->shm->errmsg, sizeof(ctx->shm->errmsg), "mmap UMEM (%zu bytes): %s",
+			 p->area_len, strerror(-err));
+		p->area = NULL;
+		return err;
+	}
+	return 0;
+}
+
+/* Every TX frame starts free, handed out from the stack's top. */
+static int xk_tx_pool(struct dp_ctx *ctx, struct xk_priv *p)
+{
+	uint64_t base = p->has_rx ? (uint64_t)p->frames * XK_FRAME : 0;
+
+	p->tx_free = calloc(p->frames, sizeof(*p->tx_free));
+	if (!p->tx_free) {
+		snprintf(ctx->shm->errmsg, sizeof(ctx->shm->errmsg), "out of memory");
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < p->frames; i++)
+		p->tx_free[i] = base + (uint64_t)(p->frames - 1 - i) * XK_FRAME;
+	p->tx_nfree = p->frames;
+	return 0;
+}
+
+static void xk_umem_free(struct xk_priv *p)
+{
+	free(p->tx_free);
+	p->tx_free = NULL;
+	munmap(p->area, p->area_len);
+	p->area = NULL;
+}
+
+/* The socket in the bind mode xdp_bind asks for; auto tries zero-copy
+ * first and says in why what it fell back from. */
+static int xk_bind(struct dp_ctx *ctx, struct xk_priv *p, char *why, size_t whylen)
+{
+	const struct ep_config *cfg = ctx->cfg;
+	char *msg = ctx->shm->errmsg;
+	char drv[32];
+	int err;
+
+	xk_driver(cfg->ifname, drv, sizeof(drv));
+	switch (cfg->opt[XK_OPT_BIND]) {
+	case XDPBIND_COPY:
+		return xk_socket(ctx, p, XDP_COPY);
+	case XDPBIND_ZEROCOPY:
+		err = xk_socket(ctx, p, XDP_ZEROCOPY);
+		/* The harness reports EOPNOTSUPP as "unsupported here". */
+		if (err == -EOPNOTSUPP)
+			snprintf(msg, sizeof(ctx->shm->errmsg),
+				 "xdp_bind=zerocopy: zero-copy AF_XDP is not supported by %s %s "
+				 "(EOPNOTSUPP)",
+				 drv, cfg->ifname);
+		return err;
+	default:
+		err = xk_socket(ctx, p, XDP_ZEROCOPY);
+		if (err) {
+			snprintf(why, whylen, " (zero-copy: %s on %s)", err_name(-err), drv);
+			err = xk_socket(ctx, p, XDP_COPY);
+			if (!err)
+				msg[0] = 0;
+		}
+		return err;
+	}
+}
+
+/* Every RX frame starts in the fill ring (the ring is the pool's size). */
+static int xk_fill(struct dp_ctx *ctx, struct xk_priv *p)
+{
+	uint32_t idx;
+
+	if (xsk_ring_prod__reserve(&p->fill, p->frames, &idx) != p->frames) {
+		snprintf(ctx->shm->errmsg, sizeof(ctx->shm->errmsg),
+			 "fill ring: no room for %u frames", p->frames);
+		return -ENOSPC;
+	}
+	for (unsigned int i = 0; i < p->frames; i++)
+		*xsk_ring_prod__fill_addr(&p->fill, idx + i) = (uint64_t)i * XK_FRAME;
+	xsk_ring_prod__submit(&p->fill, p->frames);
+	return 0;
+}
+
 static int xk_open(struct dp_ctx *ctx)
 {
 	const struct ep_config *cfg = ctx->cfg;
 	struct xk_priv *p = ctx->priv;
-	char *msg = ctx->shm->errmsg;
-	size_t mlen = sizeof(ctx->shm->errmsg);
 	const char *mode = cfg->opt[XK_OPT_MODE] == XDPMODE_GENERIC ? "generic" : "native";
-	char drv[32], why[64] = "", bp[48] = "off";
+	char why[64] = "", bp[48] = "off";
 	struct xdp_options opts = { 0 };
 	socklen_t olen = sizeof(opts);
 	unsigned int pools;
@@ -302,78 +392,30 @@ static int xk_open(struct dp_ctx *ctx)
 	p->busy_poll = !!cfg->opt[XK_OPT_BUSY_POLL];
 	p->frames = cfg->ring_frames ? cfg->ring_frames : XK_DEF_FRAMES;
 	pools = (unsigned int)(p->has_rx + p->has_tx);
-	p->area_len = (size_t)p->frames * XK_FRAME * pools;
-	p->area = mmap(NULL, p->area_len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (p->area == MAP_FAILED) {
-		err = -errno;
-		snprintf(msg, mlen, "mmap UMEM (%zu bytes): %s", p->area_len, strerror(-err));
-		p->area = NULL;
-		return err;
-	}
-	if (p->has_tx) {
-		uint64_t base = p->has_rx ? (uint64_t)p->frames * XK_FRAME : 0;
-
-		p->tx_free = calloc(p->frames, sizeof(*p->tx_free));
-		if (!p->tx_free) {
-			err = -ENOMEM;
-			snprintf(msg, mlen, "out of memory");
-			goto unmap_area;
-		}
-		for (unsigned int i = 0; i < p->frames; i++)
-			p->tx_free[i] = base + (uint64_t)(p->frames - 1 - i) * XK_FRAME;
-		p->tx_nfree = p->frames;
-	}
-
-	xk_driver(cfg->ifname, drv, sizeof(drv));
-	switch (cfg->opt[XK_OPT_BIND]) {
-	case XDPBIND_COPY:
-		err = xk_socket(ctx, p, XDP_COPY);
-		break;
-	case XDPBIND_ZEROCOPY:
-		err = xk_socket(ctx, p, XDP_ZEROCOPY);
-		/* The harness reports EOPNOTSUPP as "unsupported here". */
-		if (err == -EOPNOTSUPP)
-			snprintf(msg, mlen,
-				 "xdp_bind=zerocopy: zero-copy AF_XDP is not supported by %s %s "
-				 "(EOPNOTSUPP)",
-				 drv, cfg->ifname);
-		break;
-	default:
-		err = xk_socket(ctx, p, XDP_ZEROCOPY);
-		if (err) {
-			snprintf(why, sizeof(why), " (zero-copy: %s on %s)", err_name(-err), drv);
-			err = xk_socket(ctx, p, XDP_COPY);
-			if (!err)
-				msg[0] = 0;
-		}
-		break;
-	}
+	err = xk_umem_area(ctx, p, pools);
 	if (err)
-		goto free_tx_pool;
+		return err;
+	if (p->has_tx)
+		err = xk_tx_pool(ctx, p);
+	if (!err)
+		err = xk_bind(ctx, p, why, sizeof(why));
+	if (err)
+		goto free_umem;
 
 	if (cfg->sndbuf && setsockopt(p->fd, SOL_SOCKET, SO_SNDBUFFORCE, &cfg->sndbuf,
 				      sizeof(cfg->sndbuf))) {
 		/* Copy-mode TX charges its skbs to the socket's send buffer. */
 		err = -errno;
-		snprintf(msg, mlen, "setsockopt SO_SNDBUFFORCE: %s", strerror(-err));
+		snprintf(ctx->shm->errmsg, sizeof(ctx->shm->errmsg),
+			 "setsockopt SO_SNDBUFFORCE: %s", strerror(-err));
 		goto delete_socket;
 	}
 	if (p->busy_poll)
 		xk_busy_poll(ctx, p, bp, sizeof(bp));
 	if (p->has_rx) {
-		uint32_t idx;
-
-		/* Every RX frame starts in the fill ring (the ring is the pool's size). */
-		if (xsk_ring_prod__reserve(&p->fill, p->frames, &idx) != p->frames) {
-			err = -ENOSPC;
-			snprintf(msg, mlen, "fill ring: no room for %u frames", p->frames);
-			goto delete_socket;
-		}
-		for (unsigned int i = 0; i < p->frames; i++)
-			*xsk_ring_prod__fill_addr(&p->fill, idx + i) = (uint64_t)i * XK_FRAME;
-		xsk_ring_prod__submit(&p->fill, p->frames);
-		err = xk_attach(ctx, p, mode);
+		err = xk_fill(ctx, p);
+		if (!err)
+			err = xk_attach(ctx, p, mode);
 		if (err)
 			goto delete_socket;
 	}
@@ -387,12 +429,8 @@ static int xk_open(struct dp_ctx *ctx)
 
 delete_socket:
 	xk_socket_delete(p);
-free_tx_pool:
-	free(p->tx_free);
-	p->tx_free = NULL;
-unmap_area:
-	munmap(p->area, p->area_len);
-	p->area = NULL;
+free_umem:
+	xk_umem_free(p);
 	return err;
 }
 
@@ -615,10 +653,7 @@ static void xk_close(struct dp_ctx *ctx)
 	xdp_redirect_bpf__destroy(p->skel);
 	p->skel = NULL;
 	xk_socket_delete(p);
-	free(p->tx_free);
-	p->tx_free = NULL;
-	munmap(p->area, p->area_len);
-	p->area = NULL;
+	xk_umem_free(p);
 }
 
 /*

@@ -32,6 +32,7 @@
 #include "endpoint.h"
 #include "interrupt.h"
 #include "lxc.h"
+#include "proc.h"
 #include "tsc.h"
 
 /* The case stops at this phase with status; errmsg as the failing call

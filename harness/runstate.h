@@ -16,13 +16,12 @@
 #define BL_RUNSTATE_H
 
 #include <stdbool.h>
-#include <stddef.h>
 #include <sys/types.h>
 
 #define RS_STATE_DIR "/run/bypasslab"
 #define RS_PREFIX_LEN 8 /* "bl" + 6 lowercase hex digits */
 
-/* To add a kind: a value here and a row in rs_kinds[] (runstate.c). */
+/* To add a kind: a value here and a row in rs_kinds[] (runstate_kinds.c). */
 enum rs_kind {
 	RS_NETNS = 0, /* name under /run/netns */
 	RS_LINK,      /* link in the root netns */
@@ -82,18 +81,5 @@ void runstate__close(struct runstate *rs);
  * named "bl??????-*" whose prefix has no live owner. Returns the number of
  * objects removed, or -errno. verbose: say what is removed on stderr. */
 int cleanup_all(bool force, bool verbose);
-
-/* Run argv (argv[0] looked up in PATH, then /usr/sbin and /sbin; no shell).
- * quiet: stdout and stderr to /dev/null. Returns the exit status
- * (128 + signal if killed) or -errno if it could not be started. */
-int run_cmd(const char *const argv[], bool quiet);
-/* Same, capturing stdout into out and stderr into err (each NUL-terminated,
- * truncated to its size; NULL discards that stream). */
-int run_cmd_capture(const char *const argv[], char *out, size_t outlen, char *err,
-		    size_t errlen);
-
-/* starttime (field 22 of /proc/PID/stat) in clock ticks; 0 if the process
- * does not exist or is a zombie. */
-unsigned long long proc_starttime(pid_t pid);
 
 #endif

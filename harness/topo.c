@@ -29,6 +29,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "proc.h"
 #include "runstate.h"
 #include "topo.h"
 

@@ -35,6 +35,7 @@
 #include <sys/wait.h>
 
 #include "log.h"
+#include "proc.h"
 #include "vswitch.h"
 
 extern char **environ;
@@ -221,6 +222,59 @@ static bool child_alive(pid_t pid, int *status)
 	return pid > 0 && waitpid(pid, status, WNOHANG) == 0;
 }
 
+/* What the child of spawn() needs between fork and exec. */
+struct spawn_args {
+	pid_t parent;
+	unsigned int cpu;
+	bool newnet;
+	int in_fd, out_fd, err_fd; /* err_fd: the pipe for {stage, errno} */
+	const char *const *argv;
+	char *const *envp;
+};
+
+/* In the child: set it up and exec. On failure the step that failed and
+ * its errno go to the parent through err_fd. */
+static void __attribute__((noreturn)) spawn_child(const struct spawn_args *c)
+{
+	sigset_t none;
+	cpu_set_t set;
+	int stage = 0, e[2];
+
+	CPU_ZERO(&set);
+	CPU_SET(c->cpu, &set);
+	/* The harness blocks the signals it reads from a signalfd. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	errno = ESRCH; /* the parent is already gone */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != c->parent)
+		goto fail;
+	setpgid(0, 0);
+	/* Nothing of the harness's (state file, signalfd, pipes) leaks. */
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	stage = 1;
+	if (sched_setaffinity(0, sizeof(set), &set))
+		goto fail;
+	stage = 2;
+	if (c->newnet && unshare(CLONE_NEWNET))
+		goto fail;
+	stage = 3;
+	if (dup2(c->in_fd, 0) < 0 || dup2(c->out_fd, 1) < 0 || dup2(c->out_fd, 2) < 0)
+		goto fail;
+	stage = 4;
+	execve(c->argv[0], (char *const *)c->argv, c->envp ? c->envp : environ);
+fail:
+	e[0] = stage;
+	e[1] = errno;
+	if (write(c->err_fd, e, sizeof(e)) < 0)
+		_exit(126);
+	_exit(127);
+}
+
 /*
  * fork + exec argv (absolute path) with stdin from in_fd (or /dev/null),
  * stdout and stderr to out_path, pinned to cpu, in its own process group
@@ -235,11 +289,8 @@ static int spawn(struct vswitch *sw, struct runstate *rs, int slot, const char *
 	pid_t parent = getpid(), pid;
 	int ep[2], outfd, infd, e[2], r;
 	struct pollfd p;
-	cpu_set_t set;
 	ssize_t n;
 
-	CPU_ZERO(&set);
-	CPU_SET(sw->cpu, &set);
 	outfd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (outfd < 0) {
 		r = -errno;
@@ -253,42 +304,11 @@ static int spawn(struct vswitch *sw, struct runstate *rs, int slot, const char *
 		goto out_fds;
 	}
 	pid = fork();
-	if (pid == 0) {
-		sigset_t none;
-		int stage = 0;
-
-		/* The harness blocks the signals it reads from a signalfd. */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGCHLD, SIG_DFL);
-		errno = ESRCH; /* the parent is already gone */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
-			goto fail;
-		setpgid(0, 0);
-		/* Nothing of the harness's (state file, signalfd, pipes) leaks. */
-		close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-		stage = 1;
-		if (sched_setaffinity(0, sizeof(set), &set))
-			goto fail;
-		stage = 2;
-		if (newnet && unshare(CLONE_NEWNET))
-			goto fail;
-		stage = 3;
-		if (dup2(infd, 0) < 0 || dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0)
-			goto fail;
-		stage = 4;
-		execve(argv[0], (char *const *)argv, envp ? envp : environ);
-fail:
-		e[0] = stage;
-		e[1] = errno;
-		if (write(ep[1], e, sizeof(e)) < 0)
-			_exit(126);
-		_exit(127);
-	}
+	if (pid == 0)
+		spawn_child(&(struct spawn_args){ .parent = parent, .cpu = sw->cpu,
+						  .newnet = newnet, .in_fd = infd,
+						  .out_fd = outfd, .err_fd = ep[1],
+						  .argv = argv, .envp = envp });
 	close(ep[1]);
 	if (pid < 0) {
 		r = -errno;
@@ -767,60 +787,41 @@ static int ovs_wait_value(struct vswitch *sw, const char *const args[], const ch
 	}
 }
 
-/* ovsdb-server's and ovs-vswitchd's files, all in the private directory. */
+/* Where one OVS daemon (OVSDB or VSWITCHD) keeps its files: options for
+ * its command line and the file its stdout and stderr go to. */
 struct ovs_files {
-	char db[PATH_MAX], dbsock[PATH_MAX];
-	char pidf[2][PATH_MAX + 16], ctl[2][PATH_MAX + 16], logf[2][PATH_MAX + 16];
-	char out[2][PATH_MAX];
+	char pidfile[PATH_MAX + 16], unixctl[PATH_MAX + 16], logfile[PATH_MAX + 16];
+	char out[PATH_MAX];
 };
 
-static void ovs_files_init(const struct vswitch *sw, struct ovs_files *f)
+static void ovs_files(const struct vswitch *sw, int which, struct ovs_files *f)
 {
-	path_in(sw, f->db, sizeof(f->db), "conf.db");
-	path_in(sw, f->dbsock, sizeof(f->dbsock), "db.sock");
-	for (int i = 0; i < 2; i++) {
-		const char *n = i == OVSDB ? "ovsdb-server" : "ovs-vswitchd";
+	const char *n = which == OVSDB ? "ovsdb-server" : "ovs-vswitchd";
 
-		snprintf(f->pidf[i], sizeof(f->pidf[i]), "--pidfile=%s/%s.pid", sw->dir, n);
-		snprintf(f->ctl[i], sizeof(f->ctl[i]), "--unixctl=%s/%s.ctl", sw->dir, n);
-		snprintf(f->logf[i], sizeof(f->logf[i]), "--log-file=%s/%s.log", sw->dir, n);
-		snprintf(f->out[i], sizeof(f->out[i]), "%s/%s.out", sw->dir, n);
-	}
+	snprintf(f->pidfile, sizeof(f->pidfile), "--pidfile=%s/%s.pid", sw->dir, n);
+	snprintf(f->unixctl, sizeof(f->unixctl), "--unixctl=%s/%s.ctl", sw->dir, n);
+	snprintf(f->logfile, sizeof(f->logfile), "--log-file=%s/%s.log", sw->dir, n);
+	snprintf(f->out, sizeof(f->out), "%s/%s.out", sw->dir, n);
 }
 
-/* The database, and ovsdb-server serving it until its socket is there. */
-static int ovsdb_start(struct vswitch *sw, struct runstate *rs, const struct ovs_files *f,
-		       const char *tool, const char *server, char **env, char *err,
-		       size_t errlen)
+/* ovsdb-server has no readiness signal but its socket. */
+static int ovsdb_wait_socket(struct vswitch *sw, const char *dbsock, const char *out, char *err,
+			     size_t errlen)
 {
-	const char *const create[] = { tool, "create", f->db, OVS_SCHEMA, NULL };
-	char remote[PATH_MAX + 16], reason[256];
-	uint64_t end;
-	int r, st;
+	uint64_t end = now_ms() + START_TIMEOUT_MS;
+	char reason[256];
+	int st;
 
-	snprintf(remote, sizeof(remote), "--remote=punix:%s", f->dbsock);
-	r = ovs_tool(create, NULL, 0, err, errlen);
-	if (r)
-		return r;
-	{
-		const char *const argv[] = { server, f->db, remote, f->pidf[OVSDB], f->ctl[OVSDB],
-					     f->logf[OVSDB], "-vconsole:err", NULL };
-
-		r = spawn(sw, rs, OVSDB, argv, env, -1, f->out[OVSDB], false, err, errlen);
-		if (r)
-			return r;
-	}
-	end = now_ms() + START_TIMEOUT_MS;
-	for (struct stat sb; stat(f->dbsock, &sb) || !S_ISSOCK(sb.st_mode);) {
+	for (struct stat sb; stat(dbsock, &sb) || !S_ISSOCK(sb.st_mode);) {
 		if (!child_alive(sw->pid[OVSDB], &st)) {
-			child_reason(f->out[OVSDB], NULL, reason, sizeof(reason));
+			child_reason(out, NULL, reason, sizeof(reason));
 			seterr(err, errlen, "ovsdb-server exited: %s",
 			       reason[0] ? reason : "no output");
 			sw->pid[OVSDB] = 0;
 			return -EIO;
 		}
 		if (now_ms() >= end) {
-			seterr(err, errlen, "ovsdb-server: no %s after %d ms", f->dbsock,
+			seterr(err, errlen, "ovsdb-server: no %s after %d ms", dbsock,
 			       START_TIMEOUT_MS);
 			return -ETIMEDOUT;
 		}
@@ -829,15 +830,37 @@ static int ovsdb_start(struct vswitch *sw, struct runstate *rs, const struct ovs
 	return 0;
 }
 
+/* A fresh database in the private directory and its own server. */
+static int ovsdb_start(struct vswitch *sw, struct runstate *rs, char *const env[],
+		       const char *tool, const char *server, char *err, size_t errlen)
+{
+	char db[PATH_MAX], dbsock[PATH_MAX], remote[PATH_MAX + 16];
+	struct ovs_files f;
+	int r;
+
+	path_in(sw, db, sizeof(db), "conf.db");
+	path_in(sw, dbsock, sizeof(dbsock), "db.sock");
+	snprintf(remote, sizeof(remote), "--remote=punix:%s", dbsock);
+	ovs_files(sw, OVSDB, &f);
+
+	const char *const create[] = { tool, "create", db, OVS_SCHEMA, NULL };
+	const char *const argv[] = { server, db, remote, f.pidfile, f.unixctl, f.logfile,
+				     "-vconsole:err", NULL };
+
+	r = ovs_tool(create, NULL, 0, err, errlen);
+	if (r)
+		return r;
+	r = spawn(sw, rs, OVSDB, argv, env, -1, f.out, false, err, errlen);
+	if (r)
+		return r;
+	return ovsdb_wait_socket(sw, dbsock, f.out, err, errlen);
+}
+
 /* DPDK: one core for everything, the run's file prefix, no PCI scan,
  * 128 MB of hugepages at most (OVS adds --in-memory itself). */
 static int ovs_dpdk_config(struct vswitch *sw, char *err, size_t errlen)
 {
 	char mask[80], lcm[112], pmd[112], mem[48], lim[48], extra[128];
-	const char *const args[] = { "init", "--", "set", "Open_vSwitch", ".",
-				     "other_config:dpdk-init=true", lcm, pmd, mem, lim,
-				     "other_config:dpdk-hugepage-dir=" HUGE_DIR, extra,
-				     NULL };
 
 	snprintf(mask, sizeof(mask), "0x%x", 1u << (sw->cpu % 4));
 	for (unsigned int i = 0; i < sw->cpu / 4 && strlen(mask) < sizeof(mask) - 1; i++)
@@ -848,74 +871,91 @@ static int ovs_dpdk_config(struct vswitch *sw, char *err, size_t errlen)
 	snprintf(lim, sizeof(lim), "other_config:dpdk-socket-limit=%d", SW_MEM_MB);
 	snprintf(extra, sizeof(extra),
 		 "other_config:dpdk-extra=\"--file-prefix=%s-sw --no-pci\"", sw->prefix);
+
+	const char *const args[] = { "init", "--", "set", "Open_vSwitch", ".",
+				     "other_config:dpdk-init=true", lcm, pmd, mem, lim,
+				     "other_config:dpdk-hugepage-dir=" HUGE_DIR, extra, NULL };
+
 	return vsctl(sw, false, NULL, 0, err, errlen, args);
 }
 
-/* ovs-vswitchd, until its DPDK is initialised. */
-static int vswitchd_start(struct vswitch *sw, struct runstate *rs, const struct ovs_files *f,
-			  char **env, char *err, size_t errlen)
+/* ovs-vswitchd in a network namespace of its own; ready once DPDK is. */
+static int vswitchd_start(struct vswitch *sw, struct runstate *rs, char *const env[], char *err,
+			  size_t errlen)
 {
-	const char *const args[] = { "get", "Open_vSwitch", ".", "dpdk_initialized", NULL };
+	static const char *const ready[] = { "get", "Open_vSwitch", ".", "dpdk_initialized",
+					     NULL };
 	char dbarg[PATH_MAX + 8];
-	const char *const argv[] = { OVS_VSWITCHD,	dbarg,		  f->pidf[VSWITCHD],
-				     f->ctl[VSWITCHD], f->logf[VSWITCHD], "-vconsole:err",
-				     NULL };
+	struct ovs_files f;
 	int r;
 
-	snprintf(dbarg, sizeof(dbarg), "unix:%s", f->dbsock);
-	r = spawn(sw, rs, VSWITCHD, argv, env, -1, f->out[VSWITCHD], true, err, errlen);
+	snprintf(dbarg, sizeof(dbarg), "unix:%s/db.sock", sw->dir);
+	ovs_files(sw, VSWITCHD, &f);
+
+	const char *const argv[] = { OVS_VSWITCHD, dbarg, f.pidfile, f.unixctl, f.logfile,
+				     "-vconsole:err", NULL };
+
+	r = spawn(sw, rs, VSWITCHD, argv, env, -1, f.out, true, err, errlen);
 	if (r)
 		return r;
-	return ovs_wait_value(sw, args, "true", "DPDK initialisation", err, errlen);
+	return ovs_wait_value(sw, ready, "true", "DPDK initialisation", err, errlen);
 }
 
-/* Both ports at the OpenFlow numbers asked for, or why not. */
-static int ovs_check_ports(struct vswitch *sw, char port[2][32], char *err, size_t errlen)
+/* The bridge without the NORMAL flow (fail_mode=secure) and with the
+ * port-to-port flows before the ports exist: a port whose peer is already
+ * sending would otherwise drop its first packets for want of a flow. */
+static int ovs_add_bridge(struct vswitch *sw, char *err, size_t errlen)
 {
-	char buf[256];
+	const char *const args[] = { "add-br", sw->name, "--", "set", "Bridge", sw->name,
+				     "datapath_type=netdev", "fail_mode=secure", NULL };
+	char target[PATH_MAX + 16], flow[48];
+	int r;
 
+	r = vsctl(sw, true, NULL, 0, err, errlen, args);
+	if (r)
+		return r;
+	mgmt_target(sw, target, sizeof(target));
 	for (int i = 0; i < 2; i++) {
-		const char *const args[] = { "get", "Interface", port[i], "ofport", NULL };
-		const char *const eargs[] = { "get", "Interface", port[i], "error", NULL };
-		int r;
+		const char *const argv[] = { "ovs-ofctl", "add-flow", target, flow, NULL };
 
-		r = vsctl(sw, false, buf, sizeof(buf), err, errlen, args);
+		snprintf(flow, sizeof(flow), "in_port=%d,actions=output:%d", i + 1, 2 - i);
+		r = ovs_tool(argv, NULL, 0, err, errlen);
 		if (r)
 			return r;
-		if (atoi(buf) != i + 1) {
-			vsctl(sw, false, buf, sizeof(buf), NULL, 0, eargs);
-			buf[strcspn(buf, "\n")] = 0;
-			seterr(err, errlen, "ovs: port %s not added: %s", port[i], buf);
-			return -EIO;
-		}
 	}
 	return 0;
 }
 
-/*
- * The bridge without the NORMAL flow (fail_mode=secure) and with the
- * port-to-port flows before the ports exist: a port whose peer is
- * already sending would otherwise drop its first packets for want of
- * a flow. Then two vhost-user client ports at OpenFlow ports 1 and 2;
- * ovs-vsctl waits until ovs-vswitchd has applied each change. (A peer
- * that sends the moment its link is up can still lose a few thousand
- * packets, "miss with failed upcall", while ovs-vswitchd has the port
- * in its datapath but not yet in its bridge: endpoints send after
- * this returns.)
- */
-static int ovs_bridge(struct vswitch *sw, const char *const sock[2], char *err, size_t errlen)
+/* Whether port (OpenFlow number ofport) made it into the bridge; OVS
+ * says why not in the interface's error column. */
+static int ovs_check_port(struct vswitch *sw, const char *port, int ofport, char *err,
+			  size_t errlen)
 {
-	char port[2][32], sockopt[2][PATH_MAX + 48], ofreq[2][24], target[PATH_MAX + 16];
-	char flow[2][48];
-	const char *const br[] = { "add-br", sw->name, "--", "set", "Bridge", sw->name,
-				   "datapath_type=netdev", "fail_mode=secure", NULL };
-	const char *const ports[] = { "add-port", sw->name, port[0],
-				      "--", "set", "Interface", port[0],
-				      "type=dpdkvhostuserclient", sockopt[0], ofreq[0],
-				      "--", "add-port", sw->name, port[1],
-				      "--", "set", "Interface", port[1],
-				      "type=dpdkvhostuserclient", sockopt[1], ofreq[1],
-				      NULL };
+	const char *const args[] = { "get", "Interface", port, "ofport", NULL };
+	const char *const eargs[] = { "get", "Interface", port, "error", NULL };
+	char buf[256];
+	int r;
+
+	r = vsctl(sw, false, buf, sizeof(buf), err, errlen, args);
+	if (r)
+		return r;
+	if (atoi(buf) == ofport)
+		return 0;
+	vsctl(sw, false, buf, sizeof(buf), NULL, 0, eargs);
+	buf[strcspn(buf, "\n")] = 0;
+	seterr(err, errlen, "ovs: port %s not added: %s", port, buf);
+	return -EIO;
+}
+
+/* Two vhost-user client ports at OpenFlow ports 1 and 2; ovs-vsctl waits
+ * until ovs-vswitchd has applied the change. (A peer that sends the moment
+ * its link is up can still lose a few thousand packets, "miss with failed
+ * upcall", while ovs-vswitchd has the port in its datapath but not yet in
+ * its bridge: endpoints send after this returns.) */
+static int ovs_add_ports(struct vswitch *sw, const char *const sock[2], char *err,
+			 size_t errlen)
+{
+	char port[2][32], sockopt[2][PATH_MAX + 48], ofreq[2][24];
 	int r;
 
 	for (int i = 0; i < 2; i++) {
@@ -923,23 +963,20 @@ static int ovs_bridge(struct vswitch *sw, const char *const sock[2], char *err, 
 		snprintf(sockopt[i], sizeof(sockopt[i]), "options:vhost-server-path=%s",
 			 sock[i]);
 		snprintf(ofreq[i], sizeof(ofreq[i]), "ofport_request=%d", i + 1);
-		snprintf(flow[i], sizeof(flow[i]), "in_port=%d,actions=output:%d", i + 1, 2 - i);
 	}
-	r = vsctl(sw, true, NULL, 0, err, errlen, br);
-	if (r)
-		return r;
-	mgmt_target(sw, target, sizeof(target));
-	for (int i = 0; i < 2; i++) {
-		const char *const argv[] = { "ovs-ofctl", "add-flow", target, flow[i], NULL };
 
-		r = ovs_tool(argv, NULL, 0, err, errlen);
-		if (r)
-			return r;
-	}
-	r = vsctl(sw, true, NULL, 0, err, errlen, ports);
-	if (r)
-		return r;
-	return ovs_check_ports(sw, port, err, errlen);
+	const char *const args[] = { "add-port", sw->name, port[0],
+				     "--", "set", "Interface", port[0],
+				     "type=dpdkvhostuserclient", sockopt[0], ofreq[0],
+				     "--", "add-port", sw->name, port[1],
+				     "--", "set", "Interface", port[1],
+				     "type=dpdkvhostuserclient", sockopt[1], ofreq[1],
+				     NULL };
+
+	r = vsctl(sw, true, NULL, 0, err, errlen, args);
+	for (int i = 0; !r && i < 2; i++)
+		r = ovs_check_port(sw, port[i], i + 1, err, errlen);
+	return r;
 }
 
 /* Version: "3.1.0 DPDK 22.11.11". */
@@ -965,7 +1002,6 @@ static int ovs_start(struct vswitch *sw, struct runstate *rs, const char *const 
 		     char *err, size_t errlen)
 {
 	char tool[PATH_MAX], server[PATH_MAX];
-	struct ovs_files *f;
 	char **env;
 	int r;
 
@@ -976,24 +1012,20 @@ static int ovs_start(struct vswitch *sw, struct runstate *rs, const char *const 
 		return -ENOENT;
 	}
 	snprintf(sw->name, sizeof(sw->name), "%s-br", sw->prefix);
-	f = malloc(sizeof(*f));
 	env = ovs_env(sw);
-	if (!f || !env) {
-		free(f);
-		free(env);
+	if (!env)
 		return -ENOMEM;
-	}
-	ovs_files_init(sw, f);
-	r = ovsdb_start(sw, rs, f, tool, server, env, err, errlen);
+	r = ovsdb_start(sw, rs, env, tool, server, err, errlen);
 	if (!r)
 		r = ovs_dpdk_config(sw, err, errlen);
 	if (!r)
-		r = vswitchd_start(sw, rs, f, env, err, errlen);
+		r = vswitchd_start(sw, rs, env, err, errlen);
 	if (!r)
-		r = ovs_bridge(sw, sock, err, errlen);
+		r = ovs_add_bridge(sw, err, errlen);
+	if (!r)
+		r = ovs_add_ports(sw, sock, err, errlen);
 	if (!r)
 		ovs_version(sw);
-	free(f);
 	free(env);
 	return r;
 }

@@ -18,6 +18,7 @@
 #include <bpf/bpf_core_read.h>
 #include "attr.h"
 #include "shared_maps.bpf.h"
+#include "util.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -100,11 +101,7 @@ static __always_inline struct cpu_state *state(__u32 *cpu)
 
 static __always_inline void ev_add(__u32 cpu, __u32 ev, __u64 v)
 {
-	__u32 idx = cpu * ATTR_NEV + ev;
-	__u64 *p = bpf_map_lookup_elem(&evs, &idx);
-
-	if (p)
-		*p += v;
+	array_add(&evs, cpu * ATTR_NEV + ev, v);
 }
 
 /* Close the open segment at `now`, from program `prog`. The run that closes
@@ -172,20 +169,6 @@ static __always_inline __u32 dev_role(struct cpu_state *s, struct net_device *de
 	s->dc_dev[i] = (__u64)dev;
 	s->dc_role[i] = role;
 	return role;
-}
-
-static __always_inline __u32 log2_u64(__u64 v)
-{
-	__u32 r = 0;
-
-	/* Bounded loop: 6 steps of binary search. */
-	if (v >> 32) { v >>= 32; r += 32; }
-	if (v >> 16) { v >>= 16; r += 16; }
-	if (v >> 8) { v >>= 8; r += 8; }
-	if (v >> 4) { v >>= 4; r += 4; }
-	if (v >> 2) { v >>= 2; r += 2; }
-	if (v >> 1) { r += 1; }
-	return r;
 }
 
 /* ---- context switches ---------------------------------------------------- */

@@ -15,7 +15,8 @@
  *    so each runs on the paths it runs on in the window (the statistics' own
  *    clock read stands for the small dispatch of a non-syscall tracepoint).
  *
- * Also here: duty cycling's detach/attach and snapshot sums, and the clock.
+ * Also here: the calibration loop's detach/attach of the system call
+ * programs, and the clock the programs read.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -185,11 +186,6 @@ void attr__sys_wall(const struct attr *a, const struct attr_snap *o, const struc
 		*calls += c->hist[base + 1 + k] - o->hist[base + 1 + k];
 }
 
-int attr__del_tgid(struct attr *a, uint32_t tgid)
-{
-	return bpf_map__delete_elem(a->skel->maps.tgids, &tgid, sizeof(tgid), 0);
-}
-
 /* Detach (on = 0) or attach again (on = 1) the sys_enter/sys_exit programs:
  * the calibration loop alternates batches without and with them, so both
  * see the same machine (a guest's system call cost drifts by tens of per
@@ -211,122 +207,6 @@ int attr__sys_probes(struct attr *a, int on)
 		}
 	}
 	return 0;
-}
-
-/* ---- duty cycling: detach, reattach, sum the traced slices ---------------- */
-
-static void links_set(struct bpf_link **links, struct bpf_program **progs, int n, int on)
-{
-	for (int i = 0; i < n; i++) {
-		if (!on) {
-			bpf_link__destroy(links[i]);
-			links[i] = NULL;
-		} else if (!links[i]) {
-			links[i] = bpf_program__attach(progs[i]);
-		}
-	}
-}
-
-void attr__pause(struct attr *a)
-{
-	links_set(a->links, a->lprog, a->nlinks, 0);
-	links_set(a->plinks, a->plprog, a->nplinks, 0);
-}
-
-/* What the CPUs knew is stale after a gap: forget it (a CPU's state is
- * known again at its next context switch or endpoint system call). */
-static int reset_state(struct attr *a)
-{
-	size_t vs = bpf_map__value_size(a->skel->maps.cstate);
-	size_t cs = bpf_map__value_size(a->skel->maps.curtask);
-	void *z = calloc((size_t)a->ncpus, vs > cs ? vs : cs);
-	__u32 zero = 0, key, next;
-	int err;
-
-	if (!z)
-		return -ENOMEM;
-	err = bpf_map__update_elem(a->skel->maps.cstate, &zero, sizeof(zero), z,
-				   vs * (size_t)a->ncpus, BPF_ANY);
-	if (!err)
-		err = bpf_map__update_elem(a->skel->maps.curtask, &zero, sizeof(zero), z,
-					   cs * (size_t)a->ncpus, BPF_ANY);
-	free(z);
-	while (!err && !bpf_map__get_next_key(a->skel->maps.tasks, NULL, &next, sizeof(next))) {
-		key = next;
-		if (bpf_map__delete_elem(a->skel->maps.tasks, &key, sizeof(key), 0))
-			break;
-	}
-	return err;
-}
-
-int attr__resume(struct attr *a)
-{
-	int err = reset_state(a);
-
-	links_set(a->links, a->lprog, a->nlinks, 1);
-	links_set(a->plinks, a->plprog, a->nplinks, 1);
-	for (int i = 0; i < a->nlinks; i++)
-		if (!a->links[i])
-			return -errno;
-	return err;
-}
-
-static void add_delta(uint64_t *acc, const uint64_t *o, const uint64_t *c, size_t bytes)
-{
-	for (size_t i = 0; i < bytes / sizeof(uint64_t); i++)
-		acc[i] += c[i] - o[i];
-}
-
-struct attr_snap *attr_snap__zero(const struct attr *a)
-{
-	struct attr_snap *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return NULL;
-	s->segs = calloc(1, a->sz_segs);
-	s->hist = calloc(1, a->sz_hist);
-	s->evs = calloc(1, a->sz_evs);
-	if (a->pskel) {
-		s->phist = calloc(1, a->sz_phist);
-		s->pevs = calloc(1, a->sz_pevs);
-	}
-	if (!s->segs || !s->hist || !s->evs || (a->pskel && (!s->phist || !s->pevs))) {
-		attr_snap__free(s);
-		return NULL;
-	}
-	return s;
-}
-
-void attr_snap__acc(const struct attr *a, struct attr_snap *acc, const struct attr_snap *o,
-		    const struct attr_snap *c)
-{
-	add_delta((uint64_t *)acc->segs, (const uint64_t *)o->segs, (const uint64_t *)c->segs,
-		  a->sz_segs);
-	add_delta(acc->hist, o->hist, c->hist, a->sz_hist);
-	add_delta(acc->evs, o->evs, c->evs, a->sz_evs);
-	if (acc->phist && o->phist && c->phist) {
-		add_delta((uint64_t *)acc->phist, (const uint64_t *)o->phist,
-			  (const uint64_t *)c->phist, a->sz_phist);
-		add_delta(acc->pevs, o->pevs, c->pevs, a->sz_pevs);
-	}
-	add_delta(acc->busy_ticks, o->busy_ticks, c->busy_ticks, sizeof(acc->busy_ticks));
-	add_delta(acc->total_ticks, o->total_ticks, c->total_ticks, sizeof(acc->total_ticks));
-}
-
-double attr_snap__busy_ns(const struct attr *a, const struct attr_snap *o,
-			  const struct attr_snap *c, int cpu)
-{
-	const struct attr_seg *so, *sc;
-	double ns = 0;
-
-	if (cpu < 0 || cpu >= a->ncpus)
-		return 0;
-	so = o->segs + (size_t)cpu * ATTR_NSLOTS;
-	sc = c->segs + (size_t)cpu * ATTR_NSLOTS;
-	for (unsigned int i = 0; i < ATTR_NSLOTS; i++)
-		if (i / ATTR_NSTAGES != ATTR_CTX_IDLE && i / ATTR_NSTAGES != ATTR_CTX_OTHER)
-			ns += (double)(sc[i].ns - so[i].ns);
-	return ns;
 }
 
 json_t *attr_clock_json(void)

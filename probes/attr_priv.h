@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * What the attribution's user-side files share (attr_user.c: loading,
- * snapshots, the breakdown; attr_calib.c: the instrument's own cost).
+ * What the attribution's user-side files share: attr_user.c (loading,
+ * snapshots), attr_calib.c (the instrument's own cost, duty cycling),
+ * attr_json.c (the per-core breakdown) and attr_path_json.c (the path).
  */
 #ifndef BL_ATTR_PRIV_H
 #define BL_ATTR_PRIV_H
@@ -67,5 +68,12 @@ double attr_prog_cost(const struct attr *a, int cpu, int prog);
 json_t *attr_clock_json(void);
 /* The method behind attr_prog_cost, for result.json. */
 const char *attr_cost_method(const struct attr *a, int cpu);
+
+/* probes=path: the "path" object of the attribution, and one of the path
+ * programs' counters (PATH_EV_*) over the window, on cpu (< 0: all). */
+json_t *attr_path_json(const struct attr *a, const struct attr_snap *o,
+		       const struct attr_snap *c);
+uint64_t attr_pev_delta(const struct attr *a, const struct attr_snap *o,
+			const struct attr_snap *c, int cpu, unsigned int ev);
 
 #endif

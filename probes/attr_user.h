@@ -2,8 +2,10 @@
 /*
  * User side of the attribution probes (attr.bpf.c): load with feature
  * fallback (tp_btf, else raw_tp), fill the endpoint and device filters,
- * attach, snapshot the per-CPU results at window open and close, and turn
- * the difference into a per-core breakdown in ns per packet.
+ * attach, snapshot the per-CPU results at window open and close (attr_user.c),
+ * and turn the difference into a per-core breakdown in ns per packet
+ * (attr_json.c). Only the harness's calls are here; what the files share
+ * among themselves is in attr_priv.h.
  *
  * In path mode the per-packet stage latency programs (path.bpf.c) are loaded
  * too, sharing the attribution's endpoint, device and per-task maps; their
@@ -50,21 +52,36 @@ struct attr_calib {
 	uint64_t calls;
 };
 
+/* ---- attr_user.c: load, filter, attach, snapshot, unload ---- */
+
 /* Load the programs for the CPUs in cpu_mask (the path programs, if
  * path_mode, on every CPU; light: without the tracepoints that only refine
  * stages within a group). NULL + errno on failure. */
 struct attr *attr__open(uint64_t cpu_mask, int path_mode, int light);
 int attr__add_tgid(struct attr *a, uint32_t tgid, uint32_t side);
+int attr__del_tgid(struct attr *a, uint32_t tgid);
 int attr__add_dev(struct attr *a, uint32_t netns_ino, uint32_t ifindex, uint32_t role);
 int attr__attach(struct attr *a);
+/* Duty cycling: detach every program; forget the CPUs' state and attach
+ * them again. */
+void attr__pause(struct attr *a);
+int attr__resume(struct attr *a);
 /* Copy of the counters now (and /proc/stat per CPU). NULL + errno. */
 struct attr_snap *attr__snap(struct attr *a);
 void attr_snap__free(struct attr_snap *s);
-/* The "attribution" object for result.json (with "path" in path mode). */
-json_t *attr__json(const struct attr *a, const struct attr_snap *open,
-		   const struct attr_snap *close, const struct attr_core *cores, int ncores,
-		   uint64_t window_ns);
-int attr__del_tgid(struct attr *a, uint32_t tgid);
+/* A snapshot of zeros, and acc += c - o (every counter). */
+struct attr_snap *attr_snap__zero(const struct attr *a);
+void attr_snap__acc(const struct attr *a, struct attr_snap *acc, const struct attr_snap *o,
+		    const struct attr_snap *c);
+/* Time the probes saw on cpu between two snapshots, idle and other tasks
+ * excluded, ns. */
+double attr_snap__busy_ns(const struct attr *a, const struct attr_snap *o,
+			  const struct attr_snap *c, int cpu);
+/* Detach and unload; accepts NULL. */
+void attr__destroy(struct attr *a);
+
+/* ---- attr_calib.c: the instrument's own cost ---- */
+
 /* The kernel's BPF run-time statistics over a slice (begin .. end): each
  * program's in-program ns per run. Failure is recorded, not fatal. */
 void attr__stats_begin(struct attr *a);
@@ -74,23 +91,16 @@ void attr__stats_end(struct attr *a);
 void attr__sys_wall(const struct attr *a, const struct attr_snap *o, const struct attr_snap *c,
 		    int cpu, uint32_t nr, uint64_t *calls, double *ns);
 void attr__set_calib(struct attr *a, int cpu, const struct attr_calib *k);
-/* The snapshots span this many separate slices (closure's resolution). */
-/* Time the probes saw on cpu between two snapshots, idle and other tasks
- * excluded, ns. */
-double attr_snap__busy_ns(const struct attr *a, const struct attr_snap *o,
-			  const struct attr_snap *c, int cpu);
-void attr__set_slices(struct attr *a, int slices);
 /* Detach (0) or re-attach (1) the sys_enter/sys_exit programs. */
 int attr__sys_probes(struct attr *a, int on);
-/* Duty cycling: detach every program; forget the CPUs' state and attach
- * them again. */
-void attr__pause(struct attr *a);
-int attr__resume(struct attr *a);
-/* A snapshot of zeros, and acc += c - o (every counter). */
-struct attr_snap *attr_snap__zero(const struct attr *a);
-void attr_snap__acc(const struct attr *a, struct attr_snap *acc, const struct attr_snap *o,
-		    const struct attr_snap *c);
-/* Detach and unload; accepts NULL. */
-void attr__destroy(struct attr *a);
+/* The snapshots span this many separate slices (closure's resolution). */
+void attr__set_slices(struct attr *a, int slices);
+
+/* ---- attr_json.c: the breakdown ---- */
+
+/* The "attribution" object for result.json (with "path" in path mode). */
+json_t *attr__json(const struct attr *a, const struct attr_snap *open,
+		   const struct attr_snap *close, const struct attr_core *cores, int ncores,
+		   uint64_t window_ns);
 
 #endif

@@ -11,6 +11,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/usdt.bpf.h>
 #include "bursts.h"
+#include "util.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -36,10 +37,11 @@ static __always_inline int record(struct pt_regs *ctx, long n, __u64 cyc)
 	if (n == 0)
 		b->empty++;
 	b->pkts += (__u64)n;
-	while (n > 0 && k < BURSTS_LOG2 - 1) {
-		n >>= 1;
-		k++;
-	}
+	/* Slot k holds sizes of k bits: 0 alone in slot 0, the last slot open-ended. */
+	if (n > 0)
+		k = log2_u64((__u64)n) + 1;
+	if (k > BURSTS_LOG2 - 1)
+		k = BURSTS_LOG2 - 1;
 	b->size_log2[k]++;
 	return 0;
 }

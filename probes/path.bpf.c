@@ -29,6 +29,7 @@
 #include <bpf/bpf_endian.h>
 #include "attr.h"
 #include "shared_maps.bpf.h"
+#include "util.bpf.h"
 #include "path.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -123,11 +124,7 @@ struct {
 
 static __always_inline void ev_add(__u32 cpu, __u32 ev)
 {
-	__u32 idx = cpu * PATH_NEV + ev;
-	__u64 *p = bpf_map_lookup_elem(&pevs, &idx);
-
-	if (p)
-		*p += 1;
+	array_add(&pevs, cpu * PATH_NEV + ev, 1);
 }
 
 /* Every program run counts once: the probe's own cost per packet. */
@@ -137,19 +134,6 @@ static __always_inline __u32 enter(void)
 
 	ev_add(cpu, PATH_EV_EVENTS);
 	return cpu;
-}
-
-static __always_inline __u32 log2_u64(__u64 v)
-{
-	__u32 r = 0;
-
-	if (v >> 32) { v >>= 32; r += 32; }
-	if (v >> 16) { v >>= 16; r += 16; }
-	if (v >> 8) { v >>= 8; r += 8; }
-	if (v >> 4) { v >>= 4; r += 4; }
-	if (v >> 2) { v >>= 2; r += 2; }
-	if (v >> 1) { r += 1; }
-	return r;
 }
 
 static __always_inline __u32 bucket(__u64 v)

@@ -9,6 +9,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "sample.h"
+#include "util.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -45,11 +46,7 @@ struct {
 
 static __always_inline void ev_add(__u32 cpu, __u32 ev)
 {
-	__u32 idx = cpu * SAMPLE_NEV + ev;
-	__u64 *p = bpf_map_lookup_elem(&sevs, &idx);
-
-	if (p)
-		__sync_fetch_and_add(p, 1);
+	array_add_atomic(&sevs, cpu * SAMPLE_NEV + ev, 1);
 }
 
 SEC("perf_event")

@@ -35,6 +35,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "proc.h"
 #include "runstate.h"
 #include "topo.h"
 

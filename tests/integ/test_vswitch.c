@@ -36,6 +36,7 @@
 #include <sys/wait.h>
 
 #include "hugepages.h"
+#include "proc.h"
 #include "runstate.h"
 #include "vswitch.h"
 
