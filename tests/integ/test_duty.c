@@ -10,7 +10,8 @@
  * - The light breakdowns are the full one's: each group's share of an
  *   endpoint core's busy time (idle and other tasks left out: they belong
  *   to the machine, not the case) is within 5 points of a fully traced run
- *   of the same case, for the duty-cycled and the light-detail runs.
+ *   of the same case, for the duty-cycled and the light-detail runs, plus
+ *   the group's drift between two fully traced runs.
  * - The instrument's cost as modelled (program runs x calibrated cost, as a
  *   share of the sender's core) agrees within 10 points with the cost the
  *   run measures for itself: the send rate while traced against while not.
@@ -63,10 +64,13 @@ static double share(json_t *r, int i, const char *g)
 	return t > 0 ? 100.0 * attr_group(attr_core(r, i), g) / t : 0;
 }
 
-/* Every group of either result within SHARE_POINTS on both cores. */
-static void check_shares(json_t *full, json_t *light, const char *what)
+/* Every group of either light result within SHARE_POINTS of the full trace
+ * on both cores, plus what the group moved between two full traces of the
+ * same case (the machine's own drift: a udp receiver's mix of empty and
+ * full recvfrom calls moves its entry/exit share from run to run). */
+static void check_shares(json_t *full, json_t *full2, json_t *light, const char *what)
 {
-	double worst = 0;
+	double worst = 0, worst_tol = SHARE_POINTS;
 	char wg[64] = "";
 
 	for (int i = 0; i < 2; i++) {
@@ -78,24 +82,29 @@ static void check_shares(json_t *full, json_t *light, const char *what)
 			json_t *v;
 
 			json_object_foreach(sets[s], g, v) {
-				double d;
+				double d, drift, tol;
 
 				if (machine_group(g))
 					continue;
 				d = share(light, i, g) - share(full, i, g);
-				print_message("%s cpu %d %-32s full %5.1f %% %s %5.1f %%\n", what, i,
-					      g, share(full, i, g), what, share(light, i, g));
-				if (fabs(d) > fabs(worst)) {
+				drift = fabs(share(full2, i, g) - share(full, i, g));
+				tol = SHARE_POINTS + drift;
+				print_message("%s cpu %d %-32s full %5.1f %% (again %5.1f %%) %s %5.1f %%\n",
+					      what, i, g, share(full, i, g), share(full2, i, g), what,
+					      share(light, i, g));
+				if (fabs(d) - tol > fabs(worst) - worst_tol) {
 					worst = d;
+					worst_tol = tol;
 					snprintf(wg, sizeof(wg), "cpu %d %s", i, g);
 				}
 			}
 		}
 	}
-	print_message("%s vs full: largest share difference %+.1f points (%s)\n", what, worst, wg);
-	if (fabs(worst) > SHARE_POINTS)
-		fail_msg("%s: %s differs from the full trace by %+.1f points (> %.0f)", what, wg,
-			 worst, SHARE_POINTS);
+	print_message("%s vs full: worst share difference %+.1f points (%s, allowed %.1f)\n", what,
+		      worst, wg, worst_tol);
+	if (fabs(worst) > worst_tol)
+		fail_msg("%s: %s differs from the full trace by %+.1f points (> %.0f + drift = %.1f)",
+			 what, wg, worst, SHARE_POINTS, worst_tol);
 }
 
 static void check_slices(json_t *r)
@@ -135,13 +144,15 @@ static void check_slices(json_t *r)
 static void test_duty_udp(void **state)
 {
 	json_t *full = run_case("full-udp", "udp", 1.0, "full");
+	json_t *full2 = run_case("full2-udp", "udp", 1.0, "full");
 	json_t *duty = run_case("duty-udp", "udp", FRAC, "full");
 	json_t *light = run_case("light-udp", "udp", 1.0, "light");
 
 	check_slices(duty);
-	check_shares(full, duty, "duty");
-	check_shares(full, light, "light");
+	check_shares(full, full2, duty, "duty");
+	check_shares(full, full2, light, "light");
 	json_decref(full);
+	json_decref(full2);
 	json_decref(duty);
 	json_decref(light);
 }
@@ -149,13 +160,15 @@ static void test_duty_udp(void **state)
 static void test_duty_mmsg(void **state)
 {
 	json_t *full = run_case("full-mmsg", "mmsg", 1.0, "full");
+	json_t *full2 = run_case("full2-mmsg", "mmsg", 1.0, "full");
 	json_t *duty = run_case("duty-mmsg", "mmsg", FRAC, "full");
 	json_t *light = run_case("light-mmsg", "mmsg", 1.0, "light");
 
 	check_slices(duty);
-	check_shares(full, duty, "duty");
-	check_shares(full, light, "light");
+	check_shares(full, full2, duty, "duty");
+	check_shares(full, full2, light, "light");
 	json_decref(full);
+	json_decref(full2);
 	json_decref(duty);
 	json_decref(light);
 }
