@@ -62,6 +62,19 @@ static const struct common_key {
 	  "ping-pong: a reply later than this counts as lost" },
 	{ "outstanding", "workload", "1..256", "1",
 	  "ping-pong closed loop: requests in flight" },
+	{ "search", "workload", "none|ndr|pdr|ndr,pdr", "none",
+	  "RFC 2544 throughput search (one value): the highest rate with no loss (ndr) and/or "
+	  "with at most search_loss (pdr), by trials at paced rates, confirmed by a final trial; "
+	  "rate must be max, or P%ndr / P%pdr (a load at that fraction of the found rate)" },
+	{ "search_loss", "workload", "0.001..50", "0.5", "PDR: loss allowed, % of the packets sent" },
+	{ "search_trial", "workload", "0.1..60", "1", "each search trial's window, seconds" },
+	{ "search_final", "workload", "0.1..3600", "10",
+	  "the trial that confirms a found rate, seconds" },
+	{ "search_precision", "workload", "0.1..50", "1",
+	  "stop when the bracket (highest passing, lowest failing rate) is narrower than this % "
+	  "of its upper end" },
+	{ "search_max", "workload", "1..100000000|auto", "auto",
+	  "the search's upper bound in pps (k, M); auto: the rate=max throughput of a first trial" },
 	{ "topology", "topology", "bridge|direct", "bridge",
 	  "veth pair through a bridge, or a direct veth pair" },
 	{ "cpu_a", "topology", "-1..1023|auto", "auto", "sender/client CPU (-1 = auto)" },
@@ -72,6 +85,10 @@ static const struct common_key {
 	{ "container", "topology", "netns|lxc", "netns",
 	  "endpoints in plain network namespaces, or in LXC application containers on the host "
 	  "rootfs (lxc needs topology=bridge)" },
+	{ "topo_hook", "topology", "shell command", "",
+	  "run with /bin/sh once the topology is up, before the endpoints, with BL_NS_A, BL_NS_B, "
+	  "BL_IF, BL_BRIDGE, BL_PORT_A, BL_PORT_B in its environment (e.g. a tc policer as a known "
+	  "bottleneck); a non-zero exit fails the case (one value)" },
 	{ "datapath", "datapath", NULL /* dp_allowed() */, "udp", "how packets are moved" },
 	{ "sndbuf", "datapath", "0..1073741824", "0",
 	  "SO_SNDBUF bytes, 0 = kernel default; k/M/G = 1024-based (\"64k\" = 65536)" },
@@ -116,7 +133,8 @@ static const struct common_key {
 };
 
 /* V_DP marks the DP_OPTS row; V_DPNAME is a datapath of dp_table. */
-enum vtype { V_STR, V_INT, V_FLOAT, V_ENUM, V_BOOL, V_DPNAME, V_DP };
+/* V_SEARCH: a set of search goals, taken whole ("ndr,pdr" is one value). */
+enum vtype { V_STR, V_INT, V_FLOAT, V_ENUM, V_BOOL, V_DPNAME, V_DP, V_SEARCH };
 enum vstore { S_UINT, S_INT, S_U64, S_I64, S_DOUBLE, S_CHARS };
 
 enum {
@@ -126,6 +144,8 @@ enum {
 	F_IEC = 1u << 3,    /* k/K = 1024, M = 1024^2, G = 1024^3 */
 	F_FRAME = 1u << 4,  /* size: explain the limits */
 	F_NAME = 1u << 5,   /* [A-Za-z0-9_.-] */
+	F_PCTREF = 1u << 6, /* rate: also "P%ndr" / "P%pdr" */
+	F_WHOLE = 1u << 7,  /* taken whole, commas included */
 };
 
 /* How each key is parsed and where it lands; same order as common_keys. */
@@ -160,13 +180,20 @@ static const struct key_def key_defs[] = {
 	{ .type = V_INT, .store = S_UINT, OFF(size), .min = CFG_FRAME_MIN, .max = CFG_FRAME_MAX,
 	  .flags = F_FRAME },
 	{ .type = V_INT, .store = S_U64, OFF(rate_pps), .min = 1, .max = 100000000, .word = "max",
-	  .word_val = 0, .flags = F_SI },
+	  .word_val = 0, .flags = F_SI | F_PCTREF },
 	{ .type = V_INT, .store = S_UINT, OFF(burst), .min = 1, .max = CFG_MAX_BURST },
 	{ .type = V_BOOL, .store = S_INT, OFF(blocking) },
 	{ .type = V_BOOL, .store = S_INT, OFF(touch) },
 	{ .type = V_BOOL, .store = S_INT, OFF(verify) },
 	{ .type = V_INT, .store = S_UINT, OFF(timeout_us), .min = 1, .max = 10000000 },
 	{ .type = V_INT, .store = S_UINT, OFF(outstanding), .min = 1, .max = CFG_MAX_BURST },
+	{ .type = V_SEARCH, .store = S_UINT, OFF(search) },
+	{ .type = V_FLOAT, .store = S_DOUBLE, OFF(search_loss_pct), .fmin = 0.001, .fmax = 50 },
+	{ .type = V_FLOAT, .store = S_DOUBLE, OFF(search_trial_s), .fmin = 0.1, .fmax = 60 },
+	{ .type = V_FLOAT, .store = S_DOUBLE, OFF(search_final_s), .fmin = 0.1, .fmax = 3600 },
+	{ .type = V_FLOAT, .store = S_DOUBLE, OFF(search_precision_pct), .fmin = 0.1, .fmax = 50 },
+	{ .type = V_INT, .store = S_U64, OFF(search_max_pps), .min = 1, .max = 100000000,
+	  .word = "auto", .word_val = 0, .flags = F_SI },
 	{ .type = V_ENUM, .store = S_INT, OFF(topology), .words = w_topo },
 	{ .type = V_INT, .store = S_INT, OFF(cpu_a), .min = -1, .max = 1023, .word = "auto",
 	  .word_val = -1 },
@@ -174,6 +201,7 @@ static const struct key_def key_defs[] = {
 	  .word_val = -1 },
 	{ .type = V_INT, .store = S_UINT, OFF(pairs), .min = 1, .max = 16 },
 	{ .type = V_ENUM, .store = S_INT, OFF(container), .words = w_container },
+	{ .type = V_STR, .store = S_CHARS, OFF(topo_hook), .flags = F_SINGLE | F_WHOLE },
 	{ .type = V_DPNAME, .store = S_CHARS, OFF(datapath) },
 	{ .type = V_INT, .store = S_UINT, OFF(sndbuf), .min = 0, .max = 1ll << 30, .flags = F_IEC },
 	{ .type = V_INT, .store = S_UINT, OFF(rcvbuf), .min = 0, .max = 1ll << 30, .flags = F_IEC },
@@ -322,6 +350,12 @@ void case_defaults(struct case_cfg *c)
 	c->verify = 1;
 	c->timeout_us = 100000;
 	c->outstanding = 1;
+	c->search = 0;
+	c->search_loss_pct = 0.5;
+	c->search_trial_s = 1.0;
+	c->search_final_s = 10.0;
+	c->search_precision_pct = 1.0;
+	c->search_max_pps = 0;
 	c->topology = TOPO_BRIDGE;
 	c->cpu_a = -1;
 	c->cpu_b = -1;
@@ -339,6 +373,18 @@ void case_defaults(struct case_cfg *c)
 	c->usdt = 0;
 	c->probe_duty = 1.0;
 	c->sample_hz = 999; /* SAMPLE_DEFAULT_HZ */
+}
+
+const char *search_name(unsigned int bits)
+{
+	static const char *const n[] = { "none", "ndr", "pdr", "ndr,pdr" };
+
+	return n[bits & 3];
+}
+
+const char *rate_ref_name(int r)
+{
+	return r == RATE_OF_NDR ? "ndr" : r == RATE_OF_PDR ? "pdr" : NULL;
 }
 
 const char *topo_name(int t)
@@ -574,6 +620,77 @@ static int parse_bool(const char *s, int *out)
 	return -EINVAL;
 }
 
+/* "ndr", "pdr", "ndr,pdr" (either order), "none". */
+static int parse_search(const char *s, unsigned int *out, char *what, size_t wlen)
+{
+	char buf[64], *save = NULL, *tok;
+	unsigned int bits = 0;
+
+	if (strlen(s) >= sizeof(buf)) {
+		snprintf(what, wlen, "'%s' is not a search", s);
+		return -EINVAL;
+	}
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		unsigned int bit;
+
+		tok = trim(tok);
+		if (!strcasecmp(tok, "ndr"))
+			bit = SEARCH_NDR;
+		else if (!strcasecmp(tok, "pdr"))
+			bit = SEARCH_PDR;
+		else if (!strcasecmp(tok, "none") && !bits && !strchr(s, ','))
+			bit = 0;
+		else {
+			snprintf(what, wlen, "'%s' is not a search", s);
+			return -EINVAL;
+		}
+		if (bits & bit) {
+			snprintf(what, wlen, "'%s' names %s twice", s, tok);
+			return -EINVAL;
+		}
+		bits |= bit;
+	}
+	if (!bits && strcasecmp(trim(buf), "none")) {
+		snprintf(what, wlen, "'%s' is not a search", s);
+		return -EINVAL;
+	}
+	*out = bits;
+	return 0;
+}
+
+/* rate = "P%ndr" or "P%pdr": P in 0.1..100 of a searched rate. */
+static int parse_pctref(const char *s, struct case_cfg *c, char *what, size_t wlen)
+{
+	const char *pct = strchr(s, '%');
+	char num[32], *end;
+	double p;
+
+	if ((size_t)(pct - s) >= sizeof(num) || pct == s ||
+	    strspn(s, "0123456789.") != (size_t)(pct - s)) {
+		snprintf(what, wlen, "'%s' is not P%%ndr or P%%pdr", s);
+		return -EINVAL;
+	}
+	memcpy(num, s, (size_t)(pct - s));
+	num[pct - s] = '\0';
+	p = strtod(num, &end);
+	if (*end || p < 0.1 || p > 100) {
+		snprintf(what, wlen, "'%s': the percentage must be 0.1..100", s);
+		return -EINVAL;
+	}
+	if (!strcasecmp(pct + 1, "ndr"))
+		c->rate_of = RATE_OF_NDR;
+	else if (!strcasecmp(pct + 1, "pdr"))
+		c->rate_of = RATE_OF_PDR;
+	else {
+		snprintf(what, wlen, "'%s' is not P%%ndr or P%%pdr", s);
+		return -EINVAL;
+	}
+	c->rate_pct = p;
+	c->rate_pps = 0;
+	return 0;
+}
+
 /* Parse one value (no list, no range) and store it into c. */
 static int apply_value(const struct key_def *kd, const char *s, struct case_cfg *c, char *what,
 		       size_t wlen)
@@ -604,7 +721,13 @@ static int apply_value(const struct key_def *kd, const char *s, struct case_cfg 
 		memcpy(field, s, n + 1);
 		return 0;
 	}
+	case V_SEARCH:
+		return parse_search(s, (unsigned int *)(void *)field, what, wlen);
 	case V_INT:
+		if ((kd->flags & F_PCTREF) && strchr(s, '%'))
+			return parse_pctref(s, c, what, wlen);
+		if (kd->flags & F_PCTREF)
+			c->rate_of = RATE_ABS;
 		if (kd->word && !strcasecmp(s, kd->word)) {
 			iv = kd->word_val;
 		} else {
@@ -839,6 +962,10 @@ static int expand_value(int k, const char *value, struct strvec *out, char *what
 	if (!*s) {
 		snprintf(what, wlen, "empty value");
 		err = -EINVAL;
+		goto out;
+	}
+	if (kd->type == V_SEARCH || (kd->flags & F_WHOLE)) {
+		err = push_checked(kd, s, out, what, wlen);
 		goto out;
 	}
 	if ((kd->flags & F_SINGLE) && strchr(s, ',')) {
@@ -1346,6 +1473,35 @@ unsigned int case_needs(const struct case_cfg *c)
 	return ops->needs | (ops->case_needs ? ops->case_needs(&dc) : 0);
 }
 
+/* A search sets the rate of its trials; a load names the rate it is a
+ * fraction of, which the same case's search must find. */
+static int search_check(const struct sweep *sw, const struct case_cfg *c, char *err,
+			size_t errlen)
+{
+	unsigned int need = c->rate_of == RATE_OF_NDR ? SEARCH_NDR :
+			    c->rate_of == RATE_OF_PDR ? SEARCH_PDR :
+							0;
+
+	if (c->search && c->rate_pps)
+		return cross_error(sw, err, errlen, (const char *const[]){ "search", "rate", NULL },
+				   "search=%s sets the rate of its trials, rate=%llu cannot be "
+				   "kept (allowed: rate=max, or P%%ndr / P%%pdr for a load)",
+				   search_name(c->search), (unsigned long long)c->rate_pps);
+	if (need && !(c->search & need))
+		return cross_error(sw, err, errlen, (const char *const[]){ "rate", "search", NULL },
+				   "rate=%g%%%s is a fraction of a searched rate, but search=%s "
+				   "does not find it (allowed: search=%s or ndr,pdr)",
+				   c->rate_pct, rate_ref_name(c->rate_of), search_name(c->search),
+				   rate_ref_name(c->rate_of));
+	if ((c->search || c->rate_of) && c->pattern == PAT_PINGPONG && c->blocking)
+		return cross_error(sw, err, errlen,
+				   (const char *const[]){ "blocking", "search", NULL },
+				   "a searched ping-pong is open loop at each trial's rate and must keep "
+				   "its send schedule; a blocking receive would stall it (allowed: "
+				   "blocking=no)");
+	return 0;
+}
+
 /*
  * Combinations that cannot be run as asked. Settings that merely do not apply
  * (packet_tx on udp, outstanding with a rate) are ignored by the endpoint,
@@ -1394,6 +1550,8 @@ static int check_case(const struct sweep *sw, const struct case_cfg *c, char *er
 	 * collects replies; a receive that blocks until a reply arrives (or the
 	 * socket timeout passes) would hold every send behind it, so the offered
 	 * rate would no longer be the configured one. */
+	if (search_check(sw, c, err, errlen))
+		return -EINVAL;
 	if (c->pattern == PAT_PINGPONG && c->rate_pps && c->blocking)
 		return cross_error(sw, err, errlen, (const char *const[]){ "blocking", "rate", NULL },
 				   "pingpong with rate=%llu is open loop and must keep its send "

@@ -22,6 +22,10 @@ enum pattern_kind { PAT_THROUGHPUT = 0, PAT_PINGPONG };
 /* sample: cpu-clock sampling only; both: aggregate tracepoints + sampling. */
 enum probes_mode { PROBES_OFF = 0, PROBES_AGGREGATE, PROBES_PATH, PROBES_SAMPLE, PROBES_BOTH };
 enum cfg_switch { CFG_SWITCH_TESTPMD = 0, CFG_SWITCH_OVS };
+/* search: bits of the rates an RFC 2544 search finds (0 = no search). */
+enum search_goal_bits { SEARCH_NDR = 1u << 0, SEARCH_PDR = 1u << 1 };
+/* rate = P%ndr | P%pdr: a fraction of a searched rate (rate_of). */
+enum rate_ref { RATE_ABS = 0, RATE_OF_NDR, RATE_OF_PDR };
 
 /* Datapath options over all datapaths (the unit tests check they fit). */
 #define CFG_MAX_DP_OPTS 32
@@ -45,12 +49,21 @@ struct case_cfg {
 	int verify;              /* L2 datapaths: check every received frame's checksums */
 	unsigned int timeout_us; /* ping-pong reply timeout */
 	unsigned int outstanding;
+	int rate_of;             /* enum rate_ref: rate_pct % of the searched NDR/PDR */
+	double rate_pct;         /* rate_of != RATE_ABS: 0.1..100 */
+	unsigned int search;     /* enum search_goal_bits */
+	double search_loss_pct;  /* PDR: loss allowed, % of the packets sent */
+	double search_trial_s;   /* each search trial's window */
+	double search_final_s;   /* the confirming trial's window */
+	double search_precision_pct; /* stop when hi - lo <= this % of hi */
+	uint64_t search_max_pps; /* 0 = the rate=max throughput of a first trial */
 	/* [topology] */
 	int topology;            /* enum topo_kind */
 	int cpu_a;               /* sender/client CPU, -1 = auto */
 	int cpu_b;               /* receiver/server CPU, -1 = auto */
 	unsigned int pairs;      /* endpoint pairs, 1..TOPO_MAX_PAIRS */
 	int container;           /* enum container_kind */
+	char topo_hook[256];     /* shell command run once the topology is up, "" = none */
 	/* [datapath] */
 	char datapath[16];
 	unsigned int sndbuf, rcvbuf; /* 0 = kernel default */
@@ -141,5 +154,9 @@ const char *container_name(int c);
 const char *pattern_name(int p);
 const char *probes_name(int p);
 const char *switch_name(int s);
+/* "none", "ndr", "pdr", "ndr,pdr" */
+const char *search_name(unsigned int bits);
+/* "ndr" / "pdr" for RATE_OF_*, NULL for RATE_ABS */
+const char *rate_ref_name(int r);
 
 #endif

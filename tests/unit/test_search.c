@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The NDR/PDR search against path models: a known capacity (a policer),
+ * capacities the search cannot confirm, interruptions and failures.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "config.h"
+#include "search.h"
+
+/* A path that carries `cap` pps and drops the excess; the sender reaches
+ * `sender_max` at rate=max. Long trials may see a lower capacity. */
+struct model {
+	double cap, sender_max, long_cap, long_s;
+	int calls, fail_at, fail_err;
+};
+
+static int model_trial(void *ctx, const struct search *s, struct search_trial *t)
+{
+	struct model *m = ctx;
+	double r = t->target_pps ? (double)t->target_pps : m->sender_max;
+	double cap = t->duration_s >= m->long_s && m->long_cap > 0 ? m->long_cap : m->cap;
+	double rx = r < cap ? r : cap;
+
+	(void)s;
+	if (m->fail_at && ++m->calls == m->fail_at)
+		return m->fail_err;
+	t->offered_pps = r;
+	t->received_pps = rx;
+	t->sent = (int64_t)llround(r * t->duration_s);
+	t->lost = t->sent - (int64_t)llround(rx * t->duration_s);
+	t->loss_pct = 100.0 * (double)t->lost / (double)t->sent;
+	return 0;
+}
+
+static struct search_cfg cfg_default(unsigned int goals)
+{
+	struct search_cfg c = {
+		.goals = goals, .pdr_loss_pct = 0.5, .trial_s = 1, .final_s = 10,
+		.precision_pct = 1, .max_pps = 0,
+	};
+	return c;
+}
+
+/* Every trial's rate, verdicts and bracket stay consistent. */
+static void check_trials(const struct search *s)
+{
+	assert_true(s->ntrials >= 1 && s->ntrials <= SEARCH_MAX_TRIALS);
+	for (int i = 0; i < s->ntrials; i++) {
+		const struct search_trial *t = &s->trials[i];
+
+		assert_int_equal(t->pass[0], t->lost <= 0);
+		if (t->pass[0])
+			assert_true(t->pass[1]);
+		if (i > 0)
+			assert_true(t->target_pps > 0 && t->target_pps <= s->max_pps);
+	}
+}
+
+static void test_finds_capacity(void **state)
+{
+	struct model m = { .cap = 50000, .sender_max = 200000 };
+	struct search_cfg c = cfg_default(SEARCH_NDR | SEARCH_PDR);
+	struct search s;
+	double ndr, pdr;
+
+	(void)state;
+	assert_int_equal(search_run(&s, &c, model_trial, &m), 0);
+	check_trials(&s);
+	assert_int_equal(s.max_pps, 200000);
+	assert_int_equal(s.g[0].outcome, SEARCH_CONFIRMED);
+	assert_int_equal(s.g[1].outcome, SEARCH_CONFIRMED);
+	ndr = (double)s.g[0].rate_pps;
+	pdr = (double)s.g[1].rate_pps;
+	/* Within precision of the truth: NDR = cap, PDR = cap / (1 - 0.5 %). */
+	assert_true(ndr <= m.cap && ndr >= m.cap * 0.99);
+	assert_true(pdr <= m.cap / 0.995 && pdr >= m.cap / 0.995 * 0.99);
+	assert_true(ndr <= pdr && pdr <= (double)s.max_pps);
+	/* A final trial of final_s each, at the found rate. */
+	assert_int_equal(s.trials[s.g[0].final_trial].kind, SEARCH_TRIAL_FINAL);
+	assert_true(s.trials[s.g[0].final_trial].duration_s == 10);
+	assert_int_equal(s.trials[s.g[0].final_trial].target_pps, s.g[0].rate_pps);
+	/* The first failing trial is the lowest rate that lost anything. */
+	assert_true(s.g[0].first_fail >= 0);
+	for (int i = 0; i < s.ntrials; i++)
+		if (!s.trials[i].pass[0])
+			assert_true(s.trials[i].target_pps == 0 ||
+				    s.trials[i].target_pps >= s.trials[s.g[0].first_fail].target_pps);
+	/* The bracket is reused: PDR needs fewer trials than a search of its own. */
+	assert_true(s.ntrials < 24);
+}
+
+static void test_given_max(void **state)
+{
+	struct model m = { .cap = 30000, .sender_max = 1e9 };
+	struct search_cfg c = cfg_default(SEARCH_NDR);
+	struct search s;
+
+	(void)state;
+	c.max_pps = 100000;
+	assert_int_equal(search_run(&s, &c, model_trial, &m), 0);
+	check_trials(&s);
+	assert_int_equal(s.trials[0].target_pps, 100000);
+	assert_int_equal(s.max_pps, 100000);
+	assert_int_equal(s.g[0].outcome, SEARCH_CONFIRMED);
+	assert_int_equal(s.g[1].outcome, SEARCH_NOT_RUN);
+	assert_true(s.g[0].rate_pps <= 30000 && s.g[0].rate_pps >= 29700);
+}
+
+/* Nothing lost even at max: the bound is the rate. */
+static void test_lossless_at_max(void **state)
+{
+	struct model m = { .cap = 1e9, .sender_max = 80000 };
+	struct search_cfg c = cfg_default(SEARCH_NDR | SEARCH_PDR);
+	struct search s;
+
+	(void)state;
+	assert_int_equal(search_run(&s, &c, model_trial, &m), 0);
+	assert_int_equal(s.g[0].rate_pps, 80000);
+	assert_int_equal(s.g[1].rate_pps, 80000);
+	assert_int_equal(s.g[0].outcome, SEARCH_CONFIRMED);
+	assert_int_equal(s.g[0].first_fail, -1);
+}
+
+/* Long trials lose where short ones did not: the final fails, the search
+ * narrows below it, and confirms the long-trial capacity. */
+static void test_final_narrows(void **state)
+{
+	struct model m = { .cap = 50000, .sender_max = 200000, .long_cap = 45000, .long_s = 5 };
+	struct search_cfg c = cfg_default(SEARCH_NDR);
+	struct search s;
+
+	(void)state;
+	c.final_s = 5; /* so narrowing trials stay short and can't see long_cap */
+	assert_int_equal(search_run(&s, &c, model_trial, &m), 0);
+	check_trials(&s);
+	/* Short trials pass up to 50000, every final above 45000 fails: at most
+	 * SEARCH_FINAL_RETRIES narrowings, then the outcome says unconfirmed
+	 * unless a final passed. */
+	assert_true(s.g[0].finals >= 2 && s.g[0].finals <= SEARCH_FINAL_RETRIES + 1);
+	if (s.g[0].outcome == SEARCH_CONFIRMED)
+		assert_true(s.g[0].rate_pps <= 45000);
+	else
+		assert_int_equal(s.g[0].outcome, SEARCH_UNCONFIRMED);
+}
+
+/* A capacity the short trials never see: every final fails. */
+static void test_unconfirmed(void **state)
+{
+	struct model m = { .cap = 50000, .sender_max = 200000, .long_cap = 10, .long_s = 10 };
+	struct search_cfg c = cfg_default(SEARCH_NDR);
+	struct search s;
+	int finals = 0;
+
+	(void)state;
+	assert_int_equal(search_run(&s, &c, model_trial, &m), 0);
+	for (int i = 0; i < s.ntrials; i++)
+		finals += s.trials[i].kind == SEARCH_TRIAL_FINAL;
+	assert_int_equal(finals, SEARCH_FINAL_RETRIES + 1);
+	assert_int_equal(s.g[0].finals, SEARCH_FINAL_RETRIES + 1);
+	assert_int_equal(s.g[0].outcome, SEARCH_UNCONFIRMED);
+	/* Each retry searched strictly below the rate that failed before. */
+	for (int i = 0, prev = -1; i < s.ntrials; i++) {
+		if (s.trials[i].kind != SEARCH_TRIAL_FINAL)
+			continue;
+		if (prev >= 0)
+			assert_true(s.trials[i].target_pps < s.trials[prev].target_pps);
+		prev = i;
+	}
+}
+
+/* Every rate loses: no rate, in a bounded number of trials. */
+static void test_no_rate(void **state)
+{
+	struct model m = { .cap = 0, .sender_max = 100000 };
+	struct search_cfg c = cfg_default(SEARCH_NDR | SEARCH_PDR);
+	struct search s;
+
+	(void)state;
+	assert_int_equal(search_run(&s, &c, model_trial, &m), 0);
+	assert_int_equal(s.g[0].outcome, SEARCH_NO_RATE);
+	assert_int_equal(s.g[1].outcome, SEARCH_NO_RATE);
+	assert_true(s.ntrials < SEARCH_MAX_TRIALS);
+}
+
+/* A signal keeps the finished trials and marks the goals interrupted. */
+static void test_interrupted(void **state)
+{
+	struct model m = { .cap = 50000, .sender_max = 200000, .fail_at = 4, .fail_err = -EINTR };
+	struct search_cfg c = cfg_default(SEARCH_NDR | SEARCH_PDR);
+	struct search s;
+
+	(void)state;
+	assert_int_equal(search_run(&s, &c, model_trial, &m), -EINTR);
+	assert_int_equal(s.ntrials, 3);
+	assert_int_equal(s.g[0].outcome, SEARCH_INTERRUPTED);
+	assert_int_equal(s.g[1].outcome, SEARCH_INTERRUPTED);
+	check_trials(&s);
+}
+
+static void test_failed_trial(void **state)
+{
+	struct model m = { .cap = 50000, .sender_max = 200000, .fail_at = 1, .fail_err = -EIO };
+	struct search_cfg c = cfg_default(SEARCH_PDR);
+	struct search s;
+
+	(void)state;
+	assert_int_equal(search_run(&s, &c, model_trial, &m), -EIO);
+	assert_int_equal(s.ntrials, 0);
+	assert_int_equal(s.g[1].outcome, SEARCH_FAILED);
+	assert_int_equal(s.g[0].outcome, SEARCH_NOT_RUN);
+}
+
+/* The precision decides how narrow the bracket gets. */
+static void test_precision(void **state)
+{
+	struct model m = { .cap = 123457, .sender_max = 400000 };
+	struct search_cfg c = cfg_default(SEARCH_NDR);
+	struct search coarse, fine;
+
+	(void)state;
+	c.precision_pct = 10;
+	search_run(&coarse, &c, model_trial, &m);
+	c.precision_pct = 0.1;
+	search_run(&fine, &c, model_trial, &m);
+	assert_true(coarse.g[0].rate_pps >= 123457 * 0.9 && coarse.g[0].rate_pps <= 123457);
+	assert_true(fine.g[0].rate_pps >= 123457 * 0.999 && fine.g[0].rate_pps <= 123457);
+	assert_true(fine.ntrials > coarse.ntrials);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_finds_capacity), cmocka_unit_test(test_given_max),
+		cmocka_unit_test(test_lossless_at_max), cmocka_unit_test(test_final_narrows),
+		cmocka_unit_test(test_unconfirmed),     cmocka_unit_test(test_no_rate),
+		cmocka_unit_test(test_interrupted),     cmocka_unit_test(test_failed_trial),
+		cmocka_unit_test(test_precision),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
