@@ -35,6 +35,9 @@
 #include "proc.h"
 #include "tsc.h"
 
+/* topo_hook: a command that configures the path, not a workload. */
+#define HOOK_TIMEOUT_MS 10000
+
 /* The case stops at this phase with status; errmsg as the failing call
  * left it. Returns err, or -EIO for a failure without an errno. */
 static int case_status(struct case_run *cr, int err, const char *status)
@@ -143,6 +146,34 @@ static int case_topology(struct case_run *cr)
 			return case_fail(cr, err, "failed",
 					 "nft drop rule for AF_PACKET receive: %d", err);
 	}
+	return 0;
+}
+
+/* topo_hook: the user's command once every namespace and port exists
+ * and no endpoint sends yet (a tc policer, netem): what it adds lives on
+ * the run's own interfaces and goes with them. Bounded in time. */
+static int case_hook(struct case_run *cr)
+{
+	const char *argv[] = { "/bin/sh", "-c", cr->c->topo_hook, NULL };
+	static const char *const vars[] = { "BL_NS_A", "BL_NS_B", "BL_IF", "BL_BRIDGE",
+					    "BL_PORT_A", "BL_PORT_B" };
+	const char *vals[] = { cr->t.ep[0].ns, cr->t.ep[1].ns, cr->t.ep[0].ifname, cr->t.bridge,
+			       cr->t.ep[0].host_if, cr->t.ep[1].host_if };
+	int st;
+
+	if (!cr->c->topo_hook[0])
+		return 0;
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		setenv(vars[i], vals[i], 1);
+	st = run_cmd_bounded(argv, HOOK_TIMEOUT_MS);
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		unsetenv(vars[i]);
+	if (st == -ETIME)
+		return case_fail(cr, -ETIME, "failed", "topo_hook did not finish within %d ms",
+				 HOOK_TIMEOUT_MS);
+	if (st)
+		return case_fail(cr, -EIO, "failed", "topo_hook '%s' exited with %d",
+				 cr->c->topo_hook, st);
 	return 0;
 }
 
@@ -619,7 +650,7 @@ json_t *run_case(const struct case_ctx *cc)
 	if (!cr)
 		return NULL;
 	if (!case_topology(cr) && !case_pages(cr) && !case_spawn(cr) && !case_containers(cr) &&
-	    !case_switch(cr) && !case_probes_up(cr) && !case_window(cr)) {
+	    !case_hook(cr) && !case_switch(cr) && !case_probes_up(cr) && !case_window(cr)) {
 		case_drain(cr);
 		cr->in.attribution = case_probes_json(cr);
 	}

@@ -17,7 +17,9 @@
 #include "dp.h"
 #include "fileutil.h"
 #include "frame.h"
+#include "jsonpath.h"
 #include "result.h"
+#include "search.h"
 
 static const char *const role_names[] = { "send", "recv", "client", "server" };
 
@@ -103,6 +105,24 @@ json_t *case_cfg_json(const struct case_cfg *c)
 	json_object_set_new(o, "verify", json_boolean(c->verify));
 	json_object_set_new(o, "pairs", json_integer(c->pairs));
 	json_object_set_new(o, "container", json_string(container_name(c->container)));
+	json_object_set_new(o, "search", json_string(search_name(c->search)));
+	if (c->search) {
+		json_object_set_new(o, "search_loss_pct", json_real(c->search_loss_pct));
+		json_object_set_new(o, "search_trial_s", json_real(c->search_trial_s));
+		json_object_set_new(o, "search_final_s", json_real(c->search_final_s));
+		json_object_set_new(o, "search_precision_pct", json_real(c->search_precision_pct));
+		json_object_set_new(o, "search_max_pps", json_integer((json_int_t)c->search_max_pps));
+	}
+	if (c->rate_of) {
+		char load[32];
+
+		snprintf(load, sizeof(load), "%g%%%s", c->rate_pct, rate_ref_name(c->rate_of));
+		json_object_set_new(o, "rate", json_string(load));
+		json_object_set_new(o, "load_pct", json_real(c->rate_pct));
+		json_object_set_new(o, "load_of", json_string(rate_ref_name(c->rate_of)));
+	}
+	if (c->topo_hook[0])
+		json_object_set_new(o, "topo_hook", json_string(c->topo_hook));
 	return o;
 }
 
@@ -674,6 +694,233 @@ json_t *result_build(const struct result_in *in, json_t *samples)
 		json_object_set_new(in->attribution, "mode", json_string(probes_name(c->probes)));
 		json_object_set_new(r, "attribution", in->attribution);
 	}
+	return r;
+}
+
+/* ---- searched cases ---------------------------------------------------- */
+
+/* The largest drop counter of a trial's reconciliation, in words: the UDP
+ * stack's drops split by the namespace's own counters. */
+static void loss_words(json_t *rec, char *at, size_t alen, char *what, size_t wlen)
+{
+	static const struct {
+		const char *k, *words;
+	} udp[] = {
+		{ "udp_rcvbuf_errors", "UDP receive buffer errors" },
+		{ "udp_no_ports", "UDP datagrams to no socket" },
+		{ "ip_in_discards", "IP input discards" },
+		{ "ip_in_hdr_errors", "IP header errors" },
+		{ "ip_in_addr_errors", "IP address errors" },
+		{ "udp_in_errors", "UDP input errors" },
+	};
+	json_t *where = json_object_get(rec, "where"), *v, *ns;
+	const char *key, *best = NULL;
+	json_int_t most = 0;
+	char ep[16];
+
+	json_object_foreach(where, key, v)
+		if (json_integer_value(v) > most) {
+			most = json_integer_value(v);
+			best = key;
+		}
+	if (!best) {
+		snprintf(at, alen, "unexplained");
+		snprintf(what, wlen, "no drop counter on the path counted the lost packets");
+		return;
+	}
+	snprintf(at, alen, "%s", best);
+	snprintf(what, wlen, "%s", best);
+	if (strstr(best, ".tx_dropped")) {
+		snprintf(what, wlen, "%.*s could not hand frames on (tx_dropped)",
+			 (int)(strstr(best, ".tx_dropped") - best), best);
+		return;
+	}
+	if (!strstr(best, ".udp_ip_stack_drops"))
+		return;
+	snprintf(ep, sizeof(ep), "%.*s", (int)(strchr(best, '.') - best), best);
+	ns = json_object_get(json_object_get(rec, "netns_counters"), ep);
+	/* udp_in_errors includes the receive buffer errors: it comes last. */
+	for (size_t i = 0; i < sizeof(udp) / sizeof(udp[0]); i++) {
+		if (json_integer_value(json_object_get(ns, udp[i].k)) > 0) {
+			snprintf(at, alen, "%s.%s", ep, udp[i].k);
+			snprintf(what, wlen, "%s in %s", udp[i].words, ep);
+			return;
+		}
+	}
+}
+
+static json_t *trial_json(const struct search *s, int i, json_t *res)
+{
+	const struct search_trial *t = &s->trials[i];
+	json_t *rec = json_object_get(res, "reconcile");
+	json_t *o = json_object();
+
+	json_object_set_new(o, "kind", json_string(search_kind_name(t->kind)));
+	json_object_set_new(o, "goal", t->goal >= 0 ? json_string(search_goal_name(t->goal)) :
+						      json_null());
+	json_object_set_new(o, "target_pps", t->target_pps ?
+						     json_integer((json_int_t)t->target_pps) :
+						     json_string("max"));
+	json_object_set_new(o, "duration_s", json_real(t->duration_s));
+	json_object_set_new(o, "offered_pps", json_real(t->offered_pps));
+	if (t->target_pps)
+		json_object_set_new(o, "offered_vs_target_pct",
+				    json_real(100.0 * (t->offered_pps - (double)t->target_pps) /
+					      (double)t->target_pps));
+	json_object_set_new(o, "received_pps", json_real(t->received_pps));
+	json_object_set_new(o, "sent", json_integer(t->sent));
+	json_object_set_new(o, "lost", json_integer(t->lost));
+	json_object_set_new(o, "loss_pct", json_real(t->loss_pct));
+	json_object_set_new(o, "on_pace", json_boolean(t->on_pace));
+	json_object_set_new(o, "used", json_boolean(t->used));
+	json_object_set_new(o, "judged_at_pps", json_integer((json_int_t)t->rate_pps));
+	json_object_set_new(o, "pass_ndr", json_boolean(t->pass[0]));
+	json_object_set_new(o, "pass_pdr", json_boolean(t->pass[1]));
+	if (rec) {
+		json_object_set(o, "where", json_object_get(rec, "where"));
+		json_object_set(o, "unexplained", json_object_get(rec, "unexplained"));
+	}
+	return o;
+}
+
+/* Where the packets went at the lowest rate that lost any. */
+static json_t *first_loss_json(const struct search *s, json_t *const *res)
+{
+	int i = s->g[0].first_fail;
+	json_t *rec, *o;
+	char at[96], what[160];
+
+	if (i < 0 || !res[i])
+		return json_null();
+	rec = json_object_get(res[i], "reconcile");
+	loss_words(rec, at, sizeof(at), what, sizeof(what));
+	o = json_pack("{s:i, s:o, s:f, s:f, s:I, s:O, s:O, s:s, s:s}", "trial", i, "target_pps",
+		      s->trials[i].target_pps ? json_integer((json_int_t)s->trials[i].target_pps) :
+						json_string("max"),
+		      "offered_pps",
+		      s->trials[i].offered_pps, "loss_pct", s->trials[i].loss_pct, "lost",
+		      (json_int_t)s->trials[i].lost, "located", json_object_get(rec, "located"),
+		      "where", json_object_get(rec, "where"), "at", at, "what", what);
+	return o;
+}
+
+static json_t *goal_json(const struct result_search_in *in, int g, json_t *sj)
+{
+	const struct search *s = in->s;
+	const struct search_goal *sg = &s->g[g];
+	unsigned int size = in->case_cfg->size;
+	int found = sg->outcome == SEARCH_CONFIRMED || sg->outcome == SEARCH_UNCONFIRMED;
+	double pps = (double)sg->rate_pps;
+	char k[32];
+	json_t *o = json_object();
+
+	json_object_set_new(o, "outcome", json_string(search_outcome_name(sg->outcome)));
+	json_object_set_new(o, "finals", json_integer(sg->finals));
+	json_object_set_new(o, "final_trial", sg->final_trial >= 0 ? json_integer(sg->final_trial) :
+								      json_null());
+	json_object_set_new(o, "bracket_lo_pps", json_integer((json_int_t)sg->lo));
+	json_object_set_new(o, "bracket_hi_pps", json_integer((json_int_t)sg->hi));
+	json_object_set_new(o, "pps", found ? json_integer((json_int_t)sg->rate_pps) : json_null());
+	json_object_set_new(o, "gbps_l2", found ? json_real(pps * size * 8 / 1e9) : json_null());
+	json_object_set_new(o, "gbps_l1",
+			    found ? json_real(pps * (size + FRAME_L1_OVERHEAD) * 8 / 1e9) :
+				    json_null());
+	/* The flat figures the tables read. */
+	snprintf(k, sizeof(k), "%s_pps", search_goal_name(g));
+	json_object_set(sj, k, json_object_get(o, "pps"));
+	snprintf(k, sizeof(k), "%s_gbps_l2", search_goal_name(g));
+	json_object_set(sj, k, json_object_get(o, "gbps_l2"));
+	snprintf(k, sizeof(k), "%s_gbps_l1", search_goal_name(g));
+	json_object_set(sj, k, json_object_get(o, "gbps_l1"));
+	return o;
+}
+
+json_t *result_search_json(const struct result_search_in *in, int with_finals)
+{
+	const struct search *s = in->s;
+	const struct search_cfg *sc = &s->cfg;
+	json_t *o = json_object(), *trials = json_array(), *finals = json_object();
+
+	json_object_set_new(o, "goals", json_string(search_name(sc->goals)));
+	json_object_set_new(o, "status", json_string(s->status == -EINTR ? "interrupted" :
+						     s->status		? "failed" :
+									  "ok"));
+	json_object_set_new(o, "pdr_loss_pct", json_real(sc->pdr_loss_pct));
+	json_object_set_new(o, "precision_pct", json_real(sc->precision_pct));
+	json_object_set_new(o, "trial_s", json_real(sc->trial_s));
+	json_object_set_new(o, "final_s", json_real(sc->final_s));
+	json_object_set_new(o, "final_retries_max", json_integer(SEARCH_FINAL_RETRIES));
+	json_object_set_new(o, "pace_tolerance_pct", json_real(SEARCH_PACE_TOL_PCT));
+	json_object_set_new(o, "pace_retries_max", json_integer(SEARCH_PACE_RETRIES));
+	json_object_set_new(o, "max_trials", json_integer(SEARCH_MAX_TRIALS));
+	json_object_set_new(o, "max_given", json_boolean(sc->max_pps != 0));
+	json_object_set_new(o, "max_pps", json_integer((json_int_t)s->max_pps));
+	if (s->ntrials) {
+		json_object_set_new(o, "max_rx_pps", json_real(s->trials[0].received_pps));
+		json_object_set_new(o, "max_loss_pct", json_real(s->trials[0].loss_pct));
+	}
+	for (int g = 0; g < SEARCH_NGOALS; g++)
+		if (sc->goals & (g ? SEARCH_PDR : SEARCH_NDR))
+			json_object_set_new(o, search_goal_name(g), goal_json(in, g, o));
+	for (int i = 0; i < s->ntrials; i++)
+		json_array_append_new(trials, trial_json(s, i, in->trial_res[i]));
+	json_object_set_new(o, "trials", trials);
+	json_object_set_new(o, "first_loss", first_loss_json(s, in->trial_res));
+	for (int g = 0; with_finals && g < SEARCH_NGOALS; g++) {
+		int f = s->g[g].final_trial;
+
+		if (f >= 0 && in->trial_res[f])
+			json_object_set_new(finals, search_goal_name(g),
+					    json_deep_copy(in->trial_res[f]));
+	}
+	json_object_set_new(o, "final", finals);
+	return o;
+}
+
+json_t *result_search_build(const struct result_search_in *in)
+{
+	const struct search *s = in->s;
+	int prim = s->cfg.goals & SEARCH_NDR ? 0 : 1, top = s->g[prim].final_trial;
+	struct result_in head = { .case_cfg = in->case_cfg, .machine = in->machine,
+				  .idx = in->idx, .status = "ok" };
+	json_t *r;
+
+	for (int i = s->ntrials - 1; i >= 0 && (top < 0 || !in->trial_res[top]); i--)
+		top = in->trial_res[i] ? i : -1;
+	r = top >= 0 ? json_deep_copy(in->trial_res[top]) : case_head_json(&head);
+	json_object_set_new(r, "params", case_cfg_json(in->case_cfg));
+	json_object_set_new(r, "status", json_string(s->status == -EINTR ? "interrupted" :
+						     s->status		? "failed" :
+									  "ok"));
+	if (s->status && s->status != -EINTR && in->error)
+		json_object_set_new(r, "error", json_string(in->error));
+	else
+		json_object_del(r, "error");
+	json_object_set_new(r, "search", result_search_json(in, 1));
+	json_object_set_new(json_object_get(r, "search"), "top_level_trial",
+			    top >= 0 ? json_integer(top) : json_null());
+	return r;
+}
+
+json_t *result_load_build(json_t *res, const struct case_cfg *c, uint64_t ref_pps,
+			  json_t *search)
+{
+	json_object_set_new(res, "load",
+			    json_pack("{s:s, s:f, s:I, s:I}", "of", rate_ref_name(c->rate_of),
+				      "pct", c->rate_pct, "ref_pps", (json_int_t)ref_pps,
+				      "rate_pps", (json_int_t)c->rate_pps));
+	json_object_set_new(res, "search", search ? search : json_null());
+	return res;
+}
+
+json_t *result_load_failed(const struct case_cfg *c, int idx, json_t *machine, const char *why,
+			   json_t *search)
+{
+	struct result_in head = { .case_cfg = c, .machine = machine, .idx = idx,
+				  .status = "failed", .error = why };
+	json_t *r = case_head_json(&head);
+
+	json_object_set_new(r, "search", search ? search : json_null());
 	return r;
 }
 

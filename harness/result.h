@@ -63,6 +63,36 @@ void result_ep_label(char *buf, size_t len, int i);
 json_t *result_build(const struct result_in *in, json_t *samples);
 json_t *case_cfg_json(const struct case_cfg *c);
 json_t *histo_json(const struct histo *h);
+struct search;
+
+/* A searched case (search != none): the search, each trial's result. */
+struct result_search_in {
+	const struct case_cfg *case_cfg; /* the case as configured */
+	int idx;
+	json_t *machine;
+	const struct search *s;
+	json_t *const *trial_res; /* s->ntrials results (borrowed), any may be NULL */
+	const char *error;        /* why the search stopped, if a trial failed */
+};
+
+/* The `search` object: goals, NDR/PDR in pps and Gb/s (L2 and L1), the
+ * bound, every trial, where the loss was at the first failing rate, and
+ * (with_finals) each goal's final trial's full result. */
+json_t *result_search_json(const struct result_search_in *in, int with_finals);
+/* The searched case's result.json: the primary goal's final trial's full
+ * result (NDR's if searched, else PDR's; else the last trial's) under the
+ * case's own params and status, with `search`. */
+json_t *result_search_build(const struct result_search_in *in);
+/* A load case (rate = P%ndr|pdr): its result `res` (taken over) with
+ * `load` (the rate it is a fraction of) and the search that found it
+ * (`search`, taken over). */
+json_t *result_load_build(json_t *res, const struct case_cfg *c, uint64_t ref_pps,
+			  json_t *search);
+
+/* A load whose searched rate was not found: why, and the search (taken over). */
+json_t *result_load_failed(const struct case_cfg *c, int idx, json_t *machine, const char *why,
+			   json_t *search);
+
 /* Temp file + rename: a half-written result never exists. */
 int json_write_atomic(json_t *j, const char *path);
 

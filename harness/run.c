@@ -33,6 +33,7 @@
 #include "progress.h"
 #include "result.h"
 #include "runstate.h"
+#include "search_case.h"
 #include "table.h"
 #include "tsc.h"
 
@@ -49,6 +50,7 @@ struct run {
 	uint64_t tsc_hz;
 	json_t *run, *machine, *list;
 	int ndone, nfail, nunsup;
+	struct search_memo *memo; /* the searches loads (rate = P%ndr) refer to */
 };
 
 static void usage_run(FILE *f)
@@ -248,13 +250,15 @@ static void run_cases(struct run *r)
 		json_t *res;
 
 		progress_case(&prog, r->cases, i, r->ncases);
-		res = run_case(&cc);
+		res = search_case_wanted(cc.c) ? search_case(&cc, &r->memo) : run_case(&cc);
 		progress_clear(&prog);
 		if (!res)
 			continue;
 		json_object_set_new(res, "run_id", json_string(r->run_id));
 		st = json_string_value(json_object_get(res, "status"));
-		if (st && !strcmp(st, "interrupted")) {
+		/* An interrupted search keeps its finished trials. */
+		if (st && !strcmp(st, "interrupted") &&
+		    !json_is_object(json_object_get(res, "search"))) {
 			json_decref(res);
 			break;
 		}
@@ -294,6 +298,7 @@ static int run_close(struct run *r)
 
 static void run_free(struct run *r)
 {
+	search_memo_free(r->memo);
 	json_decref(r->list);
 	json_decref(r->run);
 	json_decref(r->machine);

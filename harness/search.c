@@ -5,6 +5,7 @@
  * it does not. No I/O: every measurement comes from the callback.
  */
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 #include "config.h"
@@ -41,10 +42,18 @@ int search_passes(const struct search_cfg *cfg, const struct search_trial *t, in
 	return t->loss_pct <= cfg->pdr_loss_pct;
 }
 
-/* The rate a trial stands for in the brackets: rate=max offered what it measured. */
 static uint64_t trial_rate(const struct search *s, const struct search_trial *t)
 {
-	return t->target_pps ? t->target_pps : s->max_pps;
+	(void)s;
+	return t->rate_pps;
+}
+
+static int on_pace(const struct search_trial *t)
+{
+	double tgt = (double)t->target_pps;
+
+	return !t->target_pps ||
+	       fabs(t->offered_pps - tgt) <= SEARCH_PACE_TOL_PCT / 100.0 * tgt;
 }
 
 /* A trial's verdicts into every goal's bracket. */
@@ -57,6 +66,8 @@ static void apply(struct search *s, int ti)
 		struct search_goal *sg = &s->g[g];
 
 		t->pass[g] = search_passes(&s->cfg, t, g);
+		if (!t->used)
+			continue;
 		if (t->pass[g]) {
 			if (r > sg->lo && r <= sg->hi)
 				sg->lo = r;
@@ -69,31 +80,39 @@ static void apply(struct search *s, int ti)
 	}
 }
 
-/* Run one trial; 0 or the callback's error (s->status set). */
+/* Run one trial (again while it is off pace, a bounded number of times);
+ * 0 or the callback's error (s->status set). */
 static int trial(struct search *s, int kind, int goal, uint64_t target, double dur,
 		 search_trial_fn fn, void *ctx)
 {
-	struct search_trial *t;
-	int err;
+	for (int attempt = 0;; attempt++) {
+		struct search_trial *t;
+		int err;
 
-	if (s->ntrials >= SEARCH_MAX_TRIALS)
-		return -E2BIG;
-	t = &s->trials[s->ntrials];
-	memset(t, 0, sizeof(*t));
-	t->kind = kind;
-	t->goal = goal;
-	t->target_pps = target;
-	t->duration_s = dur;
-	err = fn(ctx, s, t);
-	if (err) {
-		s->status = err;
-		return err;
+		if (s->ntrials >= SEARCH_MAX_TRIALS)
+			return -E2BIG;
+		t = &s->trials[s->ntrials];
+		memset(t, 0, sizeof(*t));
+		t->kind = kind;
+		t->goal = goal;
+		t->target_pps = target;
+		t->duration_s = dur;
+		err = fn(ctx, s, t);
+		if (err) {
+			s->status = err;
+			return err;
+		}
+		s->ntrials++;
+		if (kind == SEARCH_TRIAL_MAX && !target)
+			s->max_pps = t->offered_pps > 1 ? (uint64_t)(t->offered_pps + 0.5) : 1;
+		t->on_pace = on_pace(t);
+		t->rate_pps = !target ? s->max_pps : t->on_pace ? target :
+				(uint64_t)(t->offered_pps + 0.5);
+		t->used = t->on_pace || attempt == SEARCH_PACE_RETRIES;
+		apply(s, s->ntrials - 1);
+		if (t->used)
+			return 0;
 	}
-	s->ntrials++;
-	if (kind == SEARCH_TRIAL_MAX && !target)
-		s->max_pps = t->offered_pps > 1 ? (uint64_t)(t->offered_pps + 0.5) : 1;
-	apply(s, s->ntrials - 1);
-	return 0;
 }
 
 static int converged(const struct search *s, const struct search_goal *sg)
@@ -113,7 +132,7 @@ static void narrow_below(struct search *s, int g)
 	for (int i = 0; i < s->ntrials; i++) {
 		uint64_t r = trial_rate(s, &s->trials[i]);
 
-		if (s->trials[i].pass[g] && r < fail && r > best)
+		if (s->trials[i].used && s->trials[i].pass[g] && r < fail && r > best)
 			best = r;
 	}
 	sg->hi = fail;
@@ -163,7 +182,8 @@ static int search_goal(struct search *s, int g, search_trial_fn fn, void *ctx, i
 		sg->finals++;
 		sg->final_trial = s->ntrials - 1;
 		sg->rate_pps = sg->lo;
-		if (s->trials[sg->final_trial].pass[g]) {
+		/* Confirmed only at the rate it was asked for. */
+		if (s->trials[sg->final_trial].pass[g] && s->trials[sg->final_trial].on_pace) {
 			sg->outcome = SEARCH_CONFIRMED;
 			return 0;
 		}

@@ -22,6 +22,11 @@
 #define SEARCH_MAX_TRIALS 64   /* every search ends within this many trials */
 #define SEARCH_FINAL_RETRIES 3 /* narrowings after a failed final trial */
 #define SEARCH_NGOALS 2        /* 0: NDR, 1: PDR */
+/* A paced trial is on pace when it offered its target within this; one
+ * that is not is run again, at most SEARCH_PACE_RETRIES times, and if it
+ * never is, the last one's verdict counts at the rate it really offered. */
+#define SEARCH_PACE_TOL_PCT 1.0
+#define SEARCH_PACE_RETRIES 2
 
 enum search_kind { SEARCH_TRIAL_MAX = 0, SEARCH_TRIAL_BISECT, SEARCH_TRIAL_FINAL };
 enum search_outcome {
@@ -54,6 +59,10 @@ struct search_trial {
 	double loss_pct;
 	/* set by the search from the above */
 	int pass[SEARCH_NGOALS];
+	int on_pace;            /* rate=max, or offered within SEARCH_PACE_TOL_PCT of target */
+	int used;               /* its verdict went into the brackets */
+	uint64_t rate_pps;      /* the rate it was judged at: target, or offered when it
+				 * never kept pace, or the measured max */
 };
 
 struct search_goal {

@@ -20,6 +20,7 @@
 struct model {
 	double cap, sender_max, long_cap, long_s;
 	int calls, fail_at, fail_err;
+	int slow_from, slow_n; /* calls slow_from .. +slow_n-1 offer 90 % of the target */
 };
 
 static int model_trial(void *ctx, const struct search *s, struct search_trial *t)
@@ -27,11 +28,15 @@ static int model_trial(void *ctx, const struct search *s, struct search_trial *t
 	struct model *m = ctx;
 	double r = t->target_pps ? (double)t->target_pps : m->sender_max;
 	double cap = t->duration_s >= m->long_s && m->long_cap > 0 ? m->long_cap : m->cap;
-	double rx = r < cap ? r : cap;
+	double rx;
 
 	(void)s;
-	if (m->fail_at && ++m->calls == m->fail_at)
+	m->calls++;
+	if (m->fail_at && m->calls == m->fail_at)
 		return m->fail_err;
+	if (m->slow_n && m->calls >= m->slow_from && m->calls < m->slow_from + m->slow_n)
+		r *= 0.9;
+	rx = r < cap ? r : cap;
 	t->offered_pps = r;
 	t->received_pps = rx;
 	t->sent = (int64_t)llround(r * t->duration_s);
@@ -57,6 +62,7 @@ static void check_trials(const struct search *s)
 		const struct search_trial *t = &s->trials[i];
 
 		assert_int_equal(t->pass[0], t->lost <= 0);
+		assert_true(t->used || !t->on_pace);
 		if (t->pass[0])
 			assert_true(t->pass[1]);
 		if (i > 0)
@@ -218,6 +224,34 @@ static void test_failed_trial(void **state)
 	assert_int_equal(s.g[0].outcome, SEARCH_NOT_RUN);
 }
 
+/* A trial off its target is run again; the search uses only trials on
+ * pace, or the last attempt at the rate it really offered. */
+static void test_off_pace(void **state)
+{
+	struct model once = { .cap = 50000, .sender_max = 200000, .slow_from = 2, .slow_n = 1 };
+	struct model always = { .cap = 50000, .sender_max = 200000, .slow_from = 2,
+				.slow_n = SEARCH_PACE_RETRIES + 1 };
+	struct search_cfg c = cfg_default(SEARCH_NDR);
+	struct search s;
+
+	(void)state;
+	assert_int_equal(search_run(&s, &c, model_trial, &once), 0);
+	assert_false(s.trials[1].on_pace);
+	assert_false(s.trials[1].used);
+	assert_true(s.trials[2].on_pace && s.trials[2].used);
+	assert_int_equal(s.trials[2].target_pps, s.trials[1].target_pps);
+	assert_true(s.g[0].rate_pps <= 50000 && s.g[0].rate_pps >= 49500);
+
+	assert_int_equal(search_run(&s, &c, model_trial, &always), 0);
+	for (int i = 1; i <= SEARCH_PACE_RETRIES; i++)
+		assert_false(s.trials[i].used);
+	assert_true(s.trials[SEARCH_PACE_RETRIES + 1].used);
+	assert_false(s.trials[SEARCH_PACE_RETRIES + 1].on_pace);
+	assert_int_equal(s.trials[SEARCH_PACE_RETRIES + 1].rate_pps,
+			 (uint64_t)llround(s.trials[SEARCH_PACE_RETRIES + 1].offered_pps));
+	assert_true(s.g[0].rate_pps <= 50000 && s.g[0].rate_pps >= 49500);
+}
+
 /* The precision decides how narrow the bracket gets. */
 static void test_precision(void **state)
 {
@@ -242,7 +276,7 @@ int main(void)
 		cmocka_unit_test(test_lossless_at_max), cmocka_unit_test(test_final_narrows),
 		cmocka_unit_test(test_unconfirmed),     cmocka_unit_test(test_no_rate),
 		cmocka_unit_test(test_interrupted),     cmocka_unit_test(test_failed_trial),
-		cmocka_unit_test(test_precision),
+		cmocka_unit_test(test_precision),       cmocka_unit_test(test_off_pace),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
