@@ -48,8 +48,9 @@ static const struct common_key {
 	{ "pattern", "workload", "throughput|pingpong", "throughput",
 	  "one-way stream, or request/reply (rate=max: closed loop; a rate: open loop)" },
 	{ "size", "workload", "64..1518", "64", "RFC 2544 Ethernet frame size incl. FCS, bytes" },
-	{ "rate", "workload", "1..100000000|max", "max",
-	  "offered packets/s; k = 1000, M = 1000000 (\"500k\", \"1.5M\")" },
+	{ "rate", "workload", "1..100000000|max|P%ndr|P%pdr", "max",
+	  "offered packets/s; k = 1000, M = 1000000 (\"500k\", \"1.5M\"); P%ndr / P%pdr: that "
+	  "percentage of the rate the case's search finds (a load, e.g. for RTT under load)" },
 	{ "burst", "workload", "1..256", "32", "packets per datapath call" },
 	{ "blocking", "workload", "yes|no|true|false|on|off|1|0", "no",
 	  "block in the datapath instead of busy-polling" },
@@ -85,7 +86,7 @@ static const struct common_key {
 	{ "container", "topology", "netns|lxc", "netns",
 	  "endpoints in plain network namespaces, or in LXC application containers on the host "
 	  "rootfs (lxc needs topology=bridge)" },
-	{ "topo_hook", "topology", "shell command", "",
+	{ "topo_hook", "topology", "shell command|none", "none",
 	  "run with /bin/sh once the topology is up, before the endpoints, with BL_NS_A, BL_NS_B, "
 	  "BL_IF, BL_BRIDGE, BL_PORT_A, BL_PORT_B in its environment (e.g. a tc policer as a known "
 	  "bottleneck); a non-zero exit fails the case (one value)" },
@@ -704,6 +705,10 @@ static int apply_value(const struct key_def *kd, const char *s, struct case_cfg 
 	case V_STR: {
 		size_t n = strlen(s);
 
+		if ((kd->flags & F_WHOLE) && !strcasecmp(s, "none")) {
+			field[0] = '\0';
+			return 0;
+		}
 		if (!n || n >= kd->size) {
 			snprintf(what, wlen, "'%s' must be 1..%zu characters", s, kd->size - 1);
 			return -EINVAL;

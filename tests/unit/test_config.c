@@ -438,6 +438,72 @@ static void test_rate_suffixes(void **state)
 	free(c);
 }
 
+/* search takes a set as one value; rate takes a fraction of a searched rate. */
+static void test_search_keys(void **state)
+{
+	static const struct {
+		const char *text, *key, *what;
+	} bad[] = {
+		{ "[workload]\nsearch = ndr\nrate = 1000\n", "search", "rate=max" },
+		{ "[workload]\nrate = 50%ndr\n", "rate", "search=ndr" },
+		{ "[workload]\nsearch = pdr\nrate = 10%ndr\n", "rate", "search=ndr" },
+		{ "[workload]\nsearch = ndr,xdr\n", "search", "not a search" },
+		{ "[workload]\nsearch = ndr,ndr\n", "search", "twice" },
+		{ "[workload]\nsearch = none,ndr\n", "search", "not a search" },
+		{ "[workload]\nsearch = ndr\nrate = 0%ndr\n", "rate", "0.1..100" },
+		{ "[workload]\nsearch = ndr\nrate = 10%xdr\n", "rate", "P%ndr" },
+		{ "[workload]\nsearch = ndr\npattern = pingpong\nblocking = yes\n", "blocking",
+		  "open loop" },
+		{ "[workload]\nsearch_precision = 0\n", "search_precision", "out of range" },
+		{ "[topology]\ntopo_hook = a\ntopo_hook = b\n", "topo_hook", NULL },
+	};
+	struct case_cfg *c;
+	int n;
+
+	(void)state;
+	expand_text("s1.ini",
+		    "[workload]\nsearch = pdr, ndr\nsearch_loss = 0.1\nsearch_trial = 0.5\n"
+		    "search_final = 2\nsearch_precision = 0.5\nsearch_max = 1.5M\n"
+		    "rate = 10%ndr, 50%pdr, max\n[topology]\ntopo_hook = tc a, b; echo x\n",
+		    &c, &n);
+	assert_int_equal(n, 3); /* the set is one value, the rates three */
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(c[i].search, SEARCH_NDR | SEARCH_PDR);
+		assert_true(c[i].search_loss_pct == 0.1 && c[i].search_trial_s == 0.5);
+		assert_true(c[i].search_final_s == 2 && c[i].search_precision_pct == 0.5);
+		assert_int_equal(c[i].search_max_pps, 1500000);
+		assert_string_equal(c[i].topo_hook, "tc a, b; echo x");
+	}
+	assert_int_equal(c[0].rate_of, RATE_OF_NDR);
+	assert_true(c[0].rate_pct == 10);
+	assert_int_equal(c[1].rate_of, RATE_OF_PDR);
+	assert_true(c[1].rate_pct == 50);
+	assert_int_equal(c[2].rate_of, RATE_ABS);
+	assert_int_equal(c[2].rate_pps, 0);
+	free(c);
+	expand_text("s2.ini", "[workload]\nsearch = none\n[topology]\ntopo_hook = none\n", &c,
+		    &n);
+	assert_int_equal(c[0].search, 0);
+	assert_string_equal(c[0].topo_hook, "");
+	free(c);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char err[CONFIG_ERR_LEN], prefix[PATH_MAX + 32], key[64];
+		struct sweep sw;
+		int r;
+
+		sweep_init(&sw);
+		r = load_text(&sw, "sbad.ini", bad[i].text, err);
+		if (!r)
+			r = sweep_expand(&sw, &c, &n, err, sizeof(err));
+		if (!r)
+			fail_msg("config %zu was accepted", i);
+		snprintf(prefix, sizeof(prefix), "%s/sbad.ini:", tmpdir);
+		snprintf(key, sizeof(key), "key '%s'", bad[i].key);
+		check_msg(err, prefix, key, bad[i].what);
+		sweep_free(&sw);
+	}
+}
+
 static void test_cpu_auto(void **state)
 {
 	struct case_cfg *c;
@@ -706,9 +772,9 @@ static void test_keys_table(void **state)
 		if (config_set(&sw, kv, err, sizeof(err)))
 			fail_msg("%s: %s", kv, err);
 	}
-	assert_int_equal(nkeys, 41);
-	assert_int_equal(config_nkeys(), 41);
-	assert_int_equal(sw.nkeys, 40);
+	assert_int_equal(nkeys, 48);
+	assert_int_equal(config_nkeys(), 48);
+	assert_int_equal(sw.nkeys, 47);
 	/* Every datapath's options fit case_cfg and the shared page. */
 	assert_int_equal(ndp, dp_opt_total());
 	assert_true(dp_opt_total() <= CFG_MAX_DP_OPTS);
@@ -1210,6 +1276,7 @@ int main(void)
 		cmocka_unit_test(test_max_cases),
 		cmocka_unit_test(test_set_override),
 		cmocka_unit_test(test_rate_suffixes),
+		cmocka_unit_test(test_search_keys),
 		cmocka_unit_test(test_cpu_auto),
 		cmocka_unit_test(test_bool_and_enum_words),
 		cmocka_unit_test(test_uring_taskrun),
