@@ -132,6 +132,7 @@ static const struct {
 	{ RM_LOSS, 0, 1, 0, 2, "" },	   { RM_RTT_P50, 1, 1000, 0, 1, " µs" },
 	{ RM_RTT_P99, 1, 1000, 0, 1, " µs" }, { RM_RTT_P999, 1, 1000, 0, 1, " µs" },
 	{ RM_TX_SYS, -1, 1, 0, 3, "" },	   { RM_RX_SYS, -1, 1, 0, 3, "" },
+	{ RM_NDR, -1, 1, 1, 0, "" },	   { RM_PDR, -1, 1, 1, 0, "" },
 };
 
 /* One figure of a pair: A, B and B/A, as a text row and a JSON entry. */

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 
 #include "plot.h"
+#include "plot_priv.h"
 #include "utf8.h"
 
 extern char **environ;
@@ -123,6 +124,35 @@ static int close_checked(FILE *f)
 	int bad = ferror(f);
 
 	return fclose(f) || bad ? -EIO : 0;
+}
+
+/* What plot_search.c shares of the above. */
+const char *plot_preamble(void)
+{
+	return preamble;
+}
+
+FILE *plot_open(const char *dir, const char *name, const char *ext)
+{
+	return open_in(dir, name, ext);
+}
+
+void plot_terms(FILE *f, const char *name, int png, int w, int h)
+{
+	if (png)
+		term_png(f, name, w, h);
+	else
+		term_svg(f, name, w, h);
+}
+
+void plot_quote(FILE *f, const char *s, char quote)
+{
+	q(f, s, quote);
+}
+
+int plot_close(FILE *f)
+{
+	return close_checked(f);
 }
 
 /* ---- ns/packet breakdown ------------------------------------------------------ */
@@ -826,7 +856,7 @@ out:
 int plot_all(const struct runset *rs, const char *dir, struct plot **out, int *n, char *err,
 	     size_t errlen)
 {
-	struct plot *p = calloc(10, sizeof(*p));
+	struct plot *p = calloc(12, sizeof(*p));
 	int k = 0, r = 0;
 
 	*out = NULL;
@@ -852,6 +882,10 @@ int plot_all(const struct runset *rs, const char *dir, struct plot **out, int *n
 	    (r = pps_bars(rs, dir, &p[k])) > 0)
 		k++;
 	if (r >= 0 && (r = rtt_cdf(rs, dir, &p[k])) > 0)
+		k++;
+	if (r >= 0 && (r = plot_loss_vs_rate(rs, dir, &p[k])) > 0)
+		k++;
+	if (r >= 0 && (r = plot_rtt_vs_load(rs, dir, &p[k])) > 0)
 		k++;
 	for (int pp = 0; pp < 2 && r >= 0; pp++)
 		if ((r = syscalls(rs, dir, pp, &p[k])) > 0)

@@ -27,6 +27,8 @@ const struct rs_metric_info rs_metrics[RM_N] = {
 	[RM_RTT_P999] = { "rtt_p99_9", "RTT p99.9", "rtt_ns.p99_9" },
 	[RM_TX_SYS] = { "tx_sys_per_pkt", "sender/client syscalls/pkt",
 			"endpoints.a.tx_syscalls_per_pkt" },
+	[RM_NDR] = { "ndr_pps", "NDR packets/s", "search.ndr_pps" },
+	[RM_PDR] = { "pdr_pps", "PDR packets/s", "search.pdr_pps" },
 	[RM_RX_SYS] = { "rx_sys_per_pkt", "receiver/server syscalls/pkt",
 			"endpoints.b.rx_syscalls_per_pkt" },
 };

@@ -27,6 +27,8 @@ enum rs_metric {
 	RM_RTT_P999,
 	RM_TX_SYS,	/* system calls per packet, sender/client */
 	RM_RX_SYS,	/* system calls per packet, receiver/server */
+	RM_NDR,		/* searched: the highest rate without loss, pkt/s */
+	RM_PDR,		/* searched: the highest rate within search_loss, pkt/s */
 	RM_N
 };
 

@@ -116,8 +116,12 @@ static const char *n_note =
 
 static int table_thr(const struct runset *rs, struct ttable *t)
 {
-	int r = 0, err = tt_init(t, "throughput", "Throughput", 7, rs->ncombos);
+	int searched = 0, r = 0, err;
 
+	for (int i = 0; i < rs->ncombos; i++)
+		searched |= !rs->combos[i].pingpong &&
+			    (rs->combos[i].m[RM_NDR].st.n || rs->combos[i].m[RM_PDR].st.n);
+	err = tt_init(t, "throughput", "Throughput", searched ? 9 : 7, rs->ncombos);
 	if (err)
 		return err;
 	snprintf(t->note, sizeof(t->note), "%s", n_note);
@@ -128,11 +132,23 @@ static int table_thr(const struct runset *rs, struct ttable *t)
 	tt_head(t, 4, "loss", "%", 1);
 	tt_head(t, 5, "sender", "syscalls/pkt", 1);
 	tt_head(t, 6, "receiver", "syscalls/pkt", 1);
+	if (searched) {
+		tt_head(t, 7, "NDR", "pkt/s", 1);
+		tt_head(t, 8, "PDR", "pkt/s", 1);
+		snprintf(t->note + strlen(t->note), sizeof(t->note) - strlen(t->note),
+			 " NDR/PDR: the searched highest rate without loss and within "
+			 "search_loss; the other figures are of the final trial at NDR (PDR "
+			 "when only PDR was searched).");
+	}
 	for (int i = 0; i < rs->ncombos; i++) {
 		const struct rs_combo *k = &rs->combos[i];
 
 		if (k->pingpong)
 			continue;
+		if (searched) {
+			set_val(rs, t, r, 7, &k->m[RM_NDR], 1, 1, 0);
+			set_val(rs, t, r, 8, &k->m[RM_PDR], 1, 1, 0);
+		}
 		set_text(t, r, 0, k->label);
 		set_n(t, r, 1, k, &k->m[RM_PPS]);
 		set_val(rs, t, r, 2, &k->m[RM_PPS], 1, 1, 0);

@@ -36,15 +36,33 @@ static void labels(json_t *r, char *dp, size_t dlen, char *topo, size_t tlen)
 	snprintf(topo, tlen, "%s", d ? jstr(d, "via", NULL) : jstr(p, "topology", NULL));
 }
 
-void table_header(FILE *f)
+void table_header(FILE *f, int search)
 {
-	fprintf(f, "%-4s %-11s %-7s %-10s %5s %5s %10s %10s %7s %9s %9s %9s %7s %7s %s\n", "case",
-		"dp", "topo", "pattern", "size", "burst", "tx_pps", "rx_pps", "loss%", "rx_Gb/s",
-		"rtt_p50", "rtt_p99", "tx_sys", "rx_sys", "status");
+	fprintf(f, "%-4s %-11s %-7s %-10s %5s %5s %10s %10s %7s %9s %9s %9s %7s %7s ", "case", "dp",
+		"topo", "pattern", "size", "burst", "tx_pps", "rx_pps", "loss%", "rx_Gb/s",
+		"rtt_p50", "rtt_p99", "tx_sys", "rx_sys");
+	if (search)
+		fprintf(f, "%10s %10s %9s ", "ndr_pps", "pdr_pps", "load");
+	fprintf(f, "status\n");
 	fflush(f);
 }
 
-void table_row(FILE *f, json_t *r)
+/* A searched case's NDR and PDR; a load's fraction of them. */
+static void search_cols(FILE *f, json_t *r)
+{
+	json_t *s = json_object_get(r, "search"), *ld = json_object_get(r, "load");
+	char ndr[16] = "-", pdr[16] = "-", load[16] = "-";
+
+	if (json_is_number(json_object_get(s, "ndr_pps")))
+		snprintf(ndr, sizeof(ndr), "%.0f", jpath_num(s, "ndr_pps"));
+	if (json_is_number(json_object_get(s, "pdr_pps")))
+		snprintf(pdr, sizeof(pdr), "%.0f", jpath_num(s, "pdr_pps"));
+	if (ld)
+		snprintf(load, sizeof(load), "%g%%%s", jpath_num(ld, "pct"), jstr(ld, "of", NULL));
+	fprintf(f, "%10s %10s %9s ", ndr, pdr, load);
+}
+
+void table_row(FILE *f, json_t *r, int search)
 {
 	json_t *p = json_object_get(r, "params");
 	int pp = !strcmp(jstr(r, "params", "pattern"), "pingpong");
@@ -57,19 +75,25 @@ void table_row(FILE *f, json_t *r)
 	}
 	labels(r, dp, sizeof(dp), topo, sizeof(topo));
 	if (strcmp(st, "ok") || !json_object_get(r, "throughput")) {
-		fprintf(f, "%-4d %-11s %-7s %-10s %5d %5d %10s %10s %7s %9s %9s %9s %7s %7s %s\n",
+		fprintf(f, "%-4d %-11s %-7s %-10s %5d %5d %10s %10s %7s %9s %9s %9s %7s %7s ",
 			(int)jpath_num(r, "case"), dp, topo,
 			jstr(p, "pattern", NULL), (int)jpath_num(p, "size"), (int)jpath_num(p, "burst"), "-",
-			"-", "-", "-", "-", "-", "-", "-", st);
+			"-", "-", "-", "-", "-", "-", "-");
+		if (search)
+			search_cols(f, r);
+		fprintf(f, "%s\n", st);
 		return;
 	}
-	fprintf(f, "%-4d %-11s %-7s %-10s %5d %5d %10.0f %10.0f %7.2f %9.3f %9s %9s %7s %7s %s\n",
+	fprintf(f, "%-4d %-11s %-7s %-10s %5d %5d %10.0f %10.0f %7.2f %9.3f %9s %9s %7s %7s ",
 		(int)jpath_num(r, "case"), dp, topo,
 		jstr(p, "pattern", NULL), (int)jpath_num(p, "size"), (int)jpath_num(p, "burst"),
 		jpath_num(r, "throughput.tx_pps"), jpath_num(r, "throughput.rx_pps"),
 		jpath_num(r, "throughput.loss_pct"), jpath_num(r, "throughput.rx_gbps_l1"), p50, p99,
 		jfmt(txs, sizeof(txs), r, "endpoints.a.tx_syscalls_per_pkt"),
-		jfmt(rxs, sizeof(rxs), r, "endpoints.b.rx_syscalls_per_pkt"), st);
+		jfmt(rxs, sizeof(rxs), r, "endpoints.b.rx_syscalls_per_pkt"));
+	if (search)
+		search_cols(f, r);
+	fprintf(f, "%s\n", st);
 }
 
 /* With repetitions, each combination's figures over its repetitions: the
@@ -104,11 +128,18 @@ void table_footer(FILE *f, json_t *results)
 {
 	json_t *r;
 	size_t i;
-	int reps = 0;
+	int reps = 0, search = 0;
 
 	fprintf(f, "(pps over the measurement window; rx_Gb/s includes the 20 B L1 overhead; "
 		   "tx_sys/rx_sys = system calls per packet on the sender/client and the "
 		   "receiver/server)\n");
+	json_array_foreach(results, i, r)
+		search |= json_is_object(json_object_get(r, "search"));
+	if (search)
+		fprintf(f, "(ndr_pps/pdr_pps: the searched rates, confirmed by a final trial; the "
+			   "row's other figures are that final trial's; load: a case at that "
+			   "fraction of a searched rate; each search's trials are in its "
+			   "result.json)\n");
 	json_array_foreach(results, i, r)
 		reps |= json_integer_value(json_object_get(json_object_get(r, "params"),
 							   "repeat")) > 1;

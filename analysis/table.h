@@ -6,8 +6,9 @@
 #include <stdio.h>
 #include <jansson.h>
 
-void table_header(FILE *f);
-void table_row(FILE *f, json_t *res);
+/* search: the run searches NDR/PDR, and the rows get those two columns. */
+void table_header(FILE *f, int search);
+void table_row(FILE *f, json_t *res, int search);
 void table_footer(FILE *f, json_t *results);
 
 #endif

@@ -51,6 +51,7 @@ struct run {
 	json_t *run, *machine, *list;
 	int ndone, nfail, nunsup;
 	struct search_memo *memo; /* the searches loads (rate = P%ndr) refer to */
+	int search_cols;          /* some case searches: the table shows NDR/PDR */
 };
 
 static void usage_run(FILE *f)
@@ -189,6 +190,8 @@ static int run_open(struct run *r)
 		fprintf(stderr, "bypasslab: %s: %s\n", r->run_dir, strerror(errno));
 		return -1;
 	}
+	for (int i = 0; i < r->ncases; i++)
+		r->search_cols |= search_case_wanted(&r->cases[i]);
 	r->tsc_hz = tsc_calibrate_hz(100);
 	r->machine = sysinfo_json(r->tsc_hz);
 	r->list = json_array();
@@ -196,7 +199,7 @@ static int run_open(struct run *r)
 	fprintf(stderr, "bypasslab: run %s: %d case(s), results in %s\n", r->run_id, r->ncases,
 		r->run_dir);
 	if (!r->json_out)
-		table_header(stdout);
+		table_header(stdout, r->search_cols);
 	return 0;
 }
 
@@ -228,7 +231,7 @@ static void run_record(struct run *r, int i, json_t *res, const char *st)
 			printf("%s\n", s);
 		free(s);
 	} else {
-		table_row(stdout, res);
+		table_row(stdout, res, r->search_cols);
 	}
 	fflush(stdout);
 }
