@@ -660,7 +660,7 @@ static int parse_search(const char *s, unsigned int *out, char *what, size_t wle
 	return 0;
 }
 
-/* rate = "P%ndr" or "P%pdr": P in 0.1..100 of a searched rate. */
+/* rate = "P%ndr" or "P%pdr": P in 0.1..1000 % of a searched rate. */
 static int parse_pctref(const char *s, struct case_cfg *c, char *what, size_t wlen)
 {
 	const char *pct = strchr(s, '%');
@@ -675,8 +675,8 @@ static int parse_pctref(const char *s, struct case_cfg *c, char *what, size_t wl
 	memcpy(num, s, (size_t)(pct - s));
 	num[pct - s] = '\0';
 	p = strtod(num, &end);
-	if (*end || p < 0.1 || p > 100) {
-		snprintf(what, wlen, "'%s': the percentage must be 0.1..100", s);
+	if (*end || p < 0.1 || p > 1000) {
+		snprintf(what, wlen, "'%s': the percentage must be 0.1..1000", s);
 		return -EINVAL;
 	}
 	if (!strcasecmp(pct + 1, "ndr"))

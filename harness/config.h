@@ -50,7 +50,7 @@ struct case_cfg {
 	unsigned int timeout_us; /* ping-pong reply timeout */
 	unsigned int outstanding;
 	int rate_of;             /* enum rate_ref: rate_pct % of the searched NDR/PDR */
-	double rate_pct;         /* rate_of != RATE_ABS: 0.1..100 */
+	double rate_pct;         /* rate_of != RATE_ABS: 0.1..1000 */
 	unsigned int search;     /* enum search_goal_bits */
 	double search_loss_pct;  /* PDR: loss allowed, % of the packets sent */
 	double search_trial_s;   /* each search trial's window */

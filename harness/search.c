@@ -154,6 +154,21 @@ static uint64_t next_rate(const struct search *s, const struct search_goal *sg, 
 	return mid > sg->lo ? mid : sg->lo + 1;
 }
 
+/* A final trial already run at goal g's lower end that passes g too (NDR's
+ * final passes PDR): it confirms g, and a second one at the same rate
+ * could only disagree with it by chance. -1 if none. */
+static int final_at_lo(const struct search *s, int g)
+{
+	for (int i = 0; i < s->ntrials; i++) {
+		const struct search_trial *t = &s->trials[i];
+
+		if (t->kind == SEARCH_TRIAL_FINAL && t->used && t->on_pace && t->pass[g] &&
+		    t->rate_pps == s->g[g].lo)
+			return i;
+	}
+	return -1;
+}
+
 /* Bisect goal g, then confirm: its outcome set unless a trial stopped it. */
 static int search_goal(struct search *s, int g, search_trial_fn fn, void *ctx, int *hint_used)
 {
@@ -174,6 +189,12 @@ static int search_goal(struct search *s, int g, search_trial_fn fn, void *ctx, i
 		}
 		if (!sg->lo) {
 			sg->outcome = SEARCH_NO_RATE;
+			return 0;
+		}
+		sg->final_trial = final_at_lo(s, g);
+		if (sg->final_trial >= 0) {
+			sg->rate_pps = sg->lo;
+			sg->outcome = SEARCH_CONFIRMED;
 			return 0;
 		}
 		err = trial(s, SEARCH_TRIAL_FINAL, g, sg->lo, s->cfg.final_s, fn, ctx);

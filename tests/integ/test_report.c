@@ -593,13 +593,17 @@ static void test_bad_input(void **state)
 /* Each lab in a one-second version; sweeps cut so that all stay near 60 s. */
 static const struct {
 	const char *config;
-	const char *sets[4];
+	const char *sets[6];
 	int cases;
 } lab_runs[] = {
 	{ "configs/labs/01-syscall-price.ini", { NULL }, 3 },
 	{ "configs/labs/02-bridge-cost.ini", { "pattern=throughput" }, 2 },
 	{ "configs/labs/03-afxdp-vs-dpdk.ini", { "pattern=throughput" }, 3 },
 	{ "configs/labs/04-batching.ini", { "burst=1,256", "datapath=mmsg" }, 2 },
+	{ "configs/labs/05-zero-loss.ini",
+	  { "datapath=udp", "search_trial=0.3", "search_final=0.5", "search_max=20k",
+	    "search_precision=10" },
+	  2 },
 };
 
 static void test_labs(void **state)

@@ -450,7 +450,7 @@ static void test_search_keys(void **state)
 		{ "[workload]\nsearch = ndr,xdr\n", "search", "not a search" },
 		{ "[workload]\nsearch = ndr,ndr\n", "search", "twice" },
 		{ "[workload]\nsearch = none,ndr\n", "search", "not a search" },
-		{ "[workload]\nsearch = ndr\nrate = 0%ndr\n", "rate", "0.1..100" },
+		{ "[workload]\nsearch = ndr\nrate = 0%ndr\n", "rate", "0.1..1000" },
 		{ "[workload]\nsearch = ndr\nrate = 10%xdr\n", "rate", "P%ndr" },
 		{ "[workload]\nsearch = ndr\npattern = pingpong\nblocking = yes\n", "blocking",
 		  "open loop" },

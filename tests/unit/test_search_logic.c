@@ -21,6 +21,7 @@ struct model {
 	double cap, sender_max, long_cap, long_s;
 	int calls, fail_at, fail_err;
 	int slow_from, slow_n; /* calls slow_from .. +slow_n-1 offer 90 % of the target */
+	double cliff_pct;      /* above cap the loss jumps to at least this */
 };
 
 static int model_trial(void *ctx, const struct search *s, struct search_trial *t)
@@ -40,6 +41,8 @@ static int model_trial(void *ctx, const struct search *s, struct search_trial *t
 	t->offered_pps = r;
 	t->received_pps = rx;
 	t->sent = (int64_t)llround(r * t->duration_s);
+	if (r > cap && m->cliff_pct > 0)
+		rx = r * (1 - m->cliff_pct / 100);
 	t->lost = t->sent - (int64_t)llround(rx * t->duration_s);
 	t->loss_pct = 100.0 * (double)t->lost / (double)t->sent;
 	return 0;
@@ -252,6 +255,26 @@ static void test_off_pace(void **state)
 	assert_true(s.g[0].rate_pps <= 50000 && s.g[0].rate_pps >= 49500);
 }
 
+/* A cliff: above the capacity the loss is far beyond search_loss, so NDR
+ * and PDR share one bracket and NDR's final confirms both. */
+static void test_shared_final(void **state)
+{
+	struct model m = { .cap = 60000, .sender_max = 200000, .cliff_pct = 5 };
+	struct search_cfg c = cfg_default(SEARCH_NDR | SEARCH_PDR);
+	struct search s;
+	int finals = 0;
+
+	(void)state;
+	assert_int_equal(search_run(&s, &c, model_trial, &m), 0);
+	for (int i = 0; i < s.ntrials; i++)
+		finals += s.trials[i].kind == SEARCH_TRIAL_FINAL;
+	assert_int_equal(finals, 1);
+	assert_int_equal(s.g[1].outcome, SEARCH_CONFIRMED);
+	assert_int_equal(s.g[1].final_trial, s.g[0].final_trial);
+	assert_int_equal(s.g[1].rate_pps, s.g[0].rate_pps);
+	assert_int_equal(s.g[1].finals, 0);
+}
+
 /* The precision decides how narrow the bracket gets. */
 static void test_precision(void **state)
 {
@@ -277,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_unconfirmed),     cmocka_unit_test(test_no_rate),
 		cmocka_unit_test(test_interrupted),     cmocka_unit_test(test_failed_trial),
 		cmocka_unit_test(test_precision),       cmocka_unit_test(test_off_pace),
+		cmocka_unit_test(test_shared_final),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
