@@ -735,8 +735,14 @@ static void loss_words(json_t *rec, char *at, size_t alen, char *what, size_t wl
 			 (int)(strstr(best, ".tx_dropped") - best), best);
 		return;
 	}
-	if (!strstr(best, ".udp_ip_stack_drops"))
+	if (!strstr(best, ".udp_ip_stack_drops")) {
+		const char *dot = strchr(best, '.');
+
+		/* A datapath's own counter, "b.xsk_drops": its name, then whose. */
+		if (dot)
+			snprintf(what, wlen, "%s in %.*s", dot + 1, (int)(dot - best), best);
 		return;
+	}
 	snprintf(ep, sizeof(ep), "%.*s", (int)(strchr(best, '.') - best), best);
 	ns = json_object_get(json_object_get(rec, "netns_counters"), ep);
 	/* udp_in_errors includes the receive buffer errors: it comes last. */
