@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 
 #include "case_run.h"
 #include "dp.h"
@@ -189,11 +190,17 @@ static int case_pages(struct case_run *cr)
 					 strerror(-err));
 		}
 	}
+	/* One random token per case, never 0: frames a former case, another
+	 * run or anyone else sends are not taken as this case's. */
+	while (!cr->in.token)
+		if (getrandom(&cr->in.token, sizeof(cr->in.token), 0) < 0 && errno != EINTR)
+			cr->in.token = (uint32_t)(mono_ns() ^ (uint64_t)getpid() << 16);
 	for (int i = 0; i < cr->nep; i += 2) {
 		ep_run_config(&ep[i].shm->cfg, cr->c, &cr->t, i, pp ? EP_ROLE_CLIENT : EP_ROLE_SEND,
 			      cr->cpu_a, cr->cc->tsc_hz);
 		ep_run_config(&ep[i + 1].shm->cfg, cr->c, &cr->t, i + 1,
 			      pp ? EP_ROLE_SERVER : EP_ROLE_RECV, cr->cpu_b, cr->cc->tsc_hz);
+		ep[i].shm->cfg.token = ep[i + 1].shm->cfg.token = cr->in.token;
 	}
 	return cr->dpdk ? case_dpdk_eal(cr) : 0;
 }

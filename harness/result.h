@@ -36,6 +36,7 @@ struct result_in {
 	unsigned int cpu[2 * TOPO_MAX_PAIRS];
 	json_t *machine;
 	int idx;
+	uint32_t token; /* the case's frame token (ep_config.token) */
 	uint64_t window_ns; /* 0: the window never closed */
 	struct result_ep_in ep[2 * TOPO_MAX_PAIRS];
 	const struct histo *rtt; /* window RTT of every client merged, may be NULL */
