@@ -322,6 +322,15 @@ static void pair_totals(const struct case_run *cr, int live, uint64_t *tx, uint6
 	}
 }
 
+/* Other bypasslab runs alive now, added to the case's list. */
+static void case_other_runs(struct case_run *cr)
+{
+	char now[sizeof(cr->in.other_runs)];
+
+	if (disturb_other_runs(cr->cc->prefix, now, sizeof(now)))
+		disturb_merge_runs(cr->in.other_runs, sizeof(cr->in.other_runs), now);
+}
+
 /* Window open: every endpoint at (nearly) the same instant. */
 static int window_open(struct case_run *cr)
 {
@@ -339,6 +348,8 @@ static int window_open(struct case_run *cr)
 		memcpy(ep[i].rtt_open, &ep[i].shm->rtt, sizeof(struct histo));
 	for (int i = 0; i < cr->nep; i++)
 		proc_cpu_read(ep[i].ep_pid, &ep[i].cpu_open);
+	for (int i = 0; i < cr->nep; i++)
+		cpu_ticks_read(case_cpu(cr, i), &ep[i].tk_open);
 	case_probes_open(cr);
 	return 0;
 }
@@ -411,7 +422,10 @@ static void window_close(struct case_run *cr)
 		ep_run_snap(&ep[i].w_close, ep[i].shm);
 	for (int i = 0; i < cr->nep; i++)
 		proc_cpu_read(ep[i].ep_pid, &ep[i].cpu_close);
+	for (int i = 0; i < cr->nep; i++)
+		cpu_ticks_read(case_cpu(cr, i), &ep[i].tk_close);
 	case_probes_close(cr);
+	case_other_runs(cr);
 	window_rtt(cr);
 }
 
@@ -521,6 +535,8 @@ static void collect_window(struct case_run *cr)
 		in->ep[i].w_close = &cr->ep[i].w_close;
 		in->ep[i].cpu_open = &cr->ep[i].cpu_open;
 		in->ep[i].cpu_close = &cr->ep[i].cpu_close;
+		in->ep[i].tk_open = &cr->ep[i].tk_open;
+		in->ep[i].tk_close = &cr->ep[i].tk_close;
 		in->ns_before[i] = cr->pc0.ns[i];
 		in->ns_after[i] = cr->pc1.ns[i];
 	}
@@ -625,6 +641,7 @@ json_t *run_case(const struct case_ctx *cc)
 
 	if (!cr)
 		return NULL;
+	case_other_runs(cr);
 	if (!case_topology(cr) && !case_pages(cr) && !case_spawn(cr) && !case_containers(cr) &&
 	    !case_switch(cr) && !case_probes_up(cr) && !case_window(cr)) {
 		case_drain(cr);

@@ -45,6 +45,11 @@ static const struct common_key {
 	{ "duration", "run", "0.1..3600", "1", "measurement window, seconds" },
 	{ "warmup", "run", "0..600", "0.5", "traffic before the window opens, seconds" },
 	{ "results_dir", "run", "path", "results", "where results are written (one value)" },
+	{ "exclusive", "run", "yes|no|true|false|on|off|1|0", "no",
+	  "yes: while another bypasslab run is alive, wait for it (exclusive_wait) and refuse to "
+	  "start if it is still there; no: start anyway, saying so (one value)" },
+	{ "exclusive_wait", "run", "0..3600", "60",
+	  "exclusive = yes: seconds to wait for other runs to end, 0 = refuse at once (one value)" },
 	{ "pattern", "workload", "throughput|pingpong", "throughput",
 	  "one-way stream, or request/reply (rate=max: closed loop; a rate: open loop)" },
 	{ "size", "workload", "64..1518", "64", "RFC 2544 Ethernet frame size incl. FCS, bytes" },
@@ -156,6 +161,9 @@ static const struct key_def key_defs[] = {
 	{ .type = V_FLOAT, .store = S_DOUBLE, OFF(duration_s), .fmin = 0.1, .fmax = 3600 },
 	{ .type = V_FLOAT, .store = S_DOUBLE, OFF(warmup_s), .fmin = 0, .fmax = 600 },
 	{ .type = V_STR, .store = S_CHARS, OFF(results_dir), .flags = F_SINGLE },
+	{ .type = V_BOOL, .store = S_INT, OFF(exclusive), .flags = F_SINGLE },
+	{ .type = V_FLOAT, .store = S_DOUBLE, OFF(exclusive_wait_s), .fmin = 0, .fmax = 3600,
+	  .flags = F_SINGLE },
 	{ .type = V_ENUM, .store = S_INT, OFF(pattern), .words = w_pattern },
 	{ .type = V_INT, .store = S_UINT, OFF(size), .min = CFG_FRAME_MIN, .max = CFG_FRAME_MAX,
 	  .flags = F_FRAME },
@@ -338,6 +346,7 @@ void case_defaults(struct case_cfg *c)
 	c->probes = PROBES_AGGREGATE;
 	c->usdt = 0;
 	c->probe_duty = 1.0;
+	c->exclusive_wait_s = 60;
 	c->sample_hz = 999; /* SAMPLE_DEFAULT_HZ */
 }
 

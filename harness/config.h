@@ -35,6 +35,8 @@ struct case_cfg {
 	double duration_s;       /* measurement window */
 	double warmup_s;         /* before the window opens */
 	char results_dir[256];
+	int exclusive;           /* wait for (then refuse) other live runs */
+	double exclusive_wait_s; /* how long exclusive waits */
 	/* [workload] */
 	int pattern;             /* enum pattern_kind */
 	unsigned int size;       /* RFC 2544 frame size incl. FCS, 64..1518 */

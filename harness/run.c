@@ -30,6 +30,7 @@
 #include "harness.h"
 #include "interrupt.h"
 #include "log.h"
+#include "disturb.h"
 #include "progress.h"
 #include "result.h"
 #include "runstate.h"
@@ -162,6 +163,35 @@ static void run_json_begin(struct run *r)
 	json_write_atomic(r->run, r->run_json);
 }
 
+/* Another live run shares the machine: say so at the start (its cases
+ * will say it too); exclusive = yes waits for it, bounded, then refuses.
+ * 0, or -EBUSY / -EINTR: the run does not start. */
+static int run_alone(const struct run *r)
+{
+	const struct case_cfg *c = &r->cases[0];
+	char others[256];
+	int err;
+
+	if (!disturb_other_runs(r->prefix, others, sizeof(others)))
+		return 0;
+	if (!c->exclusive) {
+		fprintf(stderr,
+			"bypasslab: another bypasslab run is alive (%s): the cases it overlaps are "
+			"marked disturbed (exclusive = yes waits for it)\n",
+			others);
+		return 0;
+	}
+	fprintf(stderr, "bypasslab: exclusive = yes: waiting up to %g s for %s to end\n",
+		c->exclusive_wait_s, others);
+	err = disturb_wait_alone(r->prefix, (int)(c->exclusive_wait_s * 1000.0), others,
+				 sizeof(others), interrupt_caught);
+	if (err == -EBUSY)
+		fprintf(stderr,
+			"bypasslab: exclusive = yes: %s still alive after %g s, not starting\n",
+			others, c->exclusive_wait_s);
+	return err;
+}
+
 /* The run's prefix and state file, its directory and run.json. */
 static int run_open(struct run *r)
 {
@@ -178,6 +208,8 @@ static int run_open(struct run *r)
 		perror("bypasslab: run-state file");
 		return -1;
 	}
+	if (run_alone(r))
+		return -1;
 	now = time(NULL);
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);

@@ -83,6 +83,8 @@ static void assert_case_equal(const struct case_cfg *a, const struct case_cfg *b
 	assert_true(a->duration_s == b->duration_s);
 	assert_true(a->warmup_s == b->warmup_s);
 	assert_string_equal(a->results_dir, b->results_dir);
+	assert_int_equal(a->exclusive, b->exclusive);
+	assert_true(a->exclusive_wait_s == b->exclusive_wait_s);
 	assert_int_equal(a->pattern, b->pattern);
 	assert_int_equal(a->size, b->size);
 	assert_int_equal(a->rate_pps, b->rate_pps);
@@ -706,9 +708,9 @@ static void test_keys_table(void **state)
 		if (config_set(&sw, kv, err, sizeof(err)))
 			fail_msg("%s: %s", kv, err);
 	}
-	assert_int_equal(nkeys, 41);
-	assert_int_equal(config_nkeys(), 41);
-	assert_int_equal(sw.nkeys, 40);
+	assert_int_equal(nkeys, 43);
+	assert_int_equal(config_nkeys(), 43);
+	assert_int_equal(sw.nkeys, 42);
 	/* Every datapath's options fit case_cfg and the shared page. */
 	assert_int_equal(ndp, dp_opt_total());
 	assert_true(dp_opt_total() <= CFG_MAX_DP_OPTS);
