@@ -281,9 +281,11 @@ static int64_t foreign_arrived(const struct result_in *in, int i)
 	return rx > peer_tx ? rx - peer_tx : 0;
 }
 
-/* Of endpoint i's stack drops d, those foreign frames explain: foreign
- * frames that arrived and that the engine did not see went to the stack,
- * which the workload's own frames reach only when something is wrong. */
+/* Of endpoint i's stack drops that foreign frames could cause (d: no
+ * port, bad headers or addresses, checksum errors), those they explain:
+ * foreign frames that arrived and that the engine did not see went to the
+ * stack, which drops the workload's own frames there only when something
+ * is wrong. */
 static int64_t foreign_stack_drops(const struct result_in *in, int i, int64_t d, json_t *fw)
 {
 	int64_t seen = (int64_t)in->ep[i].shm->st.rx_foreign;
@@ -384,8 +386,14 @@ static json_t *reconcile_json(const struct result_in *in)
 		result_ep_label(lbl, sizeof(lbl), i);
 		json_object_set_new(ns, lbl, n);
 		snprintf(k, sizeof(k), "%s.udp_ip_stack_drops", lbl);
+		/* Foreign frames can be behind these, never behind a full
+		 * receive buffer (the workload's own). */
 		if (stack)
-			d -= foreign_stack_drops(in, i, d, fw);
+			d -= foreign_stack_drops(in, i,
+						 NSD(udp_noports) + NSD(ip_in_hdr_errors) +
+							 NSD(ip_in_addr_errors) + NSD(udp_inerrors) -
+							 NSD(udp_rcvbuf_errors),
+						 fw);
 		if (stack && d)
 			json_object_set_new(where, k, json_integer(d));
 		located += stack ? d : 0;
@@ -510,9 +518,10 @@ static void pair_window(const struct result_in *in, int p, int pp, uint64_t *tx,
 	const struct ep_stats *bo = in->ep[2 * p + 1].w_open, *bc = in->ep[2 * p + 1].w_close;
 
 	*tx = ac->tx_pkts - ao->tx_pkts;
-	*rx = pp ? ac->rx_pkts - ao->rx_pkts : bc->rx_pkts - bo->rx_pkts;
 	*reorder = pp ? 0 : bc->rx_reorder - bo->rx_reorder;
 	*dup = pp ? ac->rx_dup - ao->rx_dup : bc->rx_dup - bo->rx_dup;
+	/* A duplicate is not a packet received: it would make loss negative. */
+	*rx = (pp ? ac->rx_pkts - ao->rx_pkts : bc->rx_pkts - bo->rx_pkts) - *dup;
 }
 
 static json_t *pairs_json(const struct result_in *in, int pp)
