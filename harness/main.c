@@ -2,7 +2,7 @@
 /*
  * bypasslab: one binary, subcommands in a table (xdp-bench style).
  * Exit codes: 0 ok, 1 error, 2 usage/bad input, 3 unsupported here,
- * 130 interrupted.
+ * 128 + signal when a signal ended a run (130 SIGINT, 143 SIGTERM, 129 SIGHUP).
  */
 #include <stdio.h>
 #include <string.h>

@@ -231,8 +231,28 @@ static void run_record(struct run *r, int i, json_t *res, const char *st)
 	fflush(stdout);
 }
 
-/* Every case in turn until one is interrupted: its result is not kept
- * (the case did not finish), every earlier one is. */
+/* The case a signal ended: not kept as a result (it did not finish as
+ * configured), named in run.json and on stderr. */
+static void run_interrupted(struct run *r, int i, json_t *res)
+{
+	const char *dir = json_string_value(json_object_get(res, "case_dir"));
+	const char *st = json_string_value(json_object_get(res, "status"));
+	char sig[32];
+
+	snprintf(sig, sizeof(sig), "SIG%s", sigabbrev_np(interrupt_caught()));
+	if (st && strcmp(st, "interrupted"))
+		fprintf(stderr, "bypasslab: case %d interrupted by %s as it ended (%s)\n", i + 1,
+			sig, st);
+	else
+		fprintf(stderr, "bypasslab: case %d interrupted by %s\n", i + 1, sig);
+	json_object_set_new(r->run, "interrupted",
+			    json_pack("{s:i, s:s, s:s, s:s}", "case", i + 1, "case_dir",
+				      dir ? dir : "", "signal", sig, "case_status", st ? st : ""));
+}
+
+/* Every case in turn until a signal comes: the case it came in is not
+ * kept (whatever phase it reached), every earlier one is, and no case
+ * starts after it. */
 static void run_cases(struct run *r)
 {
 	struct progress prog;
@@ -254,7 +274,8 @@ static void run_cases(struct run *r)
 			continue;
 		json_object_set_new(res, "run_id", json_string(r->run_id));
 		st = json_string_value(json_object_get(res, "status"));
-		if (st && !strcmp(st, "interrupted")) {
+		if (interrupt_caught() || (st && !strcmp(st, "interrupted"))) {
+			run_interrupted(r, i, res);
 			json_decref(res);
 			break;
 		}
@@ -281,7 +302,7 @@ static int run_close(struct run *r)
 	}
 	fprintf(stderr, "bypasslab: %d/%d case(s) done (%d failed, %d unsupported), results in %s\n",
 		r->ndone, r->ncases, r->nfail, r->nunsup, r->run_dir);
-	ret = interrupted ? EXIT_INTERRUPTED : r->nfail ? EXIT_FAIL : EXIT_OK;
+	ret = interrupted ? interrupt_exit_code(interrupted) : r->nfail ? EXIT_FAIL : EXIT_OK;
 	/* The report of what finished (not after Ctrl-C: the user wants out). */
 	if (r->want_report && r->ndone && !interrupted) {
 		char *rargv[] = { "report", r->run_dir, NULL };
