@@ -132,6 +132,8 @@ static int run_validate(struct run *r, char *err, size_t len)
 			return -1;
 	if (sweep_expand(&r->sw, &r->cases, &r->ncases, err, len))
 		return -1;
+	if (sweep_check_host(&r->sw, r->cases, r->ncases, err, len))
+		return -1;
 	for (int i = 0; i < r->ncases; i++) {
 		if (!dp_find(r->cases[i].datapath)) {
 			snprintf(err, len, "%s: datapath '%s' is not built in", r->config,
