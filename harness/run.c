@@ -162,6 +162,15 @@ static void run_json_begin(struct run *r)
 	snprintf(r->run_json, sizeof(r->run_json), "%s/run.json", r->run_dir);
 	json_object_set_new(r->run, "status", json_string("running"));
 	json_write_atomic(r->run, r->run_json);
+	/* So that `bypasslab cleanup` can mark it killed if we die. */
+	{
+		char abs[PATH_MAX];
+
+		if (realpath(r->run_dir, abs) && strlen(abs) + 10 < sizeof(abs)) {
+			strcat(abs, "/run.json");
+			runstate__set_run(r->rs, abs);
+		}
+	}
 }
 
 /* The run's prefix and state file, its directory and run.json. */
