@@ -400,16 +400,27 @@ int do_cleanup(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* What this user can use: every datapath's own probe, run as the caller;
+ * and `run` itself (namespaces, veth, bridge) needs root, so for anyone
+ * else nothing is usable, whatever the datapath's probe says. */
 int do_probe(int argc, char **argv)
 {
+	int root = geteuid() == 0;
+
 	(void)argc;
 	(void)argv;
+	if (!root)
+		fprintf(stderr, "bypasslab probe: running as uid %d: `bypasslab run` needs root "
+				"(network namespaces, veth, bridge), so no datapath can run for "
+				"this user\n",
+			(int)geteuid());
 	printf("%-8s %-12s %s\n", "datapath", "status", "description");
 	for (int i = 0; dp_table[i]; i++) {
 		int err = dp_table[i]->probe();
 
 		printf("%-8s %-12s %s\n", dp_table[i]->name,
-		       err ? "unsupported" : "ok", dp_table[i]->desc ? dp_table[i]->desc : "");
+		       err ? "unsupported" : !root ? "needs-root" : "ok",
+		       dp_table[i]->desc ? dp_table[i]->desc : "");
 	}
 	return EXIT_OK;
 }

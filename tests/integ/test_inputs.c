@@ -174,6 +174,50 @@ static void test_stdin(void **state)
 	assert_int_not_equal(access(res, F_OK), 0);
 }
 
+/* `bypasslab probe` says what the user running it can use: as root the
+ * datapaths this machine has are ok; as nobody none is (`run` needs root,
+ * and AF_PACKET, AF_XDP and DPDK need privileges of their own). */
+static void test_probe_per_user(void **state)
+{
+	const char *as_root[] = { bin, "probe", NULL };
+	const char *as_nobody[] = { "/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup",
+				    "--clear-groups", "--inh-caps=-all", bin, "probe", NULL };
+	char *out = NULL, *line, *save = NULL;
+	int n = 0, ok = 0;
+	const char *saved = bin;
+
+	(void)state;
+	need_root();
+	assert_int_equal(run_bin(&out, as_root), 0);
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char dp[32], st[32];
+
+		if (sscanf(line, "%31s %31s", dp, st) == 2 && strcmp(dp, "datapath")) {
+			n++;
+			ok += !strcmp(st, "ok");
+		}
+	}
+	free(out);
+	/* Every datapath is built and works here, as root. */
+	assert_true(n >= 6);
+	assert_int_equal(ok, n);
+	bin = "/usr/bin/setpriv";
+	assert_int_equal(run_bin(&out, as_nobody), 0);
+	bin = saved;
+	n = 0;
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char dp[32], st[32];
+
+		if (sscanf(line, "%31s %31s", dp, st) != 2 || !strcmp(dp, "datapath"))
+			continue;
+		n++;
+		if (!strcmp(st, "ok"))
+			fail_msg("as nobody, probe says %s", line);
+	}
+	free(out);
+	assert_true(n >= 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_nul),            cmocka_unit_test(test_repeated_section),
 		cmocka_unit_test(test_duplicate_values), cmocka_unit_test(test_control_bytes),
 		cmocka_unit_test(test_results_dir),    cmocka_unit_test(test_stdin),
+		cmocka_unit_test(test_probe_per_user),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
