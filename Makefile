@@ -42,6 +42,13 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 INTEG_SRCS := $(wildcard tests/integ/test_*.c)
 INTEG_BINS := $(patsubst tests/integ/%.c,$(OUTPUT)/tests/%,$(INTEG_SRCS))
+# libFuzzer targets (clang, ASan + UBSan); tests/integ/test_fuzz runs them
+# for FUZZ_S seconds in all.
+FUZZ_S ?= 60
+FUZZ_DIR := $(OUTPUT)/fuzz
+FUZZ_BINS := $(FUZZ_DIR)/fuzz_config $(FUZZ_DIR)/fuzz_frame
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS := $(filter-out -O2 -g,$(CFLAGS)) -g -O1 $(FUZZ_SAN)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -125,6 +132,24 @@ $(OUTPUT)/tests/%: tests/integ/%.c tests/integ/integ.h $(LIB_OBJS)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(filter %.c %.o,$^) -o $@ $(LDLIBS) $(shell pkg-config --libs cmocka)
 
+# Code under test is instrumented for coverage and the sanitizers; the rest
+# of the program is linked as the normal build made it.
+$(FUZZ_DIR)/%.o: %.c $(SKELS) | $(OUTPUT)
+	$(call msg,FUZZ-CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_config: tests/fuzz/fuzz_config.c $(FUZZ_DIR)/harness/config.o \
+		$(filter-out $(OUTPUT)/harness/config.o,$(LIB_OBJS))
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
+
+$(FUZZ_DIR)/fuzz_frame: tests/fuzz/fuzz_frame.c $(FUZZ_DIR)/lib/frame.o
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@
+
+$(OUTPUT)/tests/test_fuzz: $(FUZZ_BINS)
+
 $(OUTPUT):
 	$(Q)mkdir -p $@
 
@@ -136,7 +161,7 @@ unit: deps
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(INTEG_BINS)
-	$(Q)tests/run-tests.sh $(UNIT_BINS) $(INTEG_BINS)
+	$(Q)FUZZ_S=$(FUZZ_S) tests/run-tests.sh $(UNIT_BINS) $(INTEG_BINS)
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all

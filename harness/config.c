@@ -465,13 +465,17 @@ static const char *esc(const char *s, size_t n, char *buf, size_t len)
 }
 
 /* The first byte of s[0..n) that no config text may hold (a control byte
- * other than tab, CR and LF, or DEL), or NULL. */
-static const char *bad_byte(const char *s, size_t n)
+ * other than a tab, or DEL), or NULL; a line (lines) may end in LF or CR LF. */
+static const char *bad_byte(const char *s, size_t n, int lines)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
 
-		if ((ch < 0x20 && ch != '\t' && ch != '\r' && ch != '\n') || ch == 0x7f)
+		if (lines && ch == '\n' && i + 1 == n)
+			continue;
+		if (lines && ch == '\r' && (i + 1 == n || (s[i + 1] == '\n' && i + 2 == n)))
+			continue;
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
 			return s + i;
 	}
 	return NULL;
@@ -1168,7 +1172,7 @@ static int line_bytes_bad(struct load_ctx *lc, size_t n)
 	char name[160];
 
 	if (!bad)
-		bad = bad_byte(line, n);
+		bad = bad_byte(line, n, 1);
 	if (!bad)
 		return 0;
 	s = line + strspn(line, " \t");
@@ -1366,7 +1370,7 @@ int config_set(struct sweep *sw, const char *kv, char *err, size_t errlen)
 	int k, r;
 
 	err[0] = '\0';
-	if (bad_byte(kv, strlen(kv))) {
+	if (bad_byte(kv, strlen(kv), 0)) {
 		char name[160];
 		size_t n = strcspn(kv, "=");
 
@@ -1374,7 +1378,7 @@ int config_set(struct sweep *sw, const char *kv, char *err, size_t errlen)
 			 "--set: key '%s': control byte at column %d (allowed: text without "
 			 "control bytes)",
 			 esc(kv, n < 64 ? n : 64, name, sizeof(name)),
-			 (int)(bad_byte(kv, strlen(kv)) - kv) + 1);
+			 (int)(bad_byte(kv, strlen(kv), 0) - kv) + 1);
 		return -EINVAL;
 	}
 	copy = strdup(kv);
