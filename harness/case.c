@@ -216,6 +216,7 @@ static int spawn_one(struct case_run *cr, int i)
 		err = lxc_spawn(ep, &cr->t, i, case_cpu(cr, i), cr->cc->rs);
 	else
 		err = ep_run_spawn(ep, cr->t.ep[i].ns, cr->cc->rs);
+	interrupt_test_point("startup");
 	/* A vhost-user server endpoint finishes its EAL init only once the
 	 * switch has connected: wait for its socket (case_switch waits for
 	 * READY). */
@@ -444,6 +445,8 @@ static int case_window(struct case_run *cr)
 	if (!err)
 		err = window_open(cr);
 	if (!err)
+		interrupt_test_point("window");
+	if (!err)
 		err = window_samples(cr);
 	if (err == -EINTR)
 		return case_status(cr, err, "interrupted");
@@ -508,6 +511,7 @@ static void case_exit(struct case_run *cr)
 {
 	struct ep_run *ep = cr->ep;
 
+	interrupt_test_point("teardown");
 	case_probes_down(cr);
 	/* Lets the containers' shells end (see lxc_spawn); the mapping stays. */
 	for (int i = 0; i < cr->nep && cr->lxc; i++)
