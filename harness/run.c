@@ -399,6 +399,9 @@ int do_run(int argc, char **argv)
 	if (!run_open(&r)) {
 		run_cases(&r);
 		ret = run_close(&r);
+	} else if (interrupt_caught()) {
+		/* A signal while exclusive = yes waited for another run. */
+		ret = interrupt_exit_code(interrupt_caught());
 	}
 	runstate__undo_all(r.rs);
 	runstate__close(r.rs);
