@@ -16,6 +16,42 @@
 #include "proc.h"
 #include "runstate.h"
 
+/* The run time of the kernel thread ksoftirqd/<cpu>, ns; 0 if not found. */
+static uint64_t softirqd_ns(unsigned int cpu)
+{
+	char want[32], path[64], comm[32];
+	unsigned long long ns = 0;
+	struct dirent *d;
+	DIR *dir = opendir("/proc");
+	FILE *f;
+
+	snprintf(want, sizeof(want), "ksoftirqd/%u\n", cpu);
+	while (dir && (d = readdir(dir))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.20s/comm", d->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (!fgets(comm, sizeof(comm), f) || strcmp(comm, want)) {
+			fclose(f);
+			continue;
+		}
+		fclose(f);
+		snprintf(path, sizeof(path), "/proc/%.20s/schedstat", d->d_name);
+		f = fopen(path, "re");
+		if (f) {
+			if (fscanf(f, "%llu", &ns) != 1)
+				ns = 0;
+			fclose(f);
+		}
+		break;
+	}
+	if (dir)
+		closedir(dir);
+	return ns;
+}
+
 int cpu_ticks_read(unsigned int cpu, struct cpu_ticks *t)
 {
 	char line[512], want[16];
@@ -41,6 +77,7 @@ int cpu_ticks_read(unsigned int cpu, struct cpu_ticks *t)
 		break;
 	}
 	fclose(f);
+	t->softirqd_ns = err ? 0 : softirqd_ns(cpu);
 	return err;
 }
 

@@ -29,6 +29,9 @@ struct cpu_ticks {
 	uint64_t busy;  /* user + nice + system + irq + softirq */
 	uint64_t steal;
 	uint64_t total; /* busy + idle + iowait + steal */
+	/* ksoftirqd/<cpu>'s run time (ns, schedstat): the kernel finishing
+	 * the case's own softirq work there is not a disturbance. */
+	uint64_t softirqd_ns;
 };
 /* 0, or -errno (-ENOENT: no such CPU). */
 int cpu_ticks_read(unsigned int cpu, struct cpu_ticks *t);

@@ -733,7 +733,7 @@ static json_t *disturb_cores(const struct result_in *in, int nep, json_t *rs)
 
 	for (int i = 0; i < nep && w > 0; i++) {
 		const struct result_ep_in *e = &in->ep[i];
-		double busy, steal, own = 0, other, res = 100.0 * 2.0 * tick / w;
+		double busy, steal, own = 0, sirq, other, res = 100.0 * 2.0 * tick / w;
 		char where[32], text[200];
 		int first = 1;
 
@@ -746,11 +746,14 @@ static json_t *disturb_cores(const struct result_in *in, int nep, json_t *rs)
 		for (int j = 0; j < nep; j++)
 			if (in->cpu[j] == in->cpu[i] && in->ep[j].cpu_open)
 				own += (double)(in->ep[j].cpu_close->run_ns - in->ep[j].cpu_open->run_ns);
-		other = 100.0 * (busy - own) / w;
-		json_array_append_new(arr, json_pack("{s:i, s:f, s:f, s:f, s:f}", "cpu", in->cpu[i],
-						     "other_tasks_pct", other, "endpoints_run_pct",
-						     100.0 * own / w, "steal_pct", steal,
-						     "resolution_pct", res));
+		/* The softirq work the kernel finished in ksoftirqd is the case's. */
+		sirq = (double)(e->tk_close->softirqd_ns - e->tk_open->softirqd_ns);
+		other = 100.0 * (busy - own - sirq) / w;
+		json_array_append_new(arr, json_pack("{s:i, s:f, s:f, s:f, s:f, s:f}", "cpu",
+						     in->cpu[i], "other_tasks_pct", other,
+						     "endpoints_run_pct", 100.0 * own / w,
+						     "ksoftirqd_pct", 100.0 * sirq / w, "steal_pct",
+						     steal, "resolution_pct", res));
 		snprintf(where, sizeof(where), "cpu %u", in->cpu[i]);
 		if (other - res > DISTURB_OTHER_TASKS_PCT) {
 			snprintf(text, sizeof(text),
