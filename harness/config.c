@@ -94,9 +94,10 @@ static const struct common_key {
 	  "endpoints in plain network namespaces, or in LXC application containers on the host "
 	  "rootfs (lxc needs topology=bridge)" },
 	{ "topo_hook", "topology", "shell command|none", "none",
-	  "run with /bin/sh once the topology is up, before the endpoints, with BL_NS_A, BL_NS_B, "
-	  "BL_IF, BL_BRIDGE, BL_PORT_A, BL_PORT_B in its environment (e.g. a tc policer as a known "
-	  "bottleneck); a non-zero exit fails the case (one value)" },
+	  "run with /bin/sh once the topology and the endpoints are up, before any traffic, with "
+	  "BL_NS_A, BL_NS_B, BL_IF, BL_BRIDGE, BL_PORT_A, BL_PORT_B in its environment (e.g. a tc "
+	  "shaper as a known bottleneck); a non-zero exit or more than 10 s fails the case (one "
+	  "value)" },
 	{ "datapath", "datapath", NULL /* dp_allowed() */, "udp", "how packets are moved" },
 	{ "sndbuf", "datapath", "0..1073741824", "0",
 	  "SO_SNDBUF bytes, 0 = kernel default; k/M/G = 1024-based (\"64k\" = 65536)" },
