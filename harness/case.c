@@ -34,6 +34,7 @@
 #include "interrupt.h"
 #include "lxc.h"
 #include "proc.h"
+#include "qdisc.h"
 #include "tsc.h"
 
 /* topo_hook: a command that configures the path, not a workload. */
@@ -80,16 +81,22 @@ static int read_ns_side(void *arg)
 	void **a = arg;
 
 	if_counters_read(0, "eth0", a[0]);
+	if (a[2] && qdisc_drops_read("eth0", a[2]))
+		*(int *)a[3] = 0;
 	return ns_counters_read(a[1]);
 }
 
-static void path_counters_read(const struct topo *t, struct path_counters *pc)
+/* qdiscs: also every interface's qdisc drops (only a topo_hook adds
+ * qdiscs; reading them costs a tc per interface). */
+static void path_counters_read(const struct topo *t, struct path_counters *pc, int qdiscs)
 {
 	int nep = 2 * t->npairs;
 
 	memset(pc, 0, sizeof(*pc));
+	pc->qdisc_ok = qdiscs;
 	for (int i = 0; i < nep; i++) {
-		void *arg[2] = { &pc->ifs[i], &pc->ns[i] };
+		void *arg[4] = { &pc->ifs[i], &pc->ns[i], qdiscs ? &pc->qdisc[i] : NULL,
+				 &pc->qdisc_ok };
 
 		netns_visit(topo_ep_ns(&t->ep[i]), read_ns_side, arg);
 	}
@@ -99,6 +106,10 @@ static void path_counters_read(const struct topo *t, struct path_counters *pc)
 			if_counters_read(0, t->ep[i].host_if, &pc->ifs[nep + i]);
 		if_counters_read(0, t->bridge, &pc->ifs[2 * nep]);
 		pc->nifs = 2 * nep + 1;
+		for (int i = nep; qdiscs && i < pc->nifs; i++)
+			if (qdisc_drops_read(i < 2 * nep ? t->ep[i - nep].host_if : t->bridge,
+					     &pc->qdisc[i]))
+				pc->qdisc_ok = 0;
 	}
 	pc->softnet_drops = softnet_dropped();
 }
@@ -467,7 +478,7 @@ static int case_window(struct case_run *cr)
 {
 	int err;
 
-	path_counters_read(&cr->t, &cr->pc0);
+	path_counters_read(&cr->t, &cr->pc0, cr->c->topo_hook[0] != 0);
 	for (int i = 1; i < cr->nep; i += 2)
 		__atomic_store_n(&cr->ep[i].shm->cmd, EP_CMD_RUN, __ATOMIC_RELEASE);
 	for (int i = 0; i < cr->nep; i += 2)
@@ -506,7 +517,7 @@ static void case_drain(struct case_run *cr)
 		ep_run_stop(&ep[i]);
 	for (int i = 1; i < cr->nep; i += 2)
 		ep_run_wait_state(&ep[i], EP_ST_DONE, STOP_TIMEOUT_MS);
-	path_counters_read(&cr->t, &cr->pc1);
+	path_counters_read(&cr->t, &cr->pc1, cr->c->topo_hook[0] != 0);
 	for (int i = 0; i < cr->nep; i++)
 		ep_run_check(&ep[i], cr->status, sizeof(cr->status), cr->errmsg,
 			     sizeof(cr->errmsg));
@@ -580,6 +591,9 @@ static void collect_window(struct case_run *cr)
 		if_label(in->ifs[i].name, sizeof(in->ifs[i].name), &cr->t, i);
 		in->ifs[i].before = cr->pc0.ifs[i];
 		in->ifs[i].after = cr->pc1.ifs[i];
+		in->ifs[i].has_qdisc = cr->pc0.qdisc_ok && cr->pc1.qdisc_ok;
+		in->ifs[i].qdisc_before = cr->pc0.qdisc[i];
+		in->ifs[i].qdisc_after = cr->pc1.qdisc[i];
 	}
 	in->softnet_drops = cr->pc1.softnet_drops - cr->pc0.softnet_drops;
 	in->rtt = cr->rtt_win;

@@ -39,6 +39,9 @@ struct path_counters {
 	int nifs;
 	struct ns_counters ns[2 * TOPO_MAX_PAIRS];
 	uint64_t softnet_drops;
+	/* topo_hook: what each interface's qdiscs dropped (a hook may add them) */
+	int qdisc_ok;
+	uint64_t qdisc[RESULT_MAX_IFS];
 };
 
 struct case_run {

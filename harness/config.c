@@ -1038,6 +1038,11 @@ static int check_duplicates(const struct key_def *kd, const struct strvec *sv, c
 			err = -EINVAL;
 			goto out;
 		}
+		/* rate: P%ndr is no pps value; tell loads apart by what they are a
+		 * fraction of, and how much (pps stay below 2^40). */
+		if ((kd->flags & F_PCTREF) && scratch.rate_of != RATE_ABS)
+			scratch.rate_pps = (1ull << 63) | ((uint64_t)scratch.rate_of << 40) |
+					   (uint64_t)llround(scratch.rate_pct * 1000);
 		memcpy(blob + (size_t)i * kd->size, (char *)&scratch + kd->off, kd->size);
 		ord[i] = i;
 	}

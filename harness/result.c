@@ -392,6 +392,18 @@ static json_t *reconcile_json(const struct result_in *in)
 		}
 		located += d;
 	}
+	/* A qdisc a topo_hook added drops before the device counts a thing. */
+	for (int i = 0; i < in->nifs; i++) {
+		int64_t d = (int64_t)(in->ifs[i].qdisc_after - in->ifs[i].qdisc_before);
+
+		if (in->ifs[i].has_qdisc && d) {
+			char k[48];
+
+			snprintf(k, sizeof(k), "%s.qdisc_drops", in->ifs[i].name);
+			json_object_set_new(where, k, json_integer(d));
+			located += d;
+		}
+	}
 	for (int i = 0; i < nep; i++) {
 		json_t *n = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "udp_in_datagrams",
 				      NSD(udp_in), "udp_in_errors", NSD(udp_inerrors),
@@ -982,6 +994,11 @@ static void loss_words(json_t *rec, char *at, size_t alen, char *what, size_t wl
 	}
 	snprintf(at, alen, "%s", best);
 	snprintf(what, wlen, "%s", best);
+	if (strstr(best, ".qdisc_drops")) {
+		snprintf(what, wlen, "drops in the qdisc on %.*s",
+			 (int)(strstr(best, ".qdisc_drops") - best), best);
+		return;
+	}
 	if (strstr(best, ".tx_dropped")) {
 		snprintf(what, wlen, "%.*s could not hand frames on (tx_dropped)",
 			 (int)(strstr(best, ".tx_dropped") - best), best);

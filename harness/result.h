@@ -27,6 +27,8 @@ struct result_ep_in {
 struct result_if {
 	char name[24];
 	struct if_counters before, after;
+	int has_qdisc; /* qdisc drops read (a topo_hook may have added a qdisc) */
+	uint64_t qdisc_before, qdisc_after;
 };
 
 struct result_in {

@@ -141,6 +141,22 @@ static void test_policer(void **state)
 	assert_true(num(fin, "params.duration_s") == FINAL_S);
 	assert_true(json_object_get(r, "throughput") != NULL);
 	assert_true(json_object_get(r, "reconcile") != NULL);
+	/* Every lost packet of every trial is located, the shaper's in its qdisc. */
+	{
+		json_t *t;
+		size_t k;
+		double shaped = 0;
+
+		json_array_foreach(jget(s, "trials"), k, t) {
+			if (num(t, "unexplained") != 0)
+				fail_msg("trial %zu: %.0f of %.0f lost packets not located", k,
+					 num(t, "unexplained"), num(t, "lost"));
+			/* where's keys hold a dot: "host_b.qdisc_drops" */
+			shaped += (double)json_integer_value(
+				json_object_get(json_object_get(t, "where"), "host_b.qdisc_drops"));
+		}
+		assert_true(shaped > 0);
+	}
 	/* The first rate that lost packets is above NDR, and says where. */
 	assert_true(num(s, "first_loss.lost") > 0);
 	assert_true(num(s, "first_loss.offered_pps") > ndr);

@@ -460,6 +460,7 @@ static void test_search_keys(void **state)
 		  "open loop" },
 		{ "[workload]\nsearch_precision = 0\n", "search_precision", "out of range" },
 		{ "[topology]\ntopo_hook = a\ntopo_hook = b\n", "topo_hook", NULL },
+		{ "[workload]\nsearch = ndr\nrate = 10%ndr, 10.0%ndr\n", "rate", "same value" },
 	};
 	struct case_cfg *c;
 	int n;
@@ -468,9 +469,9 @@ static void test_search_keys(void **state)
 	expand_text("s1.ini",
 		    "[workload]\nsearch = pdr, ndr\nsearch_loss = 0.1\nsearch_trial = 0.5\n"
 		    "search_final = 2\nsearch_precision = 0.5\nsearch_max = 1.5M\n"
-		    "rate = 10%ndr, 50%pdr, max\n[topology]\ntopo_hook = tc a, b; echo x\n",
+		    "rate = 10%ndr, 50%pdr, max, 10%pdr\n[topology]\ntopo_hook = tc a, b; echo x\n",
 		    &c, &n);
-	assert_int_equal(n, 3); /* the set is one value, the rates three */
+	assert_int_equal(n, 4); /* the set is one value, the rates four */
 	for (int i = 0; i < n; i++) {
 		assert_int_equal(c[i].search, SEARCH_NDR | SEARCH_PDR);
 		assert_true(c[i].search_loss_pct == 0.1 && c[i].search_trial_s == 0.5);
