@@ -14,6 +14,8 @@
 
 #define WIDTH_PX 1000
 #define LOSS_FLOOR 1e-3 /* where "no loss" sits on the log axis */
+/* What a search or a load's series is not told apart by. */
+#define RATE_KEYS "rate rate_pps load_pct load_of"
 
 struct pt {
 	double x, y;
@@ -94,8 +96,7 @@ static int loss_data(const struct runset *rs, FILE *d, int *idx, int nser)
 
 		if (n < 0)
 			return n;
-		fprintf(d, "# series %d: %s\n# offered_pps  loss_pct (%g = none)\n", j, k->label,
-			LOSS_FLOOR);
+		fprintf(d, "# series %d\n# offered_pps  loss_pct (%g = none)\n", j, LOSS_FLOOR);
 		for (int i = 0; i < n; i++)
 			fprintf(d, "%.1f %g\n", v[i].x, v[i].y);
 		free(v);
@@ -147,8 +148,11 @@ int plot_loss_vs_rate(const struct runset *rs, const char *dir, struct plot *p)
 	fputs(plot_preamble(), g);
 	fprintf(g, "NS = %d\narray sname[NS]\n", n);
 	for (int j = 0; j < n; j++) {
+		char lbl[256];
+
+		rs_params_label_skip(rs, rs->combos[idx[j]].params, RATE_KEYS, lbl, sizeof(lbl));
 		fprintf(g, "sname[%d] = ", j + 1);
-		plot_quote(g, rs->combos[idx[j]].label, '\'');
+		plot_quote(g, lbl[0] ? lbl : rs->combos[idx[j]].label, '\'');
 		fputc('\n', g);
 	}
 	fprintf(g, "set key outside right top vertical\n"
@@ -200,7 +204,7 @@ static int load_series(const struct runset *rs, struct load_series *s, int max)
 		if (!k->pingpong || !json_is_string(json_object_get(k->params, "load_of")) ||
 		    !isfinite(combo_mean(rs, k, "rtt_ns.p50")))
 			continue;
-		rs_params_label_skip(rs, k->params, "rate", lbl, sizeof(lbl));
+		rs_params_label_skip(rs, k->params, RATE_KEYS, lbl, sizeof(lbl));
 		for (j = 0; j < ns; j++)
 			if (!strcmp(s[j].base, lbl) && !strcmp(s[j].of, rs_str(k->params, "load_of")))
 				break;

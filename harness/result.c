@@ -1055,6 +1055,9 @@ static json_t *trial_json(const struct search *s, int i, json_t *res)
 		json_object_set(o, "where", json_object_get(rec, "where"));
 		json_object_set(o, "unexplained", json_object_get(rec, "unexplained"));
 	}
+	/* Something else competed for the trial's cores: its verdict may be that. */
+	if (json_is_boolean(json_object_get(res, "disturbed")))
+		json_object_set(o, "disturbed", json_object_get(res, "disturbed"));
 	return o;
 }
 
