@@ -290,7 +290,7 @@ int plot_rtt_vs_load(const struct runset *rs, const char *dir, struct plot *p)
 		   "set logscale y\n"
 		   "set xrange [0:105]\n"
 		   "plot for [i=0:NS-1] for [q=2:%d] '%s.dat' index i using 1:(column(q)/1e3) "
-		   "with linespoints lw 1.5 pt 7 ps 0.7 lc i+1 dt (q-1) "
+		   "with linespoints lw 1.5 pt 7 ps 0.7 lc i+1 dt q-1 "
 		   "title sprintf('%%s %%s', sname[i+1], pname[q-1])\n",
 		   NPCTL + 1, p->name);
 	plot_terms(g, p->name, 1, WIDTH_PX, 520);
