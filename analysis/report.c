@@ -73,7 +73,8 @@ static int write_table(const struct runset *rs, const struct ttable *t, int nt, 
 
 /* ---- cases.csv -------------------------------------------------------------- */
 
-/* Flatten every scalar of a result into path -> value. Arrays of objects are
+/* Flatten every scalar of a result into path -> value (a search's trials
+ * and final results excepted: they stay in result.json). Arrays of objects are
  * keyed by each element's "name" when it has one (syscalls, categories,
  * softirqs: stable across cases), by position otherwise; arrays of plain
  * numbers are histograms, left to result.json and the plot data. */
@@ -87,6 +88,10 @@ static void flatten(json_t *j, const char *prefix, json_t *row, json_t *cols, in
 	if (json_is_object(j)) {
 		json_object_foreach(j, k, v) {
 			snprintf(key, sizeof(key), "%s%s%s", prefix, prefix[0] ? "." : "", k);
+			/* A search's trials and final results: a row each would be
+			 * thousands of columns (the final is the row itself). */
+			if (!strcmp(key, "search.trials") || !strcmp(key, "search.final"))
+				continue;
 			flatten(v, key, row, cols, ncols);
 		}
 		return;
