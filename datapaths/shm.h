@@ -13,9 +13,9 @@
 #include "../lib/histo.h"
 
 #define EP_SHM_MAGIC 0x62706c31u /* "bpl1" */
-#define EP_SHM_VERSION 5u
+#define EP_SHM_VERSION 6u
 
-#define EP_NOPTS 8 /* options one datapath may have (struct dp_opt) */
+#define EP_NOPTS 12/* options one datapath may have (struct dp_opt) */
 
 enum ep_role { EP_ROLE_SEND = 0, EP_ROLE_RECV, EP_ROLE_CLIENT, EP_ROLE_SERVER };
 /* EXIT: stop and close. An endpoint whose datapath has a link op keeps
@@ -111,6 +111,18 @@ struct ep_stats {
 		uint64_t cyc;
 	} sys[EP_NSYS];
 	uint64_t sys_untimed; /* calls that found no free slot */
+	/* The kernel's fast paths (socket datapaths; 0 elsewhere). UDP GSO:
+	 * sends that carried more than one datagram, and the datagrams in
+	 * them; one such send is one packet on the wire up to the segmenter.
+	 * UDP GRO: receive buffers that held more than one datagram, and the
+	 * datagrams in them. */
+	uint64_t tx_gso_sends, tx_gso_segs;
+	uint64_t rx_gro_bufs, rx_gro_segs;
+	/* MSG_ZEROCOPY / SEND_ZC: sends made zero-copy, their completions
+	 * (every one, copied or not), the completions the kernel flagged as
+	 * copied instead (SO_EE_CODE_ZEROCOPY_COPIED, IORING_NOTIF_USAGE_ZC_COPIED),
+	 * and the calls made to reap them (error-queue reads). */
+	uint64_t zc_sends, zc_done, zc_copied, zc_reap_calls;
 } __attribute__((aligned(64)));
 
 /* Kernel-side drops the endpoint can see on its own socket (0 if n/a). */
@@ -137,6 +149,11 @@ struct ep_kstats {
 	uint64_t eth_rx_nombuf; /* no mbuf to receive into */
 	uint64_t mbufs_free;    /* mempool: mbufs not in use when the engine stopped */
 	uint64_t mbufs_total;
+	/* socket datapaths: the NAPI id the socket last saw (SO_INCOMING_NAPI_ID,
+	 * 0 = none: busy polling has no NAPI to poll), and the zero-copy sends
+	 * still uncompleted when the endpoint closed */
+	uint64_t sock_napi_id;
+	uint64_t zc_outstanding;
 };
 
 struct ep_shm {
@@ -149,7 +166,7 @@ struct ep_shm {
 	int32_t exit_code;       /* 3 = unsupported here */
 	uint32_t pid;
 	char errmsg[256];
-	char dp_info[128]; /* what the datapath actually used (modes, fallbacks) */
+	char dp_info[256]; /* what the datapath actually used (modes, fallbacks) */
 	volatile uint32_t link_up; /* endpoint -> harness while waiting to run (dp link op) */
 	struct ep_config cfg;
 	struct ep_kstats ks;

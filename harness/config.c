@@ -223,15 +223,28 @@ static const char *dp_allowed(void)
 	return buf;
 }
 
+/* "udp, mmsg, uring": the datapaths that have key o (built once per key). */
+static const char *dp_owners(int g, const struct dp_opt *o)
+{
+	static char buf[CFG_MAX_DP_OPTS][64];
+	char *b = buf[g];
+
+	if (!b[0])
+		for (int i = 0; dp_table[i]; i++)
+			if (dp_opt_row(dp_table[i], o->key) >= 0)
+				snprintf(b + strlen(b), sizeof(buf[g]) - strlen(b), "%s%s",
+					 b[0] ? ", " : "", dp_table[i]->name);
+	return b;
+}
+
 /* Datapath option g as a key: its value lives in case_cfg.dp_opt[g]. */
 static void dp_key(int g, struct key *ky)
 {
-	const struct dp_ops *ops = NULL;
-	const struct dp_opt *o = dp_opt_at(g, &ops);
+	const struct dp_opt *o = dp_opt_at(g, NULL);
 
 	memset(ky, 0, sizeof(*ky));
 	ky->info = (struct config_key_info){ o->key, "datapath", o->allowed, o->def, o->help,
-					     ops->name };
+					     dp_owners(g, o) };
 	ky->def.store = S_I64;
 	ky->def.off = offsetof(struct case_cfg, dp_opt) + (size_t)g * sizeof(int64_t);
 	ky->def.size = sizeof(int64_t);
@@ -1321,16 +1334,23 @@ int64_t case_dp_opt(const struct case_cfg *c, const char *key)
 void case_dp_view(const struct case_cfg *c, struct dp_case *dc, int64_t *opt)
 {
 	const struct dp_ops *ops = case_dp(c);
-	int first = ops ? dp_opt_first(ops) : 0, n = ops ? dp_nopts(ops) : 0;
+	int n = ops ? dp_nopts(ops) : 0;
 
 	memset(opt, 0, DP_MAX_OPTS * sizeof(*opt));
-	for (int j = 0; j < n && j < DP_MAX_OPTS && first + j < CFG_MAX_DP_OPTS; j++)
-		opt[j] = c->dp_opt[first + j];
+	for (int j = 0; j < n && j < DP_MAX_OPTS; j++) {
+		int g = dp_opt_index(ops, j);
+
+		if (g >= 0 && g < CFG_MAX_DP_OPTS)
+			opt[j] = c->dp_opt[g];
+	}
 	memset(dc, 0, sizeof(*dc));
 	dc->bridge = c->topology == TOPO_BRIDGE;
 	dc->container = c->container != CONTAINER_NETNS;
 	dc->pairs = c->pairs;
 	dc->blocking = c->blocking;
+	dc->pingpong = c->pattern == PAT_PINGPONG;
+	dc->size = c->size;
+	dc->burst = c->burst;
 	dc->opt = opt;
 }
 
@@ -1344,6 +1364,46 @@ unsigned int case_needs(const struct case_cfg *c)
 		return 0;
 	case_dp_view(c, &dc, opt);
 	return ops->needs | (ops->case_needs ? ops->case_needs(&dc) : 0);
+}
+
+/*
+ * A feature key (dp_opt.feature) set for a datapath that lacks it: 1 when
+ * the sweep also has the key's default (this case is left out of the
+ * product: that datapath runs with the default), else an error naming the
+ * key and `datapath`. 0: the case stands.
+ */
+static int feature_case(const struct sweep *sw, const struct case_cfg *c, char *err,
+			size_t errlen)
+{
+	const struct dp_ops *ops = case_dp(c);
+	struct case_cfg def;
+	char what[CONFIG_ERR_LEN];
+	const struct dp_opt *o;
+	struct key ky;
+
+	case_defaults(&def);
+	for (int g = 0; ops && g < dp_nkeys() && (o = dp_opt_at(g, NULL)); g++) {
+		const struct sweep_key *sk;
+
+		if (!o->feature || dp_opt_row(ops, o->key) >= 0 || c->dp_opt[g] == def.dp_opt[g])
+			continue;
+		sk = sweep_find(sw, o->key);
+		dp_key(g, &ky);
+		for (int v = 0; sk && v < sk->nvalues; v++) {
+			struct case_cfg t = def;
+
+			if (!apply_value(&ky.def, sk->values[v], &t, what, sizeof(what)) &&
+			    t.dp_opt[g] == def.dp_opt[g])
+				return 1;
+		}
+		return cross_error(sw, err, errlen, (const char *const[]){ o->key, "datapath", NULL },
+				   "datapath %s has no %s (allowed: %s = %s, or datapath = %s; in a "
+				   "sweep, add %s's default %s to its values to run %s once "
+				   "without it)",
+				   c->datapath, o->key, o->key, o->def, dp_owners(g, o), o->key,
+				   o->def, c->datapath);
+	}
+	return 0;
 }
 
 /*
@@ -1410,7 +1470,7 @@ int sweep_expand(const struct sweep *sw, struct case_cfg **cases, int *ncases, c
 	char what[CONFIG_ERR_LEN];
 	unsigned long long total;
 	unsigned int repeat = 1;
-	int *idx = NULL, n = 0, r = 0;
+	int *idx = NULL, n = 0, r = 0, skip;
 	const struct sweep_key *rk = sweep_find(sw, "repeat");
 	struct key *ks = NULL, rky;
 
@@ -1471,10 +1531,11 @@ int sweep_expand(const struct sweep *sw, struct case_cfg **cases, int *ncases, c
 				goto fail;
 			}
 		}
-		r = check_case(sw, &base, err, errlen);
+		skip = feature_case(sw, &base, err, errlen);
+		r = skip < 0 ? skip : skip ? 0 : check_case(sw, &base, err, errlen);
 		if (r)
 			goto fail;
-		for (unsigned int rep = 0; rep < base.repeat; rep++) {
+		for (unsigned int rep = 0; !skip && rep < base.repeat; rep++) {
 			out[n] = base;
 			out[n].rep = rep;
 			n++;

@@ -32,6 +32,8 @@ static const struct {
 	STAT(rx_foreign),  STAT(rx_reorder),  STAT(rx_dup),	 STAT(rx_late),
 	STAT(timeouts),	   STAT(pace_late),   STAT(cyc_tx),	 STAT(cyc_rx),
 	STAT(cyc_work),	   STAT(cyc_idle),    STAT(loops),	 STAT(rx_drained),
+	STAT(tx_gso_sends), STAT(tx_gso_segs), STAT(rx_gro_bufs), STAT(rx_gro_segs),
+	STAT(zc_sends),	   STAT(zc_done),     STAT(zc_copied),	 STAT(zc_reap_calls),
 };
 
 static uint64_t stat_get(const struct ep_stats *s, size_t off)
@@ -251,6 +253,29 @@ static int64_t dp_drops(json_t *where, const struct dp_ops *ops, const struct ep
 
 /* Over every pair: each pair's a and b exchange packets only with each
  * other, so sent and received add up pair by pair. */
+/* Packets a sender handed the kernel: a GSO super-packet is one on the
+ * wire (veth and bridge forward it whole) until a socket segments it. */
+static int64_t ep_wire_pkts(const struct ep_stats *s)
+{
+	return (int64_t)(s->tx_pkts - s->tx_gso_segs + s->tx_gso_sends);
+}
+
+/*
+ * Datagrams per packet the UDP stack of endpoint i counts. A UDP_GRO socket
+ * takes its peer's GSO super-packets whole, so its drops are counted in
+ * super-packets: they are converted at the peer's mean datagrams per wire
+ * packet (exact when every send carries udp_segment datagrams). 1 otherwise.
+ */
+static double stack_scale(const struct result_in *in, int i)
+{
+	const struct ep_stats *peer = &in->ep[i ^ 1].shm->st;
+	int64_t w = ep_wire_pkts(peer);
+
+	if (case_dp_opt(in->case_cfg, "udp_gro") <= 0 || !peer->tx_gso_sends || w <= 0)
+		return 1.0;
+	return (double)peer->tx_pkts / (double)w;
+}
+
 static json_t *reconcile_json(const struct result_in *in)
 {
 	const struct dp_ops *ops = case_dp(in->case_cfg);
@@ -259,7 +284,7 @@ static json_t *reconcile_json(const struct result_in *in)
 	int kernel_ifs, stack;
 	int nep = 2 * result_npairs(in);
 	json_t *o = json_object(), *where = json_object(), *ns = json_object();
-	int64_t lost = 0, located = 0, if_tx = 0, sent = 0, received = 0;
+	int64_t lost = 0, located = 0, if_tx = 0, sent = 0, received = 0, wire = 0;
 
 	case_dp_view(in->case_cfg, &dc, opt);
 	/* Frames of a PMD other than net_af_xdp never cross a kernel interface. */
@@ -274,6 +299,7 @@ static json_t *reconcile_json(const struct result_in *in)
 
 		lost += (a_tx - b_rx) + (b_tx - a_rx);
 		sent += a_tx + b_tx;
+		wire += ep_wire_pkts(a) + ep_wire_pkts(b);
 		received += b_rx + a_rx;
 	}
 	/* A veth that cannot hand a frame to its peer counts it as tx_dropped
@@ -297,8 +323,10 @@ static json_t *reconcile_json(const struct result_in *in)
 				      NSD(udp_noports), "ip_in_discards", NSD(ip_in_discards),
 				      "ip_in_hdr_errors", NSD(ip_in_hdr_errors),
 				      "ip_in_addr_errors", NSD(ip_in_addr_errors));
-		int64_t d = NSD(udp_inerrors) + NSD(udp_noports) + NSD(ip_in_discards) +
-			    NSD(ip_in_hdr_errors) + NSD(ip_in_addr_errors);
+		int64_t d = (int64_t)((double)(NSD(udp_inerrors) + NSD(udp_noports) +
+					       NSD(ip_in_discards) + NSD(ip_in_hdr_errors) +
+					       NSD(ip_in_addr_errors)) *
+					      stack_scale(in, i) + 0.5);
 		char k[48], lbl[8];
 
 		result_ep_label(lbl, sizeof(lbl), i);
@@ -330,10 +358,12 @@ static json_t *reconcile_json(const struct result_in *in)
 	json_object_set_new(o, "where", where);
 	json_object_set_new(o, "netns_counters", ns);
 	json_object_set_new(o, "softnet_dropped", json_integer((json_int_t)in->softnet_drops));
+	/* Interfaces count GSO super-packets as one: compare with wire packets. */
 	if (kernel_ifs) {
 		json_object_set_new(o, "if_tx_packets", json_integer(if_tx));
+		json_object_set_new(o, "endpoint_wire_packets", json_integer(wire));
 		json_object_set_new(o, "if_tx_vs_endpoint_pct",
-				    json_real(sent ? 100.0 * (double)(if_tx - sent) / (double)sent
+				    json_real(wire ? 100.0 * (double)(if_tx - wire) / (double)wire
 						   : 0));
 	}
 	return o;
@@ -572,9 +602,15 @@ static json_t *throughput_json(const struct result_in *in, int pp)
 {
 	const struct case_cfg *c = in->case_cfg;
 	double w = (double)in->window_ns / 1e9;
-	uint64_t tx = 0, rx = 0, reorder = 0, dup = 0;
+	uint64_t tx = 0, rx = 0, reorder = 0, dup = 0, wire = 0;
 	double tx_pps, rx_pps;
 	json_t *tp = json_object();
+
+	/* Packets on the wire: a GSO super-packet is one until segmented. */
+	for (int i = 0; i < 2 * result_npairs(in); i++)
+		if (in->ep[i].w_open && in->ep[i].w_close)
+			wire += (uint64_t)(ep_wire_pkts(in->ep[i].w_close) -
+					   ep_wire_pkts(in->ep[i].w_open));
 
 	for (int p = 0; p < result_npairs(in); p++) {
 		uint64_t t1, r1, o1, d1;
@@ -598,6 +634,9 @@ static json_t *throughput_json(const struct result_in *in, int pp)
 			    json_real(tx_pps * (c->size + FRAME_L1_OVERHEAD) * 8 / 1e9));
 	json_object_set_new(tp, "rx_gbps_l1",
 			    json_real(rx_pps * (c->size + FRAME_L1_OVERHEAD) * 8 / 1e9));
+	json_object_set_new(tp, "wire_pps", json_real((double)wire / w));
+	json_object_set_new(tp, "datagrams_per_wire_pkt",
+			    json_real(wire ? (double)(tx + (pp ? rx : 0)) / (double)wire : 0));
 	json_object_set_new(tp, "loss_pct",
 			    json_real(tx ? 100.0 * ((double)tx - (double)rx) / (double)tx : 0));
 	if (pp)
