@@ -47,6 +47,10 @@ enum dp_needs {
 	/* A userspace switch between the endpoints' ports stands for the
 	 * bridge (the harness's dpdk_switch key picks which). */
 	DP_NEED_SWITCH = 1u << 2,
+	/* Every endpoint's veth receives in NAPI: GRO on it, TSO off on what
+	 * transmits into it (topo_veth_napi). UDP GRO can then merge plain
+	 * datagrams, and a busy-polling socket has a NAPI instance to poll. */
+	DP_NEED_VETH_NAPI = 1u << 3,
 };
 
 /*

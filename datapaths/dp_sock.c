@@ -5,6 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/errqueue.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <linux/sock_diag.h>
 #include <netinet/udp.h>
 #include <sys/socket.h>
@@ -112,23 +116,43 @@ static int feat_set(struct dp_ctx *ctx, int fd, int level, int name, const char 
 #define bprint(buf, len, ...) \
 	snprintf((buf) + strlen(buf), (len) - strlen(buf), __VA_ARGS__)
 
+/* Whether the endpoint's veth has GRO on, i.e. receives in NAPI (the
+ * harness sets it up for DP_NEED_VETH_NAPI). */
+static int feat_dev_gro(struct dp_ctx *ctx, int fd)
+{
+	struct ethtool_value ev = { .cmd = ETHTOOL_GGRO };
+	struct ifreq ifr = { 0 };
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ctx->cfg->ifname);
+	ifr.ifr_data = (void *)&ev;
+	return ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -errno : (int)ev.data;
+}
+
 int dp_feat_apply(struct dp_ctx *ctx, int fd, const struct dp_feat *f, char *info, size_t len)
 {
 	int got, err;
 
 	info[0] = '\0';
+	if (f->gro || f->busy_poll_us)
+		bprint(info, len, "%s napi=%s", ctx->cfg->ifname,
+		       feat_dev_gro(ctx, fd) > 0 ? "on(gro)" : "off");
 	if (f->segment) {
 		err = feat_set(ctx, fd, SOL_UDP, UDP_SEGMENT, "UDP_SEGMENT", "udp_segment",
 			       (int)f->gso_size, &got);
 		if (err)
 			return err;
 		bprint(info, len, "%sgso=%ux%d", info[0] ? " " : "", f->segment, got);
+		if (got != (int)f->gso_size) {
+			sock_err(ctx, "udp_segment: the kernel kept UDP_SEGMENT=%d, not %u", got,
+				 f->gso_size);
+			return -EOPNOTSUPP;
+		}
 	}
 	if (f->gro) {
 		err = feat_set(ctx, fd, SOL_UDP, UDP_GRO, "UDP_GRO", "udp_gro", 1, &got);
 		if (err)
 			return err;
-		bprint(info, len, "%sgro=%s", info[0] ? " " : "", got ? "on" : "off");
+		bprint(info, len, "%sUDP_GRO=%s", info[0] ? " " : "", got ? "on" : "off");
 	}
 	if (f->zerocopy) {
 		err = feat_set(ctx, fd, SOL_SOCKET, SO_ZEROCOPY, "SO_ZEROCOPY", "zerocopy", 1,
@@ -317,6 +341,18 @@ const char *const *dp_sock_check_at(const struct dp_case *dc, int base, char *ms
 const char *const *dp_sock_check(const struct dp_case *dc, char *msg, size_t len)
 {
 	return dp_sock_check_at(dc, 0, msg, len);
+}
+
+unsigned int dp_sock_needs_at(const struct dp_case *dc, int base)
+{
+	return dc->opt[base + DP_FEAT_GRO] || dc->opt[base + DP_FEAT_BUSY_POLL]
+		       ? DP_NEED_VETH_NAPI
+		       : 0;
+}
+
+unsigned int dp_sock_needs(const struct dp_case *dc)
+{
+	return dp_sock_needs_at(dc, 0);
 }
 
 static const struct dp_kfield sock_fast_fields[] = {

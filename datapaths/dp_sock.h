@@ -99,6 +99,9 @@ void dp_gso_msg(struct msghdr *m, struct iovec *iov, const struct pkt_buf *bufs,
 /* The check hook of a datapath whose DP_SOCK_FEAT_OPTS start at row base. */
 const char *const *dp_sock_check_at(const struct dp_case *dc, int base, char *msg, size_t len);
 const char *const *dp_sock_check(const struct dp_case *dc, char *msg, size_t len);
+/* The case_needs hook: udp_gro and busy_poll_us need the veths in NAPI. */
+unsigned int dp_sock_needs_at(const struct dp_case *dc, int base);
+unsigned int dp_sock_needs(const struct dp_case *dc);
 /* Endpoint object `fastpaths`: sock_napi_id, zc_outstanding. */
 extern const struct dp_kgroup dp_sock_kgroups[];
 

@@ -30,6 +30,8 @@ enum packet_rx_mode { PKT_RX_RING = 0, PKT_RX_RECV };
 enum uring_rx_mode { URING_RX_SINGLE = 0, URING_RX_MULTISHOT };
 /* Who runs io_uring's completion task_work: see datapaths/dp_uring.c. */
 enum uring_taskrun_mode { URING_TASKRUN_DEFAULT = 0, URING_TASKRUN_COOP, URING_TASKRUN_DEFER };
+/* Where io_uring's SQ poll thread is pinned: the other endpoint's CPU or its own. */
+enum uring_sqpoll_cpu { URING_SQCPU_PEER = 0, URING_SQCPU_SELF };
 /* xdp: attach mode of the XDP program, and how the AF_XDP socket binds. */
 enum xdp_mode_cfg { XDPMODE_NATIVE = 0, XDPMODE_GENERIC };
 enum xdp_bind_cfg { XDPBIND_COPY = 0, XDPBIND_ZEROCOPY, XDPBIND_AUTO };
@@ -60,6 +62,7 @@ struct ep_config {
 	uint32_t sndbuf;     /* bytes, 0 = kernel default */
 	uint32_t rcvbuf;
 	uint32_t ring_frames; /* ring sizes for packet/uring (frames/entries) */
+	uint32_t peer_cpu;    /* the other endpoint's CPU (a kernel thread may go there) */
 	/* The datapath's own options, by index in its dp_ops.opts table. */
 	int64_t opt[EP_NOPTS];
 	/* Known costs injected per packet, to calibrate the attribution: spin

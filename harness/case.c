@@ -136,6 +136,10 @@ static int case_topology(struct case_run *cr)
 		return case_fail(cr, err, "failed", "topology %s: %s", topo_name(c->topology),
 				 strerror(-err));
 	cr->topo_ok = 1;
+	err = (cr->needs & DP_NEED_VETH_NAPI) && !cr->lxc ? topo_veth_napi(&cr->t) : 0;
+	if (err)
+		return case_fail(cr, err, "unsupported", "veth NAPI (GRO on, TSO off on its peer): %s",
+				 strerror(-err));
 	if ((cr->needs & DP_NEED_NFT_GUARD) && !cr->lxc) {
 		for (int i = 0; i < cr->nep && !err; i++)
 			err = netns_visit(cr->t.ep[i].ns, run_in_ns_nft, NULL);
@@ -194,6 +198,8 @@ static int case_pages(struct case_run *cr)
 			      cr->cpu_a, cr->cc->tsc_hz);
 		ep_run_config(&ep[i + 1].shm->cfg, cr->c, &cr->t, i + 1,
 			      pp ? EP_ROLE_SERVER : EP_ROLE_RECV, cr->cpu_b, cr->cc->tsc_hz);
+		ep[i].shm->cfg.peer_cpu = cr->cpu_b;
+		ep[i + 1].shm->cfg.peer_cpu = cr->cpu_a;
 	}
 	return cr->dpdk ? case_dpdk_eal(cr) : 0;
 }
@@ -256,6 +262,8 @@ static int case_containers(struct case_run *cr)
 	if (!cr->lxc)
 		return 0;
 	err = topo_wait_ports(&cr->t);
+	if (!err && (cr->needs & DP_NEED_VETH_NAPI))
+		err = topo_veth_napi(&cr->t);
 	for (int i = 0; i < cr->nep && !err && (cr->needs & DP_NEED_NFT_GUARD); i++)
 		err = netns_visit(topo_ep_ns(&cr->t.ep[i]), run_in_ns_nft, NULL);
 	if (err)

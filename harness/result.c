@@ -190,7 +190,7 @@ static json_t *datapath_json(const struct case_cfg *c)
 	} caps[] = { { "l2", DP_CAP_L2 }, { "batch", DP_CAP_BATCH }, { "zc_tx", DP_CAP_ZC_TX },
 		     { "syscalls", DP_CAP_SYSCALLS } },
 	  needs[] = { { "nft_guard", DP_NEED_NFT_GUARD }, { "eal", DP_NEED_EAL },
-		      { "switch", DP_NEED_SWITCH } };
+		      { "switch", DP_NEED_SWITCH }, { "veth_napi", DP_NEED_VETH_NAPI } };
 	const struct dp_ops *ops = case_dp(c);
 	unsigned int nd = case_needs(c);
 	json_t *o = json_object(), *jc = json_object(), *jn = json_object();

@@ -26,8 +26,11 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 
 #include "config.h"
+#include "harness.h"
 #include "log.h"
 #include "proc.h"
 #include "runstate.h"
@@ -789,5 +792,54 @@ int topo_down(struct topo *t, struct runstate *rs)
 	/* LXC's namespaces go with their containers. */
 	for (int i = nep - 1; i >= 0 && !t->lxc; i--)
 		topo_undo(rs, RS_NETNS, t->ep[i].ns, &err);
+	return err;
+}
+
+/* One ethtool value (ETHTOOL_SGRO, ETHTOOL_STSO) on a device of the calling
+ * thread's netns, read back. */
+struct dev_feat {
+	const char *ifname;
+	uint32_t set, get, val;
+};
+
+static int dev_feat_set(void *arg)
+{
+	const struct dev_feat *f = arg;
+	struct ethtool_value ev = { .cmd = f->set, .data = f->val };
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", f->ifname);
+	ifr.ifr_data = (void *)&ev;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+		err = -errno;
+	ev.cmd = f->get;
+	if (!err && ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+		err = -errno;
+	if (!err && ev.data != f->val)
+		err = -EOPNOTSUPP;
+	close(fd);
+	return err;
+}
+
+int topo_veth_napi(struct topo *t)
+{
+	int err = 0;
+
+	for (int i = 0; i < 2 * t->npairs && !err; i++) {
+		struct topo_ep *e = &t->ep[i];
+		struct dev_feat gro = { e->ifname, ETHTOOL_SGRO, ETHTOOL_GGRO, 1 };
+		/* What transmits into e's eth0: its bridge port, or the peer's eth0. */
+		struct dev_feat tso = { t->bridge[0] ? e->host_if : t->ep[i ^ 1].ifname,
+					ETHTOOL_STSO, ETHTOOL_GTSO, 0 };
+
+		err = netns_visit(topo_ep_ns(e), dev_feat_set, &gro);
+		if (!err && t->bridge[0])
+			err = dev_feat_set(&tso);
+		else if (!err)
+			err = netns_visit(topo_ep_ns(&t->ep[i ^ 1]), dev_feat_set, &tso);
+	}
 	return err;
 }

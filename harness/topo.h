@@ -47,6 +47,12 @@ struct topo {
 	struct topo_ep ep[2 * TOPO_MAX_PAIRS];
 };
 
+/* Every endpoint's eth0 receives in NAPI (DP_NEED_VETH_NAPI): GRO on it,
+ * and TSO off on the device that transmits into it (its bridge port, or
+ * the peer's eth0), without which veth does not hand a frame to NAPI. Only
+ * features of devices the run created change; they go with the devices. */
+int topo_veth_napi(struct topo *t);
+
 /* Build the topology from the root netns, recording every object in rs
  * before creating it. On failure everything this call created is removed
  * again and -errno is returned (-EEXIST, -EPERM, ... as reported by the
