@@ -687,8 +687,13 @@ static void test_keys_table(void **state)
 
 		/* A datapath's own key: in [datapath], of a registered datapath. */
 		if (k->datapath) {
+			char owners[128], *save = NULL;
+
 			assert_string_equal(k->section, "datapath");
-			assert_non_null(dp_find(k->datapath));
+			snprintf(owners, sizeof(owners), "%s", k->datapath);
+			for (char *t = strtok_r(owners, ", ", &save); t;
+			     t = strtok_r(NULL, ", ", &save))
+				assert_non_null(dp_find(t));
 			ndp++;
 		}
 
@@ -706,9 +711,9 @@ static void test_keys_table(void **state)
 		if (config_set(&sw, kv, err, sizeof(err)))
 			fail_msg("%s: %s", kv, err);
 	}
-	assert_int_equal(nkeys, 41);
-	assert_int_equal(config_nkeys(), 41);
-	assert_int_equal(sw.nkeys, 40);
+	assert_int_equal(nkeys, 48);
+	assert_int_equal(config_nkeys(), 48);
+	assert_int_equal(sw.nkeys, 47);
 	/* Every datapath's options fit case_cfg and the shared page. */
 	assert_int_equal(ndp, dp_opt_total());
 	assert_true(dp_opt_total() <= CFG_MAX_DP_OPTS);
@@ -722,6 +727,79 @@ static void test_keys_table(void **state)
 	assert_case_equal(&c[0], &d);
 	free(c);
 	sweep_free(&sw);
+}
+
+/* A key several datapaths have is one key: their rows agree, and each
+ * datapath sees the value at its own row. */
+static void test_shared_keys(void **state)
+{
+	static const char *const shared[] = { "udp_segment", "udp_gro", "zerocopy",
+					      "busy_poll_us" };
+	const struct dp_ops *udp = dp_find("udp"), *uring = dp_find("uring");
+	int64_t opt[DP_MAX_OPTS];
+	struct dp_case dc;
+	struct case_cfg *c;
+	int n;
+
+	(void)state;
+	for (int g = 0; g < dp_opt_total(); g++) {
+		const struct dp_opt *o = dp_opt_at(g, NULL);
+
+		for (int i = 0; dp_table[i]; i++) {
+			int j = dp_opt_row(dp_table[i], o->key);
+			const struct dp_opt *r = j >= 0 ? &dp_table[i]->opts[j] : NULL;
+
+			if (!r)
+				continue;
+			assert_int_equal(dp_opt_index(dp_table[i], j), g);
+			assert_int_equal(r->type, o->type);
+			assert_string_equal(r->allowed, o->allowed);
+			assert_string_equal(r->def, o->def);
+			assert_true(r->min == o->min && r->max == o->max && r->words == o->words);
+			assert_int_equal(r->feature, o->feature);
+		}
+	}
+	for (size_t k = 0; k < sizeof(shared) / sizeof(shared[0]); k++) {
+		assert_true(dp_opt_row(udp, shared[k]) >= 0);
+		assert_true(dp_opt_row(dp_find("mmsg"), shared[k]) >= 0);
+		assert_true(dp_opt_row(uring, shared[k]) >= 0);
+		assert_int_equal(dp_opt_row(dp_find("packet"), shared[k]), -1);
+	}
+	expand_text("shared.ini",
+		    "[workload]\nburst = 32\n[datapath]\ndatapath = udp, uring\nudp_segment = 16\nzerocopy = yes\n",
+		    &c, &n);
+	assert_int_equal(n, 2);
+	case_dp_view(&c[0], &dc, opt);
+	assert_int_equal(opt[dp_opt_row(udp, "udp_segment")], 16);
+	assert_int_equal(opt[dp_opt_row(udp, "zerocopy")], 1);
+	case_dp_view(&c[1], &dc, opt);
+	assert_int_equal(opt[dp_opt_row(uring, "udp_segment")], 16);
+	assert_int_equal(opt[dp_opt_row(uring, "zerocopy")], 1);
+	assert_int_equal(opt[dp_opt_row(uring, "uring_fixed")], 0);
+	free(c);
+}
+
+/* A feature key's cases on a datapath without it: left out when the sweep
+ * has the key's default (that datapath runs once, without it). */
+static void test_feature_sweep(void **state)
+{
+	struct case_cfg *c;
+	int n;
+
+	(void)state;
+	expand_text("feature.ini", "[datapath]\ndatapath = udp, xdp, mmsg\nzerocopy = no, yes\n", &c, &n);
+	assert_int_equal(n, 5);
+	assert_string_equal(c[0].datapath, "udp");
+	assert_int_equal(case_dp_opt(&c[1], "zerocopy"), 1);
+	assert_string_equal(c[2].datapath, "xdp");
+	assert_int_equal(case_dp_opt(&c[2], "zerocopy"), 0);
+	assert_string_equal(c[3].datapath, "mmsg");
+	free(c);
+	/* Other datapaths' keys are still ignored where they do not apply. */
+	expand_text("feature-other.ini", "[datapath]\ndatapath = udp, xdp\nxdp_mode = generic, native\n", &c,
+		    &n);
+	assert_int_equal(n, 4);
+	free(c);
 }
 
 static void test_names(void **state)
@@ -1111,7 +1189,22 @@ static void run_set_error(void **state)
 	X(dpdk_lxc, "[topology]\ncontainer = lxc\n" D "datapath = dpdk\n", 2,                 \
 	  "key 'container'", "(allowed: datapath=dpdk with container=netns)")                    \
 	X(dpdk_switch_pairs, "[topology]\npairs = 2\n" D "datapath = dpdk\n", 2, "key 'pairs'", \
-	  "the vhost switch has one pair of ports")
+	  "the vhost switch has one pair of ports")                                               \
+	X(udp_segment_packet, D "datapath = packet\nudp_segment = 8\n", 3, "key 'udp_segment'",  \
+	  "datapath packet has no udp_segment (allowed: udp_segment = 0, or datapath = udp, mmsg, " \
+	  "uring")                                                                               \
+	X(zerocopy_xdp, D "datapath = udp, xdp\nzerocopy = yes\n", 3, "key 'zerocopy'",          \
+	  "datapath xdp has no zerocopy")                                                        \
+	X(busy_poll_us_dpdk, D "datapath = dpdk\nbusy_poll_us = 50\n", 3, "key 'busy_poll_us'", \
+	  "datapath dpdk has no busy_poll_us")                                                   \
+	X(udp_segment_over_burst, W "burst = 8\n" D "datapath = mmsg\nudp_segment = 16\n", 5,   \
+	  "key 'udp_segment'", "(allowed: udp_segment <= burst)")                                \
+	X(udp_segment_over_64k, W "size = 1518\n" D "datapath = udp\nudp_segment = 64\n", 5,    \
+	  "key 'udp_segment'", "(allowed: udp_segment <= 44 at size 1518)")                     \
+	X(uring_multishot_gro, D "datapath = uring\nuring_rx = multishot\nudp_gro = yes\n", 3,   \
+	  "key 'uring_rx'", "(allowed: uring_rx=single with udp_gro=yes)")                       \
+	X(uring_sqpoll_defer, D "datapath = uring\nuring_taskrun = defer\nuring_sqpoll = yes\n", 4, \
+	  "key 'uring_sqpoll'", "(allowed: uring_sqpoll=yes with uring_taskrun=default|coop)")
 
 #define DEF_CASE(n, t, l, k, w) static const struct err_case ec_##n = { #n, t, l, k, w };
 #define LOAD_TEST(n, t, l, k, w) \
@@ -1222,6 +1315,8 @@ int main(void)
 		cmocka_unit_test(test_load_atomic),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_set_cross_error),
+		cmocka_unit_test(test_shared_keys),
+		cmocka_unit_test(test_feature_sweep),
 		LOAD_ERRORS(LOAD_TEST) EXPAND_ERRORS(EXPAND_TEST) SET_ERRORS(SET_TEST)
 	};
 
