@@ -130,6 +130,13 @@ struct dp_ctx {
 	void *priv; /* priv_size bytes, zeroed */
 };
 
+/* A kernel feature one of a datapath's options asks for, probed here. */
+struct dp_feature {
+	const char *key;  /* the option */
+	const char *what; /* what was tried */
+	int err;          /* 0 or -errno */
+};
+
 struct dp_ops {
 	const char *name;
 	const char *desc;
@@ -151,6 +158,9 @@ struct dp_ops {
 	const char *label_opt;
 	size_t priv_size;
 	int (*probe)(void);
+	/* The kernel features its options ask for, each tried on a throwaway
+	 * socket or ring (`bypasslab probe`): how many rows filled. */
+	int (*features)(struct dp_feature *f, int max);
 	int (*open)(struct dp_ctx *ctx);
 	void (*close)(struct dp_ctx *ctx);
 	int (*alloc_tx)(struct dp_ctx *ctx, struct pkt_buf *bufs, int n);

@@ -211,6 +211,7 @@ const struct dp_ops dp_mmsg_ops = {
 	.opts = mmsg_opts,
 	.check = dp_sock_check,
 	.kgroups = dp_sock_kgroups,
+	.features = dp_sock_features,
 	.case_needs = dp_sock_needs,
 	.priv_size = sizeof(struct mmsg_priv),
 	.probe = mmsg_probe,

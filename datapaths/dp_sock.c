@@ -365,3 +365,37 @@ const struct dp_kgroup dp_sock_kgroups[] = {
 	{ NULL, "fastpaths", sock_fast_fields },
 	{ NULL },
 };
+
+/* One setsockopt on s: 0 or -errno. */
+static int try_opt(int s, int level, int name, int v)
+{
+	return setsockopt(s, level, name, &v, sizeof(v)) < 0 ? -errno : 0;
+}
+
+int dp_sock_features(struct dp_feature *f, int max)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), n = 0, e;
+
+	if (max < 4)
+		return 0;
+	if (s < 0) {
+		e = -errno;
+		for (; n < 4; n++)
+			f[n] = (struct dp_feature){ "udp socket", "socket(AF_INET, SOCK_DGRAM)", e };
+		return n;
+	}
+	f[n++] = (struct dp_feature){ "udp_segment", "UDP_SEGMENT",
+				      try_opt(s, SOL_UDP, UDP_SEGMENT, 1400) };
+	f[n++] = (struct dp_feature){ "udp_gro", "UDP_GRO", try_opt(s, SOL_UDP, UDP_GRO, 1) };
+	f[n++] = (struct dp_feature){ "zerocopy", "SO_ZEROCOPY",
+				      try_opt(s, SOL_SOCKET, SO_ZEROCOPY, 1) };
+	e = try_opt(s, SOL_SOCKET, SO_BUSY_POLL, 50);
+	if (!e)
+		e = try_opt(s, SOL_SOCKET, SO_PREFER_BUSY_POLL, 1);
+	if (!e)
+		e = try_opt(s, SOL_SOCKET, SO_BUSY_POLL_BUDGET, 64);
+	f[n++] = (struct dp_feature){ "busy_poll_us", "SO_BUSY_POLL, SO_PREFER_BUSY_POLL, "
+						      "SO_BUSY_POLL_BUDGET", e };
+	close(s);
+	return n;
+}

@@ -102,6 +102,9 @@ const char *const *dp_sock_check(const struct dp_case *dc, char *msg, size_t len
 /* The case_needs hook: udp_gro and busy_poll_us need the veths in NAPI. */
 unsigned int dp_sock_needs_at(const struct dp_case *dc, int base);
 unsigned int dp_sock_needs(const struct dp_case *dc);
+/* The features hook: UDP_SEGMENT, UDP_GRO, SO_ZEROCOPY, SO_BUSY_POLL (with
+ * PREFER and BUDGET) on a throwaway UDP socket. */
+int dp_sock_features(struct dp_feature *f, int max);
 /* Endpoint object `fastpaths`: sock_napi_id, zc_outstanding. */
 extern const struct dp_kgroup dp_sock_kgroups[];
 

@@ -185,6 +185,7 @@ const struct dp_ops dp_udp_ops = {
 	.opts = udp_opts,
 	.check = dp_sock_check,
 	.kgroups = dp_sock_kgroups,
+	.features = dp_sock_features,
 	.case_needs = dp_sock_needs,
 	.priv_size = sizeof(struct udp_priv),
 	.probe = udp_probe,

@@ -169,6 +169,47 @@ static int ur_probe(void)
 	return 0;
 }
 
+/* The socket's features, then io_uring's own: SEND_ZC, SQPOLL with SQ_AFF,
+ * a registered file and registered buffers. */
+static int ur_features(struct dp_feature *f, int max)
+{
+	static uint8_t buf[64];
+	struct io_uring_params par = { .flags = IORING_SETUP_SQPOLL | IORING_SETUP_SQ_AFF,
+				       .sq_thread_idle = 10 };
+	struct iovec iov = { buf, sizeof(buf) };
+	struct io_uring_probe *pr;
+	struct io_uring ring;
+	int n = dp_sock_features(f, max), e, fd = -1;
+
+	if (n + 4 > max)
+		return n;
+	e = io_uring_queue_init(8, &ring, 0);
+	pr = e ? NULL : io_uring_get_probe_ring(&ring);
+	f[n++] = (struct dp_feature){ "zerocopy", "IORING_OP_SEND_ZC, IORING_OP_SENDMSG_ZC",
+				      e ? e
+				      : pr && io_uring_opcode_supported(pr, IORING_OP_SEND_ZC) &&
+						  io_uring_opcode_supported(pr, IORING_OP_SENDMSG_ZC)
+					      ? 0
+					      : -EOPNOTSUPP };
+	if (pr)
+		io_uring_free_probe(pr);
+	if (!e) {
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		e = fd < 0 ? -errno : io_uring_register_files(&ring, &fd, 1);
+		if (!e)
+			e = io_uring_register_buffers(&ring, &iov, 1);
+		if (fd >= 0)
+			close(fd);
+		io_uring_queue_exit(&ring);
+	}
+	f[n++] = (struct dp_feature){ "uring_fixed", "registered file and buffers", e };
+	e = io_uring_queue_init_params(8, &ring, &par);
+	if (!e)
+		io_uring_queue_exit(&ring);
+	f[n++] = (struct dp_feature){ "uring_sqpoll", "SQPOLL|SQ_AFF on CPU 0", e };
+	return n;
+}
+
 static inline int ur_transient(int res)
 {
 	/* ECONNREFUSED: an ICMP error reported once on the connected socket. */
@@ -1050,5 +1091,6 @@ const struct dp_ops dp_uring_ops = {
 	.release = ur_release,
 	.kstats = ur_kstats,
 	.kgroups = dp_sock_kgroups,
+	.features = ur_features,
 	.case_needs = ur_needs,
 };

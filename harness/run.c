@@ -376,8 +376,18 @@ int do_probe(int argc, char **argv)
 	for (int i = 0; dp_table[i]; i++) {
 		int err = dp_table[i]->probe();
 
+		struct dp_feature f[16];
+		int n = dp_table[i]->features ? dp_table[i]->features(f, 16) : 0;
+
 		printf("%-8s %-12s %s\n", dp_table[i]->name,
 		       err ? "unsupported" : "ok", dp_table[i]->desc ? dp_table[i]->desc : "");
+		/* The kernel features its options ask for, each tried here. */
+		for (int j = 0; j < n; j++) {
+			char st[48];
+
+			snprintf(st, sizeof(st), "unsupported (%s)", strerror(-f[j].err));
+			printf("  %-16s %-12s %s\n", f[j].key, f[j].err ? st : "ok", f[j].what);
+		}
 	}
 	return EXIT_OK;
 }
