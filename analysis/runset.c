@@ -178,7 +178,7 @@ static int case_ok(json_t *r)
 }
 
 /* Parameters in the order a label names them; the others follow. */
-static const char *const label_order[] = { "datapath", "topology", "pattern", "size", "burst",
+static const char *const label_order[] = { "variant", "datapath", "topology", "pattern", "size", "burst",
 					   "rate", "rate_pps", NULL };
 
 static int label_rank(const char *k)

@@ -389,8 +389,31 @@ static int key_index(const char *name)
 	return -1;
 }
 
+/* "variant NAME": NAME ([A-Za-z0-9_.+-], 1..31 chars) into name. */
+static int variant_section(const char *sec, char *name, size_t len)
+{
+	size_t n;
+
+	if (strncmp(sec, "variant", 7) || !isspace((unsigned char)sec[7]))
+		return 0;
+	sec += 8;
+	while (isspace((unsigned char)*sec))
+		sec++;
+	n = strlen(sec);
+	if (!n || n >= CFG_VARIANT_LEN || n >= len || strspn(sec, "abcdefghijklmnopqrstuvwxyz"
+							      "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+							      "0123456789_.+-") != n)
+		return 0;
+	snprintf(name, len, "%s", sec);
+	return 1;
+}
+
 static int section_known(const char *name)
 {
+	char v[CFG_VARIANT_LEN];
+
+	if (variant_section(name, v, sizeof(v)))
+		return 1;
 	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
 		if (!strcmp(sections[i], name))
 			return 1;
@@ -433,6 +456,7 @@ static void list_sections(char *buf, size_t len)
 	buf[0] = '\0';
 	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
 		bprintf(buf, len, "%s[%s]", i ? ", " : "", sections[i]);
+	bprintf(buf, len, ", [variant NAME]");
 }
 
 /* "FILE:LINE: " or, for --set (line 0), "FILE: ". */
@@ -913,21 +937,59 @@ static void key_free(struct sweep_key *sk)
 	sk->nvalues = 0;
 }
 
-void sweep_free(struct sweep *sw)
-{
-	for (int i = 0; i < sw->nkeys; i++)
-		key_free(&sw->keys[i]);
-	free(sw->keys);
-	free(sw->path);
-	sweep_init(sw);
-}
-
 static struct sweep_key *sweep_find(const struct sweep *sw, const char *key)
 {
 	for (int i = 0; i < sw->nkeys; i++)
 		if (!strcmp(sw->keys[i].key, key))
 			return &sw->keys[i];
 	return NULL;
+}
+
+void sweep_free(struct sweep *sw)
+{
+	for (int i = 0; i < sw->nkeys; i++)
+		key_free(&sw->keys[i]);
+	for (int v = 0; v < sw->nvar; v++)
+		sweep_free(&sw->var[v]);
+	free(sw->var);
+	free(sw->vname);
+	free(sw->keys);
+	free(sw->path);
+	sweep_init(sw);
+}
+
+/* Variant `name` of sw, made if new; NULL when out of memory. */
+static struct sweep *sweep_variant(struct sweep *sw, const char *name)
+{
+	struct sweep *var;
+	char(*vname)[CFG_VARIANT_LEN];
+
+	for (int v = 0; v < sw->nvar; v++)
+		if (!strcmp(sw->vname[v], name))
+			return &sw->var[v];
+	var = realloc(sw->var, (size_t)(sw->nvar + 1) * sizeof(*var));
+	if (!var)
+		return NULL;
+	sw->var = var;
+	vname = realloc(sw->vname, (size_t)(sw->nvar + 1) * sizeof(*vname));
+	if (!vname)
+		return NULL;
+	sw->vname = vname;
+	sweep_init(&sw->var[sw->nvar]);
+	snprintf(sw->vname[sw->nvar], sizeof(sw->vname[0]), "%s", name);
+	return &sw->var[sw->nvar++];
+}
+
+/* Drop key from sw (a --set replaces what every variant says of it). */
+static void sweep_drop(struct sweep *sw, const char *key)
+{
+	struct sweep_key *sk = sweep_find(sw, key);
+
+	if (!sk)
+		return;
+	key_free(sk);
+	memmove(sk, sk + 1, (size_t)(sw->keys + sw->nkeys - (sk + 1)) * sizeof(*sk));
+	sw->nkeys--;
 }
 
 /* Insert keeping schema order; the caller has made room for one more. */
@@ -1086,6 +1148,41 @@ static char *load_reader(char *str, int num, void *stream)
 	return str;
 }
 
+/* Where a key of section sec goes: this file's keys, or a variant's. */
+static struct sweep *load_target(struct load_ctx *lc, const char *sec, const char *name,
+				 const struct config_key_info *ki)
+{
+	char vname[CFG_VARIANT_LEN];
+	struct sweep *t;
+
+	if (!variant_section(sec, vname, sizeof(vname))) {
+		if (strcmp(sec, ki->section)) {
+			if (!*sec)
+				load_error(lc, "key '%s': comes before any section (allowed: in [%s])",
+					   name, ki->section);
+			else
+				load_error(lc,
+					   "key '%s': not a key of section [%s], it belongs in [%s] "
+					   "(allowed: in [%s])",
+					   name, sec, ki->section, ki->section);
+			return NULL;
+		}
+		return &lc->tmp;
+	}
+	/* A variant is a set of cases; the run's own keys stay the run's. */
+	if (!strcmp(ki->section, "run")) {
+		load_error(lc, "key '%s': a [run] key applies to every variant (allowed: in [run])",
+			   name);
+		return NULL;
+	}
+	t = sweep_variant(&lc->tmp, vname);
+	if (!t) {
+		load_error(lc, "out of memory");
+		lc->err = -ENOMEM;
+	}
+	return t;
+}
+
 static int load_handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct load_ctx *lc = user;
@@ -1093,6 +1190,7 @@ static int load_handler(void *user, const char *section, const char *name, const
 	struct config_key_info ki = { 0 };
 	const struct sweep_key *dup;
 	struct strvec vals = { 0 };
+	struct sweep *target;
 	int k, err;
 
 	if (lc->err)
@@ -1102,25 +1200,19 @@ static int load_handler(void *user, const char *section, const char *name, const
 	snprintf(sec, sizeof(sec), "%s", section ? section : "");
 	k = key_index(name);
 	if (k < 0) {
-		list_keys(allowed, sizeof(allowed), trim(sec));
+		list_keys(allowed, sizeof(allowed), variant_section(trim(sec), what, sizeof(what))
+							  ? NULL
+							  : trim(sec));
 		load_error(lc, "key '%s': unknown key in section [%s] (allowed: %s)", name,
 			   trim(sec), allowed);
 		return 0;
 	}
 	config_key(k, &ki);
-	if (strcmp(trim(sec), ki.section)) {
-		if (!*trim(sec))
-			load_error(lc, "key '%s': comes before any section (allowed: in [%s])", name,
-				   ki.section);
-		else
-			load_error(lc,
-				   "key '%s': not a key of section [%s], it belongs in [%s] "
-				   "(allowed: in [%s])",
-				   name, trim(sec), ki.section, ki.section);
+	target = load_target(lc, trim(sec), name, &ki);
+	if (!target)
 		return 0;
-	}
-	dup = sweep_find(&lc->tmp, name);
-	if (!dup)
+	dup = sweep_find(target, name);
+	if (!dup && target == &lc->tmp)
 		dup = sweep_find(lc->sw, name);
 	if (dup) {
 		if (dup->line > 0 && !strcmp(dup->file, lc->path))
@@ -1133,7 +1225,7 @@ static int load_handler(void *user, const char *section, const char *name, const
 	}
 	err = expand_value(k, value ? value : "", &vals, what, sizeof(what));
 	if (!err)
-		err = sweep_reserve(&lc->tmp, 1);
+		err = sweep_reserve(target, 1);
 	if (err) {
 		strvec_free(&vals);
 		if (err == -ENOMEM) {
@@ -1144,7 +1236,7 @@ static int load_handler(void *user, const char *section, const char *name, const
 		}
 		return 0;
 	}
-	sweep_insert(&lc->tmp, k, lc->path, lc->line, &vals);
+	sweep_insert(target, k, lc->path, lc->line, &vals);
 	return 1;
 }
 
@@ -1188,6 +1280,11 @@ int config_load(struct sweep *sw, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", path);
 		lc.err = -ENOMEM;
 	}
+	/* One file's variants: a second file may not add more. */
+	if (!lc.err && lc.tmp.nvar && sw->nvar) {
+		snprintf(err, errlen, "%s: [variant] sections come from one file only", path);
+		lc.err = -EINVAL;
+	}
 	if (!lc.err) {
 		/* Cannot fail from here on: the sweep changes all at once. */
 		for (int i = 0; i < lc.tmp.nkeys; i++) {
@@ -1201,6 +1298,12 @@ int config_load(struct sweep *sw, const char *path, char *err, size_t errlen)
 		if (pathdup)
 			sw->path = pathdup;
 		pathdup = NULL;
+		sw->var = lc.tmp.var;
+		sw->vname = lc.tmp.vname;
+		sw->nvar = lc.tmp.nvar;
+		lc.tmp.var = NULL;
+		lc.tmp.vname = NULL;
+		lc.tmp.nvar = 0;
 	}
 	free(pathdup);
 	sweep_free(&lc.tmp);
@@ -1262,6 +1365,8 @@ int config_set(struct sweep *sw, const char *kv, char *err, size_t errlen)
 		}
 		sweep_insert(sw, k, "--set", 0, &vals);
 	}
+	for (int v = 0; v < sw->nvar; v++)
+		sweep_drop(&sw->var[v], key);
 out:
 	strvec_free(&vals);
 	free(copy);
@@ -1463,8 +1568,8 @@ static int check_case(const struct sweep *sw, const struct case_cfg *c, char *er
 	return 0;
 }
 
-int sweep_expand(const struct sweep *sw, struct case_cfg **cases, int *ncases, char *err,
-		 size_t errlen)
+static int sweep_expand1(const struct sweep *sw, struct case_cfg **cases, int *ncases, char *err,
+			 size_t errlen)
 {
 	struct case_cfg base, *out = NULL;
 	char what[CONFIG_ERR_LEN];
@@ -1559,6 +1664,82 @@ fail:
 	free(idx);
 	free(out);
 	return r;
+}
+
+/* Variant v as a sweep of its own: the run's keys with v's in their place
+ * (shallow: m borrows every value, only m->keys is its own). */
+static int sweep_merge(const struct sweep *sw, int v, struct sweep *m)
+{
+	const struct sweep *var = &sw->var[v];
+	int i = 0, j = 0;
+
+	sweep_init(m);
+	m->path = sw->path;
+	m->keys = calloc((size_t)(sw->nkeys + var->nkeys) + 1, sizeof(*m->keys));
+	if (!m->keys)
+		return -ENOMEM;
+	while (i < sw->nkeys || j < var->nkeys) {
+		int ki = i < sw->nkeys ? key_index(sw->keys[i].key) : INT_MAX;
+		int kj = j < var->nkeys ? key_index(var->keys[j].key) : INT_MAX;
+
+		if (kj <= ki) {
+			m->keys[m->nkeys++] = var->keys[j++];
+			i += kj == ki;
+		} else {
+			m->keys[m->nkeys++] = sw->keys[i++];
+		}
+	}
+	return 0;
+}
+
+int sweep_expand(const struct sweep *sw, struct case_cfg **cases, int *ncases, char *err,
+		 size_t errlen)
+{
+	struct case_cfg *out = NULL, *vc, *grown;
+	int n = 0, vn, r = 0;
+
+	if (!sw->nvar)
+		return sweep_expand1(sw, cases, ncases, err, errlen);
+	*cases = NULL;
+	*ncases = 0;
+	for (int v = 0; v < sw->nvar && !r; v++) {
+		struct sweep m;
+
+		r = sweep_merge(sw, v, &m);
+		if (r) {
+			snprintf(err, errlen, "out of memory");
+			break;
+		}
+		r = sweep_expand1(&m, &vc, &vn, err, errlen);
+		free(m.keys);
+		if (r)
+			break;
+		grown = n + vn > CONFIG_MAX_CASES ? NULL
+						 : realloc(out, (size_t)(n + vn) * sizeof(*out));
+		if (!grown) {
+			snprintf(err, errlen, "[variant %s]: %s", sw->vname[v],
+				 n + vn > CONFIG_MAX_CASES ? "the variants take the run over the "
+							     "case limit (allowed: at most 100000 "
+							     "cases)"
+							   : "out of memory");
+			free(vc);
+			r = n + vn > CONFIG_MAX_CASES ? -EINVAL : -ENOMEM;
+			break;
+		}
+		out = grown;
+		for (int i = 0; i < vn; i++)
+			snprintf(vc[i].variant, sizeof(vc[i].variant), "%s", sw->vname[v]);
+		memcpy(out + n, vc, (size_t)vn * sizeof(*out));
+		n += vn;
+		free(vc);
+	}
+	if (r) {
+		free(out);
+		return r;
+	}
+	*cases = out;
+	*ncases = n;
+	return 0;
 }
 
 int sweep_varying(const struct sweep *sw, const char **keys, int max)

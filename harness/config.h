@@ -26,10 +26,13 @@ enum cfg_switch { CFG_SWITCH_TESTPMD = 0, CFG_SWITCH_OVS };
 /* Datapath options over all datapaths (the unit tests check they fit). */
 #define CFG_MAX_DP_OPTS 32
 
+#define CFG_VARIANT_LEN 32
+
 /* One fully parsed, validated case. */
 struct case_cfg {
 	/* [run] */
 	char name[64];
+	char variant[CFG_VARIANT_LEN]; /* its [variant NAME], "" without */
 	unsigned int repeat;     /* total repetitions of each case */
 	unsigned int rep;        /* 0-based repetition index of this case */
 	double duration_s;       /* measurement window */
@@ -84,6 +87,12 @@ struct sweep {
 	struct sweep_key *keys; /* only keys that were set, in schema order */
 	int nkeys;
 	char *path;             /* first config file loaded: the default case name */
+	/* [variant NAME] sections, in file order: each is a sweep of its own,
+	 * the keys above with its keys in their place; the run is the cases
+	 * of every variant, one after the other. None: the keys above alone. */
+	struct sweep *var;
+	char (*vname)[CFG_VARIANT_LEN];
+	int nvar;
 };
 
 /* Error text buffer size used throughout. */

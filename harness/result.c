@@ -93,6 +93,9 @@ json_t *case_cfg_json(const struct case_cfg *c)
 		      c->datapath, "burst", c->burst, "sndbuf", c->sndbuf, "rcvbuf", c->rcvbuf,
 		      "probes", probes_name(c->probes));
 	dp_opts_json(o, c);
+	/* Only cases from a [variant NAME] section carry its name. */
+	if (c->variant[0])
+		json_object_set_new(o, "variant", json_string(c->variant));
 	json_object_set_new(o, "dpdk_switch", json_string(switch_name(c->dpdk_switch)));
 	json_object_set_new(o, "switch_cpu", json_integer(c->switch_cpu));
 	json_object_set_new(o, "sriov_pf", json_string(c->sriov_pf));
@@ -207,6 +210,9 @@ static json_t *datapath_json(const struct case_cfg *c)
 		if (!strcmp(dp_opt_at(g, NULL)->key, ops->label_opt))
 			snprintf(label, sizeof(label), "%s-%s", c->datapath,
 				 dp_opt_at(g, NULL)->words[v]);
+	/* A variant names the case's datapath in tables: "mmsg/gso-gro". */
+	if (c->variant[0])
+		snprintf(label + strlen(label), sizeof(label) - strlen(label), "/%s", c->variant);
 	json_object_set_new(o, "name", json_string(c->datapath));
 	json_object_set_new(o, "label", json_string(label));
 	json_object_set_new(o, "via", json_string(nd & DP_NEED_SWITCH ? switch_name(c->dpdk_switch)
@@ -667,8 +673,9 @@ static json_t *case_head_json(const struct result_in *in)
 	json_t *r = json_object();
 	char dir[128];
 
-	snprintf(dir, sizeof(dir), "%03d-%s-%s-%s-%u-r%u", in->idx + 1, c->datapath,
-		 topo_name(c->topology), pattern_name(c->pattern), c->size, c->rep + 1);
+	snprintf(dir, sizeof(dir), "%03d-%s%s%s-%s-%s-%u-r%u", in->idx + 1, c->datapath,
+		 c->variant[0] ? "-" : "", c->variant, topo_name(c->topology),
+		 pattern_name(c->pattern), c->size, c->rep + 1);
 	json_object_set_new(r, "type", json_string("case"));
 	json_object_set_new(r, "case", json_integer(in->idx + 1));
 	json_object_set_new(r, "case_dir", json_string(dir));

@@ -802,6 +802,52 @@ static void test_feature_sweep(void **state)
 	free(c);
 }
 
+/* [variant NAME] sections: each a sweep of the run's keys with its own in
+ * their place; the run is every variant's cases in file order. */
+static void test_variants(void **state)
+{
+	static const char text[] = "[workload]\nsize = 64, 1518\nrate = 20k\n"
+				   "[datapath]\ndatapath = udp\n"
+				   "[variant plain]\ndatapath = udp, mmsg\n"
+				   "[variant gso]\ndatapath = mmsg\nudp_segment = 16\nsize = 64\n"
+				   "[variant bypass]\ndatapath = xdp\n";
+	char err[CONFIG_ERR_LEN];
+	struct case_cfg *c;
+	struct sweep sw;
+	int n;
+
+	(void)state;
+	expand_text("variants.ini", text, &c, &n);
+	assert_int_equal(n, 7);
+	assert_string_equal(c[0].variant, "plain");
+	/* datapath varies fastest, as in any sweep */
+	assert_string_equal(c[1].datapath, "mmsg");
+	assert_int_equal(c[2].size, 1518);
+	assert_string_equal(c[2].datapath, "udp");
+	assert_string_equal(c[4].variant, "gso");
+	assert_int_equal(c[4].size, 64);
+	assert_int_equal(case_dp_opt(&c[4], "udp_segment"), 16);
+	assert_int_equal(c[4].rate_pps, 20000); /* the run's keys hold in every variant */
+	assert_string_equal(c[5].variant, "bypass");
+	assert_string_equal(c[6].datapath, "xdp");
+	assert_int_equal(case_dp_opt(&c[5], "udp_segment"), 0);
+	free(c);
+	/* --set replaces what every variant says of the key. */
+	sweep_init(&sw);
+	assert_int_equal(load_text(&sw, "variants-set.ini", text, err), 0);
+	assert_int_equal(config_set(&sw, "size=512", err, sizeof(err)), 0);
+	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 4);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(c[i].size, 512);
+	free(c);
+	/* A combination one variant cannot run is that variant's error. */
+	assert_int_equal(config_set(&sw, "zerocopy=yes", err, sizeof(err)), 0);
+	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), -EINVAL);
+	check_msg(err, "--set: ", "key 'zerocopy'", "datapath xdp has no zerocopy");
+	sweep_free(&sw);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -1026,8 +1072,13 @@ static void run_set_error(void **state)
 	X(unknown_key, W "size = 64\nsizes = 64\n", 3, "key 'sizes'",                           \
 	  "(allowed: pattern, size, rate, burst")                                                \
 	X(unknown_section, "[run]\nrepeat = 1\n\n[wokload]\nsize = 64\n", 4, "[wokload]",       \
-	  "(allowed: [run], [workload], [topology], [datapath], [probes])")                      \
+	  "(allowed: [run], [workload], [topology], [datapath], [probes], [variant NAME])")                      \
 	X(unknown_empty_section, "[run]\n[bogus]\n", 2, "[bogus]", "unknown section")           \
+	X(variant_bad_name, "[variant a/b]\nsize = 64\n", 1, "[variant a/b]", "unknown section") \
+	X(variant_run_key, "[variant x]\nsize = 64\nduration = 2\n", 3, "key 'duration'",       \
+	  "a [run] key applies to every variant (allowed: in [run])")                            \
+	X(variant_duplicate, "[variant x]\nsize = 64\n[variant y]\nsize = 64\n[variant x]\n"     \
+	  "size = 128\n", 6, "key 'size'", "already set at line 2")                              \
 	X(unterminated_section, "[workload\nsize = 64\n", 1, "section", "']'")                  \
 	X(wrong_section, "[run]\nduration = 1\nsize = 64\n", 3, "key 'size'",                  \
 	  "belongs in [workload]")                                                               \
@@ -1317,6 +1368,7 @@ int main(void)
 		cmocka_unit_test(test_set_cross_error),
 		cmocka_unit_test(test_shared_keys),
 		cmocka_unit_test(test_feature_sweep),
+		cmocka_unit_test(test_variants),
 		LOAD_ERRORS(LOAD_TEST) EXPAND_ERRORS(EXPAND_TEST) SET_ERRORS(SET_TEST)
 	};
 
