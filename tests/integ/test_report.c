@@ -600,6 +600,8 @@ static const struct {
 	{ "configs/labs/02-bridge-cost.ini", { "pattern=throughput" }, 2 },
 	{ "configs/labs/03-afxdp-vs-dpdk.ini", { "pattern=throughput" }, 3 },
 	{ "configs/labs/04-batching.ini", { "burst=1,256", "datapath=mmsg" }, 2 },
+	/* One case per datapath of each variant. */
+	{ "configs/labs/06-kernel-fastpaths.ini", { "size=64", "pattern=throughput" }, 11 },
 };
 
 static void test_labs(void **state)
