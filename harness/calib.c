@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -15,6 +16,8 @@
 
 #define CALIB_BATCHES 11 /* of each kind, alternating */
 #define CALIB_CALLS 300  /* per batch */
+#define DISP_BATCHES 21  /* of the dispatch loop: its difference is small */
+#define DISP_SPREAD 1.0  /* its batches' interquartile range, at most x the median */
 
 static int dbl_cmp(const void *x, const void *y)
 {
@@ -41,8 +44,21 @@ static double loop_ns(uint64_t tsc_hz)
 	return (double)tsc_to_ns(tsc_now() - t0, tsc_hz) / CALIB_CALLS;
 }
 
+/* One batch: TSC ns per recv() on an empty socket (the dispatch loop). */
+static double recv_loop_ns(int fd, uint64_t tsc_hz)
+{
+	uint64_t t0 = tsc_now();
+	char b;
+
+	for (int j = 0; j < CALIB_CALLS; j++)
+		if (recv(fd, &b, 1, MSG_DONTWAIT) >= 0)
+			return -1;
+	return (double)tsc_to_ns(tsc_now() - t0, tsc_hz) / CALIB_CALLS;
+}
+
 static void child(int cpu, int cmd, int res, uint64_t tsc_hz)
 {
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	cpu_set_t set;
 	char c;
 
@@ -56,23 +72,29 @@ static void child(int cpu, int cmd, int res, uint64_t tsc_hz)
 
 		if (c == 'w') /* woken: the switch to here and back is the point */
 			continue;
-		ns = loop_ns(tsc_hz);
+		ns = c == 'r' ? (fd >= 0 ? recv_loop_ns(fd, tsc_hz) : -1) : loop_ns(tsc_hz);
 		if (write(res, &ns, sizeof(ns)) != sizeof(ns))
 			break;
 	}
 	_exit(0);
 }
 
-/* One measurement by child k: ns per call, < 0 on failure. */
-static double measure(struct calib_child *k)
+/* One measurement by child k: ns per call of its getppid() loop (cmd
+ * 'm') or recv() loop ('r'), < 0 on failure. */
+static double measure_loop(struct calib_child *k, char cmd)
 {
 	double ns;
 
-	if (k->pid <= 0 || write(k->cmd, "m", 1) != 1)
+	if (k->pid <= 0 || write(k->cmd, &cmd, 1) != 1)
 		return -1;
 	if (read(k->res, &ns, sizeof(ns)) != sizeof(ns))
 		return -1;
 	return ns;
+}
+
+static double measure(struct calib_child *k)
+{
+	return measure_loop(k, 'm');
 }
 
 static int spawn(struct calib_child *k, int cpu, uint64_t tsc_hz)
@@ -149,6 +171,67 @@ static int batch_on(struct calib_child *k, struct attr *a, double *on, double *i
 	return *on > 0 && calls > 0;
 }
 
+/* The dispatch loop's programs' in-program ns per run over one batch,
+ * with the statistics on (a batch of its own: they add a clock read). */
+static int disp_in(struct calib_child *k, struct attr *a, double *in, double *runs)
+{
+	uint64_t r0, n0, r1, n1;
+	int fd = attr__stats_on(), ok;
+
+	if (fd < 0)
+		return 0;
+	ok = attr__disp_stats(a, &r0, &n0) > 0 && measure_loop(k, 'r') > 0 &&
+	     attr__disp_stats(a, &r1, &n1) > 0 && r1 > r0;
+	close(fd);
+	*in = ok ? (double)(n1 - n0) / (double)(r1 - r0) : 0;
+	*runs = ok ? (double)(r1 - r0) / CALIB_CALLS : 0;
+	return ok;
+}
+
+/*
+ * What a non-syscall program run costs beyond its in-program time: recv()
+ * on an empty socket fires sys_enter, sys_exit and sock_recv_length once
+ * per call. Batches with sock_recv_length's programs detached and attached
+ * (the system call programs attached in both) differ by those programs'
+ * full runs; less their in-program time, the rest is the dispatch.
+ */
+static void calibrate_dispatch(struct calib_child *k, struct attr *a)
+{
+	double off[DISP_BATCHES], on[DISP_BATCHES], in[DISP_BATCHES], d[DISP_BATCHES];
+	double runs[DISP_BATCHES];
+	int n = 0, progs = 0;
+
+	for (int b = 0; b < DISP_BATCHES; b++) {
+		if (attr__disp_probes(a, 0) < 0)
+			break;
+		off[n] = measure_loop(k, 'r');
+		progs = attr__disp_probes(a, 1);
+		if (progs <= 0 || off[n] <= 0)
+			break;
+		on[n] = measure_loop(k, 'r');
+		if (on[n] <= 0 || !disp_in(k, a, &in[n], &runs[n]))
+			break;
+		/* Each batch's difference to its neighbour: the median of
+		 * those, as a guest's call cost drifts between batches. */
+		d[n] = (on[n] - off[n]) / progs - in[n];
+		n++;
+	}
+	attr__disp_done(a);
+	if (n < DISP_BATCHES)
+		return;
+	k->r.disp_ns = median(d, n); /* sorts d */
+	k->r.disp_spread_ns = d[3 * n / 4] - d[n / 4];
+	k->r.disp_off_ns = median(off, n);
+	k->r.disp_on_ns = median(on, n);
+	k->r.disp_in_ns = median(in, n);
+	k->r.disp_runs_per_call = median(runs, n);
+	k->r.disp_progs = progs;
+	/* Applied only when the batches agree on it: a loop that other work
+	 * on the core disturbed says nothing about the dispatch. */
+	k->r.disp_measured = 1;
+	k->r.disp_valid = k->r.disp_ns > 0 && k->r.disp_spread_ns <= DISP_SPREAD * k->r.disp_ns;
+}
+
 /* Batches without and with the system call probes, alternating, the loop's
  * thread an endpoint throughout. */
 static void calibrate(struct calib_child *k, struct attr *a)
@@ -167,6 +250,8 @@ static void calibrate(struct calib_child *k, struct attr *a)
 		n++;
 	}
 	attr__sys_probes(a, 1);
+	if (n == CALIB_BATCHES)
+		calibrate_dispatch(k, a);
 	attr__del_tgid(a, (uint32_t)k->pid);
 	if (n < CALIB_BATCHES)
 		return;

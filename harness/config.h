@@ -27,6 +27,7 @@ enum cfg_switch { CFG_SWITCH_TESTPMD = 0, CFG_SWITCH_OVS };
 #define CFG_MAX_DP_OPTS 32
 
 #define CFG_VARIANT_LEN 32
+#define CFG_MAX_VARIANTS 64 /* [variant NAME] sections in one file */
 
 /* One fully parsed, validated case. */
 struct case_cfg {
@@ -38,6 +39,8 @@ struct case_cfg {
 	double duration_s;       /* measurement window */
 	double warmup_s;         /* before the window opens */
 	char results_dir[256];
+	int exclusive;           /* wait for (then refuse) other live runs */
+	double exclusive_wait_s; /* how long exclusive waits */
 	/* [workload] */
 	int pattern;             /* enum pattern_kind */
 	unsigned int size;       /* RFC 2544 frame size incl. FCS, 64..1518 */
@@ -93,6 +96,7 @@ struct sweep {
 	struct sweep *var;
 	char (*vname)[CFG_VARIANT_LEN];
 	int nvar;
+	int files, file_keys;   /* config files loaded, keys they set */
 };
 
 /* Error text buffer size used throughout. */
@@ -116,6 +120,16 @@ int config_set(struct sweep *sw, const char *kv, char *err, size_t errlen);
  * before returning; at most CONFIG_MAX_CASES cases. */
 int sweep_expand(const struct sweep *sw, struct case_cfg **cases, int *ncases, char *err,
 		 size_t errlen);
+/* What the config needs that no single value can say, checked before a
+ * run creates anything: a loaded file that sets no key is refused unless
+ * --set names the datapath; every CPU a case names is online here; the
+ * results directory is not under /proc or /sys and is (or can become) a
+ * directory. Errors name the file, line and key as config_load's do. */
+int sweep_check_host(const struct sweep *sw, const struct case_cfg *cases, int ncases,
+		     char *err, size_t errlen);
+/* Whether cpu is in the online set (/sys/devices/system/cpu/online);
+ * with list, that set as text ("0-1"). */
+int cpu_online(int cpu, char *list, size_t len);
 /* Defaults for every key. */
 void case_defaults(struct case_cfg *c);
 /* Names of the keys that have more than one value (for case labels), in

@@ -30,6 +30,7 @@
 
 #include "attr_priv.h"
 #include "attr.skel.h"
+#include "path.skel.h"
 
 const char *const attr_prog_tp[ATTR_NPROGS] = {
 	[ATTR_P_SCHED_SWITCH] = "sched_switch",	    [ATTR_P_SYS_ENTER] = "sys_enter",
@@ -68,6 +69,48 @@ static int prog_stats(int fd, uint64_t *cnt, uint64_t *ns)
 	return 0;
 }
 
+static void path_stats_begin(struct attr *a)
+{
+	struct bpf_program *p;
+	int n = 0;
+
+	for (int i = 0; i < 16; i++)
+		a->pprog_fd[i] = -1;
+	if (!a->pskel)
+		return;
+	bpf_object__for_each_program(p, a->pskel->obj) {
+		if (n >= 16 || !bpf_program__autoload(p) || bpf_program__fd(p) < 0)
+			continue;
+		a->pprog_fd[n] = bpf_program__fd(p);
+		a->pprog_tp[n] = prog_id(bpf_program__section_name(p));
+		prog_stats(a->pprog_fd[n], &a->pst_cnt0[n], &a->pst_ns0[n]);
+		n++;
+	}
+}
+
+/* The path programs' in-program ns per run over the warm-up, per
+ * tracepoint, and their mean weighted by how often each ran. */
+static void path_stats_end(struct attr *a)
+{
+	uint64_t runs = 0, ns = 0;
+
+	for (int i = 0; i < 16; i++) {
+		uint64_t cnt, t;
+		int tp = a->pprog_tp[i];
+
+		if (a->pprog_fd[i] < 0 || prog_stats(a->pprog_fd[i], &cnt, &t))
+			continue;
+		cnt -= a->pst_cnt0[i];
+		t -= a->pst_ns0[i];
+		runs += cnt;
+		ns += t;
+		if (tp >= 0 && cnt)
+			a->path_ns[tp] = (double)t / (double)cnt;
+	}
+	a->path_runs_cal = runs;
+	a->path_run_ns = runs ? (double)ns / (double)runs : 0;
+}
+
 void attr__stats_begin(struct attr *a)
 {
 	struct bpf_program *p;
@@ -88,6 +131,7 @@ void attr__stats_begin(struct attr *a)
 		a->prog_fd[id] = bpf_program__fd(p);
 		prog_stats(a->prog_fd[id], &a->st_cnt0[id], &a->st_ns0[id]);
 	}
+	path_stats_begin(a);
 }
 
 void attr__stats_end(struct attr *a)
@@ -103,6 +147,7 @@ void attr__stats_end(struct attr *a)
 		if (cnt > a->st_cnt0[i])
 			a->prog_run_ns[i] = (double)(ns - a->st_ns0[i]) / (double)(cnt - a->st_cnt0[i]);
 	}
+	path_stats_end(a);
 	close(a->stats_fd);
 	a->stats_fd = -1;
 }
@@ -149,7 +194,16 @@ double attr_prog_cost(const struct attr *a, int cpu, int prog)
 		return full;
 	if (prog == ATTR_P_SYS_ENTER || prog == ATTR_P_SYS_EXIT)
 		return 2.0 * full * a->prog_run_ns[prog] / rs;
-	return a->prog_run_ns[prog];
+	return a->prog_run_ns[prog] + attr_disp_ns(a, cpu);
+}
+
+/* A non-syscall program's dispatch on cpu (bpf_trace_run: what its
+ * in-program time leaves out), from the dispatch loop; 0 if not measured. */
+double attr_disp_ns(const struct attr *a, int cpu)
+{
+	const struct attr_calib *k = cpu >= 0 && cpu < 64 ? &a->cal[cpu] : NULL;
+
+	return k && k->disp_valid && k->disp_ns > 0 ? k->disp_ns : 0;
 }
 
 const char *attr_cost_method(const struct attr *a, int cpu)
@@ -162,7 +216,9 @@ const char *attr_cost_method(const struct attr *a, int cpu)
 		       "without them (they also send every call through the syscall-tracing work "
 		       "path), split by their in-program times; every other program: its "
 		       "in-program ns per run from the kernel's BPF run-time statistics over the "
-		       "warm-up";
+		       "warm-up, plus its dispatch from a recv() loop on this core with and without "
+		       "the programs on sock_recv_length, when that loop's batches agree "
+		       "(dispatch_loop.applied); path programs likewise, per tracepoint";
 	if (loop)
 		return "every program as one sys_enter/exit run, measured on this core by a getppid() "
 		       "loop timed on the TSC with and without the probes (no BPF statistics)";
@@ -207,6 +263,92 @@ int attr__sys_probes(struct attr *a, int on)
 		}
 	}
 	return 0;
+}
+
+/*
+ * The dispatch loop's programs: every program on sock_recv_length, which a
+ * recv() on an empty socket fires once per call with nothing else of ours.
+ * Detach (on = 0) or attach (on = 1) them all; the number of programs, or
+ * -errno.
+ */
+static int links_tp(struct bpf_link **links, struct bpf_program **progs, int n, int tp, int on)
+{
+	int k = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (prog_id(bpf_program__section_name(progs[i])) != tp)
+			continue;
+		k++;
+		if (!on && links[i]) {
+			bpf_link__destroy(links[i]);
+			links[i] = NULL;
+		} else if (on && !links[i]) {
+			links[i] = bpf_program__attach(progs[i]);
+			if (!links[i])
+				return -errno;
+		}
+	}
+	return k;
+}
+
+int attr__disp_probes(struct attr *a, int on)
+{
+	int tp = ATTR_P_RECV_LENGTH, n1, n2, n3 = 0;
+
+	n1 = links_tp(a->links, a->lprog, a->nlinks, tp, on);
+	n2 = links_tp(a->plinks, a->plprog, a->nplinks, tp, on);
+	if (n1 < 0 || n2 < 0)
+		return n1 < 0 ? n1 : n2;
+	if (a->disp_prog) {
+		n3 = links_tp(&a->disp_link, &a->disp_prog, 1, tp, on);
+		if (n3 < 0)
+			return n3;
+	}
+	return n1 + n2 + n3;
+}
+
+/* The dispatch loop's programs' run counts and in-program ns so far (the
+ * statistics on: attr__stats_on). */
+int attr__disp_stats(struct attr *a, uint64_t *runs, uint64_t *ns)
+{
+	struct bpf_program *progs[3] = { a->disp_prog };
+	int n = a->disp_prog ? 1 : 0;
+
+	*runs = *ns = 0;
+	for (int i = 0; i < a->nlinks && n < 3; i++)
+		if (prog_id(bpf_program__section_name(a->lprog[i])) == ATTR_P_RECV_LENGTH)
+			progs[n++] = a->lprog[i];
+	for (int i = 0; i < a->nplinks && n < 3; i++)
+		if (prog_id(bpf_program__section_name(a->plprog[i])) == ATTR_P_RECV_LENGTH)
+			progs[n++] = a->plprog[i];
+	for (int i = 0; i < n; i++) {
+		uint64_t c, t;
+		int err = prog_stats(bpf_program__fd(progs[i]), &c, &t);
+
+		if (err)
+			return err;
+		*runs += c;
+		*ns += t;
+	}
+	return n;
+}
+
+/* After the loop: the programs as the window has them (light detail
+ * leaves its own out). */
+int attr__disp_done(struct attr *a)
+{
+	int err = attr__disp_probes(a, 1);
+
+	bpf_link__destroy(a->disp_link);
+	a->disp_link = NULL;
+	return err < 0 ? err : 0;
+}
+
+int attr__stats_on(void)
+{
+	int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+
+	return fd < 0 ? -errno : fd;
 }
 
 json_t *attr_clock_json(void)

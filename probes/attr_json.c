@@ -150,6 +150,7 @@ struct core_acc {
 	double offcpu_user_ns; /* endpoints off the CPU after leaving it outside a call,
 				* beyond what fell inside the engine's timing of a call */
 	uint64_t runs, untimed_calls;
+	uint64_t path_runs; /* probes=path: its programs' runs on this core */
 };
 
 static int cat_cmp(const void *x, const void *y)
@@ -367,6 +368,40 @@ static uint64_t prog_runs(const struct core_acc *k, int prog)
 	return ec[ATTR_EV_PROG + prog] - eo[ATTR_EV_PROG + prog];
 }
 
+/* probes=path: its programs' runs on this core (they run on tracepoints
+ * the attribution has programs on too, so they land in the same segments). */
+static uint64_t path_runs(const struct core_acc *k)
+{
+	size_t i = (size_t)k->cpu * PATH_NEV + PATH_EV_EVENTS;
+
+	if (!k->a->pskel || !k->o->pevs || !k->c->pevs)
+		return 0;
+	return k->c->pevs[i] - k->o->pevs[i];
+}
+
+/* What the path programs cost on this core: per tracepoint, the runs of
+ * the attribution's program there at the path program's price; what
+ * path.bpf.c counted beyond those (a tracepoint light detail leaves to the
+ * path programs alone) at their mean. */
+static double path_model_ns(const struct core_acc *k)
+{
+	uint64_t seen = 0;
+	double ns = 0;
+
+	if (!k->path_runs)
+		return 0;
+	for (int p = 0; p < ATTR_NPROGS; p++) {
+		uint64_t r = k->a->path_ns[p] > 0 ? prog_runs(k, p) : 0;
+
+		if (seen + r > k->path_runs)
+			r = k->path_runs - seen;
+		seen += r;
+		ns += (double)r * k->a->path_ns[p];
+	}
+	ns += (double)(k->path_runs - seen) * k->a->path_run_ns;
+	return ns + (double)k->path_runs * attr_disp_ns(k->a, k->cpu);
+}
+
 /* Segments between a system call's exit and the next call's entry (user
  * code, and the entry/exit pieces moved out of it) hold the end of a
  * sys_exit run and the start of a sys_enter run. */
@@ -395,6 +430,9 @@ static void remove_probe_cost(struct core_acc *k)
 		k->runs += r;
 		k->probe_model_ns += (double)r * attr_prog_cost(k->a, k->cpu, p);
 	}
+	k->path_runs = path_runs(k);
+	k->runs += k->path_runs;
+	k->probe_model_ns += path_model_ns(k);
 	p_sys = (attr_prog_cost(k->a, k->cpu, ATTR_P_SYS_ENTER) +
 		 attr_prog_cost(k->a, k->cpu, ATTR_P_SYS_EXIT)) / 2;
 	for (int i = 0; i < n; i++)
@@ -548,13 +586,25 @@ static json_t *instrument_json(const struct core_acc *k, uint64_t window_ns)
 
 		if (!r)
 			continue;
-		json_array_append_new(progs,
-				      json_pack("{s:s, s:I, s:f, s:f, s:f}", "tracepoint",
-						attr_prog_tp[p], "runs", (json_int_t)r, "runs_per_pkt",
-						(double)r / k->pkts, "in_program_ns_per_run",
-						k->a->prog_run_ns[p], "ns_per_run",
-						attr_prog_cost(k->a, k->cpu, p)));
+		json_t *e = json_pack("{s:s, s:I, s:f, s:f, s:f}", "tracepoint", attr_prog_tp[p],
+				      "runs", (json_int_t)r, "runs_per_pkt", (double)r / k->pkts,
+				      "in_program_ns_per_run", k->a->prog_run_ns[p], "ns_per_run",
+				      attr_prog_cost(k->a, k->cpu, p));
+
+		/* A path program on the same tracepoint runs as often again. */
+		if (k->path_runs && k->a->path_ns[p] > 0)
+			json_object_set_new(e, "path_program_ns_per_run",
+					    json_real(k->a->path_ns[p]));
+		json_array_append_new(progs, e);
 	}
+	if (k->path_runs)
+		json_object_set_new(j, "path_programs",
+				    json_pack("{s:I, s:f, s:f, s:f, s:I}", "runs",
+					      (json_int_t)k->path_runs, "runs_per_pkt",
+					      (double)k->path_runs / k->pkts, "ns_per_run",
+					      path_model_ns(k) / (double)k->path_runs,
+					      "mean_in_program_ns_per_run", k->a->path_run_ns,
+					      "warmup_runs", (json_int_t)k->a->path_runs_cal));
 	json_object_set_new(j, "runs", json_integer((json_int_t)k->runs));
 	json_object_set_new(j, "runs_per_pkt", json_real((double)k->runs / k->pkts));
 	json_object_set_new(j, "ns_per_run",
@@ -574,6 +624,17 @@ static json_t *instrument_json(const struct core_acc *k, uint64_t window_ns)
 					      "in_kernel_ns_per_call", cal->in_ns,
 					      "entry_exit_ns_per_call", cal->on_ns - cal->in_ns,
 					      "calls", (json_int_t)cal->calls));
+	if (cal->disp_measured)
+		json_object_set_new(
+			j, "dispatch_loop",
+			json_pack("{s:s, s:f, s:f, s:i, s:f, s:f, s:f, s:f, s:b}", "loop",
+				  "recv() on an empty socket: one sock_recv_length hit per call",
+				  "off_ns_per_call", cal->disp_off_ns, "on_ns_per_call",
+				  cal->disp_on_ns, "programs", cal->disp_progs,
+				  "runs_per_call", cal->disp_runs_per_call,
+				  "in_program_ns_per_run", cal->disp_in_ns, "dispatch_ns_per_run",
+				  cal->disp_ns, "dispatch_iqr_ns", cal->disp_spread_ns, "applied",
+				  cal->disp_valid));
 	json_object_set_new(j, "programs", progs);
 	return j;
 }

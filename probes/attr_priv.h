@@ -41,6 +41,20 @@ struct attr {
 	uint64_t prog_runs_cal[ATTR_NPROGS];
 	uint64_t st_cnt0[ATTR_NPROGS], st_ns0[ATTR_NPROGS];
 	int prog_fd[ATTR_NPROGS];
+	/* probes=path: its programs share the attribution's tracepoints and
+	 * land in the same segments. Each is priced by its in-program ns per
+	 * run (path_ns[tracepoint]); its runs on a CPU are the attribution
+	 * program's there on the same tracepoint, and the rest of path.bpf.c's
+	 * own count (PATH_EV_EVENTS) is priced at their mean, path_run_ns. */
+	int pprog_fd[16], pprog_tp[16];
+	uint64_t pst_cnt0[16], pst_ns0[16];
+	double path_ns[ATTR_NPROGS];
+	double path_run_ns;
+	uint64_t path_runs_cal;
+	/* The dispatch loop's tracepoint (sock_recv_length): light detail
+	 * loads its program for the loop only (disp_prog, disp_link). */
+	struct bpf_program *disp_prog;
+	struct bpf_link *disp_link;
 	int stats_fd;
 	int light; /* probe_detail = light */
 	int slices; /* windows the snapshots span (duty cycling), for closure's resolution */

@@ -106,14 +106,22 @@ static const char *const light_skip[] = {
 	"softirq_raise", "sock_send_length", "sock_recv_length", "consume_skb", "kfree_skb", NULL,
 };
 
-static void light_set(struct bpf_object *obj)
+static void light_set(struct attr *a, struct bpf_object *obj)
 {
 	struct bpf_program *p;
 
-	bpf_object__for_each_program(p, obj)
+	bpf_object__for_each_program(p, obj) {
+		if (!bpf_program__autoload(p))
+			continue;
+		/* Loaded, but attached only while the dispatch loop runs. */
+		if (!strcmp(tp_of(p), attr_prog_tp[ATTR_P_RECV_LENGTH])) {
+			a->disp_prog = p;
+			continue;
+		}
 		for (int i = 0; light_skip[i]; i++)
 			if (!strcmp(tp_of(p), light_skip[i]))
 				bpf_program__set_autoload(p, false);
+	}
 }
 
 static struct attr_bpf *open_variant(struct attr *a, int use_btf)
@@ -131,7 +139,7 @@ static struct attr_bpf *open_variant(struct attr *a, int use_btf)
 	bpf_map__set_max_entries(skel->maps.evs, (__u32)(a->ncpus * ATTR_NEV));
 	err = select_variant(skel->obj, use_btf, a->missing, sizeof(a->missing));
 	if (!err && a->light)
-		light_set(skel->obj);
+		light_set(a, skel->obj);
 	if (!err)
 		err = attr_bpf__load(skel);
 	if (err) {
@@ -296,7 +304,7 @@ int attr__attach(struct attr *a)
 		struct bpf_link *l;
 		int err;
 
-		if (!bpf_program__autoload(p))
+		if (!bpf_program__autoload(p) || p == a->disp_prog)
 			continue;
 		l = bpf_program__attach(p);
 		if (!l) {
@@ -414,6 +422,7 @@ void attr__destroy(struct attr *a)
 		return;
 	if (a->stats_fd >= 0)
 		close(a->stats_fd);
+	bpf_link__destroy(a->disp_link);
 	/* The path object holds its own references to the shared maps. */
 	for (int i = 0; i < a->nplinks; i++)
 		bpf_link__destroy(a->plinks[i]);

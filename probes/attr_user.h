@@ -50,6 +50,14 @@ struct attr_calib {
 	int valid;
 	double off_ns, on_ns, in_ns;
 	uint64_t calls;
+	/* The dispatch loop: recv() on an empty socket, ns per call with the
+	 * programs on sock_recv_length detached (off) and attached (on),
+	 * how many, and their in-program ns per run in the loop. disp_ns:
+	 * ((on - off) / progs) - in-program, what one non-syscall program run
+	 * costs beyond its in-program time. */
+	int disp_measured, disp_valid, disp_progs; /* valid: consistent, applied */
+	double disp_off_ns, disp_on_ns, disp_in_ns, disp_ns, disp_spread_ns;
+	double disp_runs_per_call; /* the programs' runs per loop call: one each */
 };
 
 /* ---- attr_user.c: load, filter, attach, snapshot, unload ---- */
@@ -93,6 +101,17 @@ void attr__sys_wall(const struct attr *a, const struct attr_snap *o, const struc
 void attr__set_calib(struct attr *a, int cpu, const struct attr_calib *k);
 /* Detach (0) or re-attach (1) the sys_enter/sys_exit programs. */
 int attr__sys_probes(struct attr *a, int on);
+/* The dispatch loop's programs (all on sock_recv_length): detach (0) or
+ * attach (1) them, the number of programs or -errno; their run counts and
+ * in-program ns so far (statistics on), the number of programs or -errno. */
+int attr__disp_probes(struct attr *a, int on);
+int attr__disp_stats(struct attr *a, uint64_t *runs, uint64_t *ns);
+/* Back as the window has them. */
+int attr__disp_done(struct attr *a);
+/* BPF run-time statistics on while the fd returned is open; -errno. */
+int attr__stats_on(void);
+/* One non-syscall program run's dispatch on cpu, ns (0: not measured). */
+double attr_disp_ns(const struct attr *a, int cpu);
 /* The snapshots span this many separate slices (closure's resolution). */
 void attr__set_slices(struct attr *a, int slices);
 

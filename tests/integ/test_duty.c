@@ -28,7 +28,8 @@
 #define SLICE_CV_PCT 15.0
 #define COST_POINTS 10.0
 
-static json_t *run_case(const char *name, const char *dp, double duty, const char *detail)
+static json_t *run_probes(const char *name, const char *dp, const char *probes, double duty,
+			  const char *detail)
 {
 	char text[512];
 	json_t *list, *r;
@@ -38,13 +39,18 @@ static json_t *run_case(const char *name, const char *dp, double duty, const cha
 		 "[workload]\npattern = throughput\nsize = 64\nburst = 32\n"
 		 "[topology]\ntopology = bridge\n"
 		 "[datapath]\ndatapath = %s\n"
-		 "[probes]\nprobes = aggregate\nprobe_duty = %g\nprobe_detail = %s\n",
-		 DURATION, dp, duty, detail);
+		 "[probes]\nprobes = %s\nprobe_duty = %g\nprobe_detail = %s\n",
+		 DURATION, dp, probes, duty, detail);
 	list = run_attr_cfg(name, text, NULL);
 	assert_int_equal(json_array_size(list), 1);
 	r = json_incref(json_array_get(list, 0));
 	json_decref(list);
 	return r;
+}
+
+static json_t *run_case(const char *name, const char *dp, double duty, const char *detail)
+{
+	return run_probes(name, dp, "aggregate", duty, detail);
 }
 
 /* Groups the share comparison leaves out: the machine's (idle, other
@@ -181,12 +187,62 @@ static void test_duty_xdp(void **state)
 	json_decref(duty);
 }
 
+/*
+ * The dispatch loop that prices a non-syscall program's run beyond its
+ * in-program time fires each of its programs once per call (else it
+ * measures something else), on every endpoint core.
+ */
+static void check_dispatch_loop(json_t *r)
+{
+	for (int i = 0; i < 2; i++) {
+		json_t *dl = json_object_get(json_object_get(attr_core(r, i), "instrument"),
+					     "dispatch_loop");
+		double progs, rpc;
+
+		if (!dl)
+			fail_msg("%s: core %d has no dispatch loop", str(r, "case_dir"), i);
+		progs = num(dl, "programs");
+		rpc = num(dl, "runs_per_call");
+		print_message("core %d dispatch loop: %.0f programs, %.3f runs per call, dispatch "
+			      "%.1f ns per run (iqr %.1f, applied %d)\n",
+			      i, progs, rpc, num(dl, "dispatch_ns_per_run"),
+			      num(dl, "dispatch_iqr_ns"),
+			      json_is_true(json_object_get(dl, "applied")));
+		if (progs < 1 || rpc < progs - 0.01 || rpc > progs * 1.1)
+			fail_msg("%s: the dispatch loop ran its %.0f programs %.3f times per call",
+				 str(r, "case_dir"), progs, rpc);
+	}
+}
+
+/* Path mode: its programs run on the attribution's tracepoints and are
+ * priced and taken out like the attribution's own, so the modelled cost
+ * meets the measured one here too. */
+static void test_duty_path(void **state)
+{
+	const char *dps[] = { "udp", "xdp" };
+
+	for (int i = 0; i < 2; i++) {
+		char name[32];
+		json_t *r;
+
+		snprintf(name, sizeof(name), "path-%s", dps[i]);
+		r = run_probes(name, dps[i], "path", FRAC, "full");
+		check_dispatch_loop(r);
+		check_slices(r);
+		if (num(attr_core(r, 0), "instrument.path_programs.runs") <= 0)
+			fail_msg("%s: no path program runs priced on the sender's core",
+				 str(r, "case_dir"));
+		json_decref(r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_duty_udp),
 		cmocka_unit_test(test_duty_mmsg),
 		cmocka_unit_test(test_duty_xdp),
+		cmocka_unit_test(test_duty_path),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
