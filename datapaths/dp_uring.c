@@ -1063,10 +1063,12 @@ static const struct dp_opt ur_opts[] = {
 	DP_SOCK_FEAT_OPTS,
 	{ "uring_fixed", DP_OPT_BOOL, .allowed = DP_BOOL_WORDS, .def = "no",
 	  .help = "the socket as a registered file (IOSQE_FIXED_FILE) and registered buffers for "
-		  "zero-copy sends (SEND_ZC with IORING_RECVSEND_FIXED_BUF)" },
+		  "zero-copy sends (SEND_ZC with IORING_RECVSEND_FIXED_BUF)",
+	  .feature = 1 },
 	{ "uring_sqpoll", DP_OPT_BOOL, .allowed = DP_BOOL_WORDS, .def = "no",
 	  .help = "a kernel SQ poll thread submits (SQPOLL|SQ_AFF): no enter while it runs; its "
-		  "CPU time is the group `io_uring kernel thread`" },
+		  "CPU time is the group `io_uring kernel thread`",
+	  .feature = 1 },
 	{ "uring_sqpoll_cpu", DP_OPT_ENUM, ur_sqcpu_words, .allowed = "peer|self", .def = "peer",
 	  .help = "the SQ poll thread's CPU: the other endpoint's (cpu_b for the sender) or the "
 		  "endpoint's own" },
