@@ -14,7 +14,9 @@
  *  - uring_sqpoll: far fewer io_uring_enter calls than one per burst, and
  *    the SQ thread's time in the attribution as its own group;
  *  - a feature key on a datapath without it: exit 2, one line naming both
- *    keys, nothing created.
+ *    keys, nothing created;
+ *  - a feature the kernel refuses (an SQ thread outside a container's
+ *    cpuset): the case is unsupported, with the key and the errno.
  *
  * Under CI=true these tests never skip: a missing feature is a failure.
  */
@@ -297,6 +299,35 @@ static void test_sqpoll(void **state)
 	json_decref(list);
 }
 
+/* A feature the running kernel refuses: an LXC container's cpuset holds
+ * only its endpoint's CPU, and the kernel will not pin an SQ poll thread
+ * outside it (EINVAL). The case is unsupported, with the key and errno; no
+ * crash, no silent fallback, nothing left. */
+static void test_kernel_refusal(void **state)
+{
+	char prefix[32] = "";
+	const char *err;
+	json_t *list, *r;
+	int rc;
+
+	(void)state;
+	list = run_text("refused",
+			"[run]\nduration = 0.5\nwarmup = 0.2\n[workload]\nrate = 10k\n"
+			"[topology]\ncontainer = lxc\n"
+			"[datapath]\ndatapath = uring\nuring_sqpoll = yes\nuring_sqpoll_cpu = peer\n",
+			"off", &rc, prefix, sizeof(prefix));
+	assert_int_equal((int)json_array_size(list), 1);
+	r = json_array_get(list, 0);
+	assert_string_equal(str(r, "status"), "unsupported");
+	err = str(r, "error");
+	if (!err || !strstr(err, "uring_sqpoll: the kernel refused") || !strstr(err, "errno 22"))
+		fail_msg("unclear message: %s", err ? err : "(none)");
+	if (rc != 0 && rc != 1)
+		fail_msg("run exited with %d", rc);
+	json_decref(list);
+	assert_no_leftovers(prefix);
+}
+
 /* Run bin with args, stderr into errf; the exit status. */
 static int run_err(const char *const args[], const char *errf)
 {
@@ -362,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_busy_poll),
 		cmocka_unit_test(test_sqpoll),
 		cmocka_unit_test(test_bad_combination),
+		cmocka_unit_test(test_kernel_refusal),
 	};
 
 	return cmocka_run_group_tests_name("fastpaths", tests, group_setup, group_teardown);
