@@ -16,7 +16,7 @@
 struct dp_ops;
 struct dp_case;
 
-enum topo_kind { TOPO_BRIDGE = 0, TOPO_DIRECT };
+enum topo_kind { TOPO_BRIDGE = 0, TOPO_DIRECT, TOPO_IFACE };
 enum container_kind { CONTAINER_NETNS = 0, CONTAINER_LXC };
 enum pattern_kind { PAT_THROUGHPUT = 0, PAT_PINGPONG };
 /* sample: cpu-clock sampling only; both: aggregate tracepoints + sampling. */
@@ -51,6 +51,10 @@ struct case_cfg {
 	int cpu_b;               /* receiver/server CPU, -1 = auto */
 	unsigned int pairs;      /* endpoint pairs, 1..TOPO_MAX_PAIRS */
 	int container;           /* enum container_kind */
+	/* topology=iface: two existing interfaces (harness/iface.h) */
+	char iface_a[16], iface_b[16];
+	char ip_a[24], ip_b[24]; /* "" = 198.18.0.1/24, .2/24; "keep"; "A.B.C.D[/P]" */
+	char mac_b[18];          /* "" = iface_b's own */
 	/* [datapath] */
 	char datapath[16];
 	unsigned int sndbuf, rcvbuf; /* 0 = kernel default */
@@ -107,6 +111,9 @@ int config_set(struct sweep *sw, const char *kv, char *err, size_t errlen);
  * before returning; at most CONFIG_MAX_CASES cases. */
 int sweep_expand(const struct sweep *sw, struct case_cfg **cases, int *ncases, char *err,
 		 size_t errlen);
+/* "FILE:LINE: key 'K': " for where the sweep set key (the config file
+ * alone if it did not), for errors found after the sweep was expanded. */
+void config_key_where(const struct sweep *sw, const char *key, char *buf, size_t len);
 /* Defaults for every key. */
 void case_defaults(struct case_cfg *c);
 /* Names of the keys that have more than one value (for case labels), in

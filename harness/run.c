@@ -28,6 +28,7 @@
 #include "dpdk_case.h"
 #include "fileutil.h"
 #include "harness.h"
+#include "iface.h"
 #include "interrupt.h"
 #include "log.h"
 #include "progress.h"
@@ -139,6 +140,9 @@ static int run_validate(struct run *r, char *err, size_t len)
 			return -1;
 		}
 	}
+	/* The interfaces topology=iface would take: checked on this host. */
+	if (iface_preflight(&r->sw, r->cases, r->ncases, err, len))
+		return -1;
 	if (dpdk_sriov_preflight(r->cases, r->ncases, why, sizeof(why))) {
 		snprintf(err, len, "%s: %s", r->config, why);
 		return -1;

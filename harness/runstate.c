@@ -19,6 +19,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include "iface.h"
 #include "log.h"
 #include "proc.h"
 #include "runstate_kinds.h"
@@ -667,6 +668,21 @@ static bool prefix_owned(struct prefix_set *s, const char *name, bool force)
 	return live;
 }
 
+bool runstate_prefix_live(const char *prefix)
+{
+	struct runstate *rs;
+	bool live;
+
+	if (!prefix || !prefix_valid(prefix))
+		return false;
+	rs = rs_load(prefix, true);
+	if (!rs)
+		return false;
+	live = owner_alive(rs->owner, rs->owner_start);
+	rs_free(rs);
+	return live;
+}
+
 /* 0 or the number removed, or -errno. */
 static int cleanup_state_file(const char *prefix, bool force, bool verbose,
 			      struct prefix_set *seen)
@@ -750,6 +766,7 @@ static int sweep_dir(const char *dir, enum rs_kind kind, struct prefix_set *seen
 		return 0;
 	}
 	while ((e = readdir(d))) {
+		enum rs_kind kind_here = kind;
 		int r;
 
 		if (!runstate_name_has_prefix(e->d_name) || prefix_owned(seen, e->d_name, force))
@@ -760,7 +777,13 @@ static int sweep_dir(const char *dir, enum rs_kind kind, struct prefix_set *seen
 			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		/* In the state directory, an LXC container's directory (it has
 		 * the config the run wrote) is stopped as a container. */
-		r = sweep_one(kind == RS_TREE && is_lxc_dir(path) ? RS_LXC : kind, path, verbose);
+		if (kind == RS_TREE && iface_record_name(e->d_name))
+			kind_here = RS_IFACE;
+		else if (kind == RS_TREE && is_lxc_dir(path))
+			kind_here = RS_LXC;
+		else if (kind == RS_IFACE && !iface_record_name(e->d_name))
+			continue;
+		r = sweep_one(kind_here, path, verbose);
 		if (r < 0 && !*err)
 			*err = r;
 		else if (r > 0)
@@ -828,6 +851,9 @@ int cleanup_all(bool force, bool verbose)
 	}
 	if (d)
 		closedir(d);
+	/* Interfaces lent to a dead run go home before any namespace is
+	 * deleted (a veth would be destroyed with it). */
+	removed += sweep_dir(RS_STATE_DIR, RS_IFACE, &seen, force, verbose, &err);
 	/* Root-netns links before namespaces: deleting a host-side veth takes
 	 * its peer along at once, while a deleted netns frees its veths later
 	 * from a kernel workqueue. */
