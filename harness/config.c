@@ -1323,10 +1323,16 @@ static void default_name(const struct sweep *sw, char *name, size_t len)
 		name[j] = '\0';
 }
 
-void config_key_where(const struct sweep *sw, const char *key, char *buf, size_t len)
+void config_key_where(const struct sweep *sw, const char *const *keys, char *buf, size_t len)
 {
-	const struct sweep_key *sk = sweep_find(sw, key);
+	const struct sweep_key *sk = NULL;
+	const char *key = keys[0];
 
+	for (int i = 0; keys[i] && !sk; i++) {
+		sk = sweep_find(sw, keys[i]);
+		if (sk)
+			key = keys[i];
+	}
 	if (sk)
 		where(buf, len, sk->file, sk->line);
 	else

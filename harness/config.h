@@ -111,9 +111,10 @@ int config_set(struct sweep *sw, const char *kv, char *err, size_t errlen);
  * before returning; at most CONFIG_MAX_CASES cases. */
 int sweep_expand(const struct sweep *sw, struct case_cfg **cases, int *ncases, char *err,
 		 size_t errlen);
-/* "FILE:LINE: key 'K': " for where the sweep set key (the config file
- * alone if it did not), for errors found after the sweep was expanded. */
-void config_key_where(const struct sweep *sw, const char *key, char *buf, size_t len);
+/* "FILE:LINE: key 'K': " for the first of keys (NULL-terminated) the
+ * sweep sets (keys[0] and the config file alone if none), for errors found
+ * after the sweep was expanded. */
+void config_key_where(const struct sweep *sw, const char *const *keys, char *buf, size_t len);
 /* Defaults for every key. */
 void case_defaults(struct case_cfg *c);
 /* Names of the keys that have more than one value (for case labels), in

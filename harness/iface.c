@@ -759,8 +759,9 @@ int iface_preflight(const struct sweep *sw, const struct case_cfg *cases, int n,
 		int ip_key = 0;
 
 		if (check_side(name, ipk, &kept[s], &plen[s], &ip_key, why, sizeof(why))) {
-			config_key_where(sw, ip_key ? (s ? "ip_b" : "ip_a") : (s ? "iface_b" : "iface_a"),
-					 err, len);
+			const char *key = ip_key ? (s ? "ip_b" : "ip_a") : (s ? "iface_b" : "iface_a");
+
+			config_key_where(sw, (const char *const[]){ key, NULL }, err, len);
 			snprintf(err + strlen(err), len - strlen(err), "%s", why);
 			return -EINVAL;
 		}
@@ -775,7 +776,8 @@ int iface_preflight(const struct sweep *sw, const struct case_cfg *cases, int n,
 
 		inet_ntop(AF_INET, &ip[0], a, sizeof(a));
 		inet_ntop(AF_INET, &ip[1], b, sizeof(b));
-		config_key_where(sw, "ip_b", err, len);
+		config_key_where(sw, (const char *const[]){ "ip_b", "ip_a", "iface_b", NULL }, err,
+				 len);
 		snprintf(err + strlen(err), len - strlen(err),
 			 "%s and %s/%d are not two addresses of one subnet (allowed: ip_a and ip_b "
 			 "distinct, in one subnet)", b, a, plen[0]);
