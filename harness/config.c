@@ -74,18 +74,19 @@ static const struct common_key {
 	{ "container", "topology", "netns|lxc", "netns",
 	  "endpoints in plain network namespaces, or in LXC application containers on the host "
 	  "rootfs (lxc needs topology=bridge)" },
-	{ "iface_a", "topology", "interface name", "none",
+	{ "iface_a", "topology", "interface name|none", "none",
 	  "topology=iface: the sender/client's interface, moved into the run's namespace under "
 	  "its own name and returned as it was afterwards (one value)" },
-	{ "iface_b", "topology", "interface name", "none",
+	{ "iface_b", "topology", "interface name|none", "none",
 	  "topology=iface: the receiver/server's interface (one value)" },
-	{ "ip_a", "topology", "A.B.C.D[/16..30] in 198.18.0.0/15|keep", "198.18.0.1/24",
+	{ "ip_a", "topology", "A.B.C.D[/16..30] in 198.18.0.0/15|keep", CFG_IP_A,
 	  "topology=iface: a's address, added for the run and removed after it; keep = the "
 	  "interface's own IPv4 address (one value)" },
-	{ "ip_b", "topology", "A.B.C.D[/16..30] in 198.18.0.0/15|keep", "198.18.0.2/24",
+	{ "ip_b", "topology", "A.B.C.D[/16..30] in 198.18.0.0/15|keep", CFG_IP_B,
 	  "topology=iface: b's address, in a's subnet (one value)" },
-	{ "mac_b", "topology", "aa:bb:cc:dd:ee:ff", "iface_b's own",
-	  "topology=iface: the MAC a addresses b with (one value)" },
+	{ "mac_b", "topology", "aa:bb:cc:dd:ee:ff|none", "none",
+	  "topology=iface: the MAC a addresses b with; none = iface_b's own, read from it (one "
+	  "value)" },
 	{ "datapath", "datapath", NULL /* dp_allowed() */, "udp", "how packets are moved" },
 	{ "sndbuf", "datapath", "0..1073741824", "0",
 	  "SO_SNDBUF bytes, 0 = kernel default; k/M/G = 1024-based (\"64k\" = 65536)" },
@@ -143,6 +144,7 @@ enum {
 	F_IFNAME = 1u << 6, /* an interface name */
 	F_IPV4 = 1u << 7,   /* iface_parse_ip() */
 	F_MAC = 1u << 8,    /* iface_parse_mac() */
+	F_NONE = 1u << 9,   /* "none" stores "" */
 };
 
 /* How each key is parsed and where it lands; same order as common_keys. */
@@ -191,11 +193,11 @@ static const struct key_def key_defs[] = {
 	  .word_val = -1 },
 	{ .type = V_INT, .store = S_UINT, OFF(pairs), .min = 1, .max = 16 },
 	{ .type = V_ENUM, .store = S_INT, OFF(container), .words = w_container },
-	{ .type = V_STR, .store = S_CHARS, OFF(iface_a), .flags = F_SINGLE | F_IFNAME },
-	{ .type = V_STR, .store = S_CHARS, OFF(iface_b), .flags = F_SINGLE | F_IFNAME },
+	{ .type = V_STR, .store = S_CHARS, OFF(iface_a), .flags = F_SINGLE | F_IFNAME | F_NONE },
+	{ .type = V_STR, .store = S_CHARS, OFF(iface_b), .flags = F_SINGLE | F_IFNAME | F_NONE },
 	{ .type = V_STR, .store = S_CHARS, OFF(ip_a), .flags = F_SINGLE | F_IPV4 },
 	{ .type = V_STR, .store = S_CHARS, OFF(ip_b), .flags = F_SINGLE | F_IPV4 },
-	{ .type = V_STR, .store = S_CHARS, OFF(mac_b), .flags = F_SINGLE | F_MAC },
+	{ .type = V_STR, .store = S_CHARS, OFF(mac_b), .flags = F_SINGLE | F_MAC | F_NONE },
 	{ .type = V_DPNAME, .store = S_CHARS, OFF(datapath) },
 	{ .type = V_INT, .store = S_UINT, OFF(sndbuf), .min = 0, .max = 1ll << 30, .flags = F_IEC },
 	{ .type = V_INT, .store = S_UINT, OFF(rcvbuf), .min = 0, .max = 1ll << 30, .flags = F_IEC },
@@ -357,6 +359,8 @@ void case_defaults(struct case_cfg *c)
 	c->dpdk_switch = CFG_SWITCH_TESTPMD;
 	c->switch_cpu = -1;
 	snprintf(c->sriov_pf, sizeof(c->sriov_pf), "any");
+	snprintf(c->ip_a, sizeof(c->ip_a), "%s", CFG_IP_A);
+	snprintf(c->ip_b, sizeof(c->ip_b), "%s", CFG_IP_B);
 	c->probes = PROBES_AGGREGATE;
 	c->usdt = 0;
 	c->probe_duty = 1.0;
@@ -630,6 +634,10 @@ static int apply_value(const struct key_def *kd, const char *s, struct case_cfg 
 	case V_STR: {
 		size_t n = strlen(s);
 
+		if ((kd->flags & F_NONE) && !strcmp(s, "none")) {
+			field[0] = 0;
+			return 0;
+		}
 		if (!n || n >= kd->size) {
 			snprintf(what, wlen, "'%s' must be 1..%zu characters", s, kd->size - 1);
 			return -EINVAL;
@@ -1372,13 +1380,23 @@ cross_error(const struct sweep *sw, char *err, size_t errlen, const char *const 
 static int check_iface(const struct sweep *sw, const struct case_cfg *c, char *err,
 		       size_t errlen)
 {
-	static const char *const keys[] = { "iface_a", "iface_b", "ip_a", "ip_b", "mac_b" };
+	/* A key at its default is no use of it. */
+	const struct {
+		const char *key;
+		int set;
+	} keys[] = {
+		{ "iface_a", c->iface_a[0] != 0 },
+		{ "iface_b", c->iface_b[0] != 0 },
+		{ "ip_a", strcmp(c->ip_a, CFG_IP_A) != 0 },
+		{ "ip_b", strcmp(c->ip_b, CFG_IP_B) != 0 },
+		{ "mac_b", c->mac_b[0] != 0 },
+	};
 
 	if (c->topology != TOPO_IFACE) {
 		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-			if (sweep_find(sw, keys[i]))
+			if (keys[i].set)
 				return cross_error(sw, err, errlen,
-						   (const char *const[]){ keys[i], NULL },
+						   (const char *const[]){ keys[i].key, NULL },
 						   "only topology=iface uses it (allowed: "
 						   "topology=iface, or leave it out)");
 		return 0;

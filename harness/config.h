@@ -53,7 +53,7 @@ struct case_cfg {
 	int container;           /* enum container_kind */
 	/* topology=iface: two existing interfaces (harness/iface.h) */
 	char iface_a[16], iface_b[16];
-	char ip_a[24], ip_b[24]; /* "" = 198.18.0.1/24, .2/24; "keep"; "A.B.C.D[/P]" */
+	char ip_a[24], ip_b[24]; /* "keep" or "A.B.C.D[/P]" */
 	char mac_b[18];          /* "" = iface_b's own */
 	/* [datapath] */
 	char datapath[16];
@@ -89,6 +89,10 @@ struct sweep {
 	int nkeys;
 	char *path;             /* first config file loaded: the default case name */
 };
+
+/* topology=iface: the addresses lent interfaces get unless told. */
+#define CFG_IP_A "198.18.0.1/24"
+#define CFG_IP_B "198.18.0.2/24"
 
 /* Error text buffer size used throughout. */
 #define CONFIG_ERR_LEN 512

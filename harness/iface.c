@@ -768,8 +768,7 @@ int iface_preflight(const struct sweep *sw, const struct case_cfg *cases, int n,
 		if (!strcmp(ipk, "keep"))
 			ip[s] = kept[s];
 		else
-			iface_parse_ip(ipk[0] ? ipk : s ? "198.18.0.2" : "198.18.0.1", &ip[s],
-				       &plen[s], why, sizeof(why));
+			iface_parse_ip(ipk, &ip[s], &plen[s], why, sizeof(why));
 	}
 	if (!same_subnet(ip[0], ip[1], plen[0])) {
 		char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];

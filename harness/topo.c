@@ -706,8 +706,7 @@ static int lend_iface(struct topo_build *b, struct topo_ep *ep, const char *name
 	if (!strcmp(ipcfg, "keep"))
 		err = kept_addr(&st, &ep->ip, &ep->plen);
 	else
-		err = iface_parse_ip(ipcfg[0] ? ipcfg : side ? "198.18.0.2" : "198.18.0.1", &ep->ip,
-				     &ep->plen, why, sizeof(why));
+		err = iface_parse_ip(ipcfg, &ep->ip, &ep->plen, why, sizeof(why));
 	if (err)
 		return -EADDRNOTAVAIL;
 	snprintf(st.ns, sizeof(st.ns), "%s", ep->ns);
