@@ -83,8 +83,13 @@ int iface_record_write(const char *path, const struct iface_state *st);
 int iface_record_read(const char *path, struct iface_state *st);
 /* True for a file name "<prefix>-if-....iface". */
 int iface_record_name(const char *name);
+/* True if a restore record of run prefix is still in RS_STATE_DIR. */
+int iface_records_left(const char *prefix);
 /* Put the interface of the record at path back where and as it was, then
- * delete the record. 1 restored, 0 no record, -errno (the record stays). */
+ * delete the record. 1 restored (a property that would not come back is
+ * warned about), 0 no record, -errno if it could not be brought home: the
+ * record stays, and so must the namespace it is in (deleting that would
+ * destroy a veth). */
 int iface_restore(const char *path);
 
 /* `run`: for every case with topology=iface, what only this host can say

@@ -437,16 +437,27 @@ int runstate__undo(struct runstate *rs, enum rs_kind kind, const char *name)
 static int rs_undo_all_count(struct runstate *rs)
 {
 	int removed = 0, err = 0;
+	bool lent_stuck = false;
 
 	/* Newest first: processes before the netns they run in, bridge ports
-	 * before the bridge, files before their directory. */
+	 * before the bridge, files before their directory, lent interfaces
+	 * before their namespaces. */
 	for (size_t i = rs->nobjs; i-- > 0;) {
 		struct rs_obj *o = &rs->objs[i];
 		int r;
 
 		if (!o->live)
 			continue;
+		/* An interface that could not be brought home stays reachable
+		 * in its namespace until a later cleanup can. */
+		if (lent_stuck && o->kind == RS_NETNS) {
+			if (!err)
+				err = -EBUSY;
+			continue;
+		}
 		r = rs_undo_obj(rs, o);
+		if (r < 0 && o->kind == RS_IFACE)
+			lent_stuck = true;
 		if (r < 0 && !err)
 			err = r;
 		else if (r > 0)
@@ -770,6 +781,9 @@ static int sweep_dir(const char *dir, enum rs_kind kind, struct prefix_set *seen
 		int r;
 
 		if (!runstate_name_has_prefix(e->d_name) || prefix_owned(seen, e->d_name, force))
+			continue;
+		/* A namespace holding a lent interface that would not go home. */
+		if (kind == RS_NETNS && iface_records_left(e->d_name))
 			continue;
 		if (kind == RS_NETNS)
 			snprintf(path, sizeof(path), "%s", e->d_name);

@@ -327,8 +327,19 @@ static void topo_build_undo(struct topo_build *b)
 
 				run_cmd(argv, true);
 			}
-	while (b->nmade-- > 0)
-		runstate__undo(b->rs, b->made[b->nmade].kind, b->made[b->nmade].name);
+	/* A lent interface that would not go home keeps the namespaces (and
+	 * their records) for `bypasslab cleanup`: deleting them would destroy
+	 * a veth. */
+	for (int stuck = 0; b->nmade-- > 0;) {
+		enum rs_kind k = b->made[b->nmade].kind;
+		int r;
+
+		if (stuck && k == RS_NETNS)
+			continue;
+		r = runstate__undo(b->rs, k, b->made[b->nmade].name);
+		if (r < 0 && r != -ENOENT && k == RS_IFACE)
+			stuck = 1;
+	}
 }
 
 static void fmt_mac(char *buf, size_t len, const uint8_t *m)
@@ -888,9 +899,18 @@ int topo_down(struct topo *t, struct runstate *rs)
 			topo_undo(rs, RS_LINK, t->ep[i].host_if, &err);
 		topo_undo(rs, RS_LINK, t->bridge, &err);
 	} else if (t->kind == TOPO_IFACE) {
-		/* Home before the namespaces go: a veth would die with them. */
-		for (int i = nep - 1; i >= 0; i--)
-			topo_undo(rs, RS_IFACE, t->ep[i].if_rec, &err);
+		/* Home before the namespaces go: a veth would die with them. One
+		 * that would not go home keeps its namespace, and the run state
+		 * keeps both for `bypasslab cleanup`. */
+		for (int i = nep - 1; i >= 0; i--) {
+			int r = t->ep[i].if_rec[0] ? runstate__undo(rs, RS_IFACE, t->ep[i].if_rec) : 0;
+
+			if (r < 0 && r != -ENOENT) {
+				t->ep[i].ns[0] = 0;
+				if (!err)
+					err = r;
+			}
+		}
 	} else {
 		for (int i = 0; i < nep; i += 2) {
 			const char *argv[] = { "ip", "-n", t->ep[i].ns, "link", "delete", "dev",

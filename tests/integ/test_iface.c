@@ -42,7 +42,7 @@
 
 #include "integ.h"
 
-static char if_a[16], if_b[16], if_br[16];
+static char if_a[16], if_b[16], if_br[16], if_ns[16];
 
 /* What the test compares before and after: all of it set by hand. */
 struct if_snap {
@@ -155,6 +155,7 @@ static int setup_pair(void **state)
 	snprintf(if_a, sizeof(if_a), "ti%02x%02x%02xa", r[0], r[1], r[2]);
 	snprintf(if_b, sizeof(if_b), "ti%02x%02x%02xb", r[0], r[1], r[2]);
 	snprintf(if_br, sizeof(if_br), "ti%02x%02x%02xbr", r[0], r[1], r[2]);
+	snprintf(if_ns, sizeof(if_ns), "ti%02x%02x%02xns", r[0], r[1], r[2]);
 	if (sh("ip link add %s mtu 1400 type veth peer name %s", if_a, if_b) ||
 	    sh("sysctl -qw net.ipv6.conf.%s.disable_ipv6=1", if_a) ||
 	    sh("ip addr add 198.18.1.5/24 dev %s", if_a) || sh("ip link set %s up", if_a))
@@ -171,6 +172,7 @@ static int teardown_pair(void **state)
 
 	if (if_a[0]) {
 		sh("ip link delete %s 2>/dev/null", if_br);
+		sh("ip netns delete %s 2>/dev/null", if_ns);
 		sh("ip link delete %s 2>/dev/null", if_a);
 		if (if_nametoindex(if_a) || if_nametoindex(if_b))
 			r = -1;
@@ -313,15 +315,25 @@ static void kill_mid_window(const char *name, char *prefix, size_t plen)
 }
 
 /* SIGKILL mid-window, then `bypasslab cleanup`: the ledger's restore
- * records bring the interfaces back before the namespaces go. */
+ * records bring the interfaces back before the namespaces go. A cleanup
+ * run from another netns cannot return them to theirs (it has no name):
+ * it must fail and keep the namespaces that hold them. */
 static void test_kill_then_cleanup(void **state)
 {
 	const char *args[] = { bin, "cleanup", NULL };
-	char prefix[32] = "";
+	char prefix[32] = "", path[128];
 
 	(void)state;
 	need_root();
 	kill_mid_window("kill", prefix, sizeof(prefix));
+	assert_int_equal(sh("ip netns add %s", if_ns), 0);
+	assert_int_not_equal(sh("ip netns exec %s %s cleanup 2>/dev/null", if_ns, bin), 0);
+	assert_int_equal(sh("ip netns delete %s", if_ns), 0);
+	snprintf(path, sizeof(path), "/run/netns/%s-a", prefix);
+	assert_int_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "/run/bypasslab/%s-if-a.iface", prefix);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_false(if_nametoindex(if_a) || if_nametoindex(if_b));
 	assert_int_equal(run_bin(NULL, args), 0);
 	check_restored("after SIGKILL and cleanup");
 	assert_no_leftovers(prefix);
