@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "breakdown.h"
+#include "table.h"
 
 static double num(json_t *o, const char *key)
 {
@@ -299,6 +300,7 @@ static void case_print(FILE *f, json_t *r)
 	fprintf(f, "\ncase %d: %s %s %s size=%d: where the time goes (ns per packet)\n",
 		inum(r, "case"), str(p, "datapath"), str(p, "topology"), str(p, "pattern"),
 		inum(p, "size"));
+	table_disturbed_line(f, r, "  DISTURBED: ");
 	attr_print(f, attr);
 	sample_print(f, attr);
 	/* A datapath without system calls of its own (a PMD): the engine's

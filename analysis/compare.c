@@ -238,26 +238,72 @@ static int core_out(const struct pair *p, int c, const char *name_a, const char 
 	return 0;
 }
 
+/* The disturbed cases of one side of a pair: their numbers into jl, and
+ * as text into buf. How many. */
+static int side_disturbed(const struct runset *rs, const struct rs_combo *c, json_t *jl,
+			  char *buf, size_t len)
+{
+	int n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < c->ncases; i++) {
+		json_t *r = rs->cases[c->cases[i]];
+		json_int_t k = json_integer_value(json_object_get(r, "case"));
+		size_t l = strlen(buf);
+
+		if (!json_is_true(json_object_get(r, "disturbed")))
+			continue;
+		json_array_append_new(jl, json_integer(k));
+		snprintf(buf + l, len - l, "%s%lld", n++ ? "," : "", (long long)k);
+	}
+	return n;
+}
+
+/* A comparison of disturbed cases says so, on stderr too (--json). */
+static json_t *pair_disturbed(const struct pair *p, const char *name_a, const char *name_b,
+			      FILE *f)
+{
+	json_t *ja = json_array(), *jb = json_array();
+	char ta[256], tb[256];
+	int na = side_disturbed(p->ra, p->a, ja, ta, sizeof(ta));
+	int nb = side_disturbed(p->rb, p->b, jb, tb, sizeof(tb));
+
+	if (na || nb) {
+		char w[640];
+
+		snprintf(w, sizeof(w),
+			 "comparing disturbed cases (%s%s%s%s%s%s%s%s): something else competed "
+			 "for their cores, see \"disturbance\" in their result.json",
+			 na ? name_a : "", na ? " case " : "", na ? ta : "", na && nb ? ", " : "",
+			 nb ? name_b : "", nb ? " case " : "", nb ? tb : "", "");
+		fprintf(f, "  WARNING: %s\n", w);
+		fprintf(stderr, "bypasslab compare: warning: %s: %s\n", p->label, w);
+	}
+	return json_pack("{s:o, s:o}", "a", ja, "b", jb);
+}
+
 static int pair_out(const struct pair *p, const char *name_a, const char *name_b, FILE *f,
 		    json_t *jl)
 {
-	json_t *jm = json_object(), *jc = json_array();
+	json_t *jm = json_object(), *jc = json_array(), *jd;
 	int err;
 
 	fprintf(f, "\n== %s\n", p->label);
+	jd = pair_disturbed(p, name_a, name_b, f);
 	metrics_out(p, name_a, name_b, f, jm);
 	for (int c = 0; c < p->a->ncores && c < p->b->ncores; c++) {
 		err = core_out(p, c, name_a, name_b, f, jc);
 		if (err) {
 			json_decref(jm);
 			json_decref(jc);
+			json_decref(jd);
 			return err;
 		}
 	}
-	json_array_append_new(jl, json_pack("{s:s, s:o, s:o, s:o, s:o}", "case", p->label,
+	json_array_append_new(jl, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "case", p->label,
 					    "a_params", json_deep_copy(p->a->params), "b_params",
 					    json_deep_copy(p->b->params), "metrics", jm, "cores",
-					    jc));
+					    jc, "disturbed", jd));
 	return 0;
 }
 

@@ -360,8 +360,9 @@ static void cases_block(FILE *f, const struct runset *rs)
 	      "<th>datapath modes / note</th></tr></thead><tbody>\n",
 	      f);
 	for (int i = 0; i < rs->ncases; i++) {
-		json_t *r = rs->cases[i], *core;
+		json_t *r = rs->cases[i], *core, *why;
 		const char *st = rs_str(r, "status");
+		int disturbed = json_is_true(json_object_get(r, "disturbed"));
 		double v;
 		char b[64];
 		size_t k;
@@ -369,8 +370,11 @@ static void cases_block(FILE *f, const struct runset *rs)
 		fprintf(f, "<tr><td class=\"r\">%d</td><td><code>",
 			(int)json_integer_value(json_object_get(r, "case")));
 		esc(f, rs_str(r, "case_dir"));
-		fprintf(f, "</code></td><td class=\"%s\">", strcmp(st, "ok") ? "st-bad" : "");
+		fprintf(f, "</code></td><td class=\"%s\">",
+			strcmp(st, "ok") || disturbed ? "st-bad" : "");
 		esc(f, st);
+		if (disturbed)
+			fputs(", disturbed", f);
 		fputs("</td><td class=\"r\">", f);
 		if (!rs_num(r, "throughput.rx_pps", &v)) {
 			rs_fmt_si(b, sizeof(b), v);
@@ -404,6 +408,13 @@ static void cases_block(FILE *f, const struct runset *rs)
 		if (rs_str(r, "error")[0]) {
 			fputs("<div class=\"st-bad\">", f);
 			esc(f, rs_str(r, "error"));
+			fputs("</div>", f);
+		}
+		/* Disturbed: what competed for the case, with its figure. */
+		json_array_foreach(json_object_get(json_object_get(r, "disturbance"), "reasons"), k,
+				   why) {
+			fputs("<div class=\"st-bad\">disturbed: ", f);
+			esc(f, rs_str(why, "text"));
 			fputs("</div>", f);
 		}
 		fputs("</td></tr>\n", f);

@@ -18,6 +18,7 @@
 #include "plot.h"
 #include "runset.h"
 #include "summary.h"
+#include "table.h"
 
 /* ---- table.txt -------------------------------------------------------------- */
 
@@ -35,6 +36,8 @@ static void run_header(FILE *f, const struct runset *rs)
 	if (rs->run)
 		fprintf(f, " (%s, %s)", rs_str(rs->run, "config"), rs_str(rs->run, "status"));
 	fprintf(f, "\n%d case(s), %d ok, %d combination(s)\n", rs->ncases, nok, rs->ncombos);
+	for (int i = 0; i < rs->ncases; i++)
+		table_disturbed_line(f, rs->cases[i], "");
 	if (m) {
 		double hz = 0;
 

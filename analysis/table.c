@@ -36,6 +36,26 @@ static void labels(json_t *r, char *dp, size_t dlen, char *topo, size_t tlen)
 	snprintf(topo, tlen, "%s", d ? jstr(d, "via", NULL) : jstr(p, "topology", NULL));
 }
 
+int table_disturbed(json_t *res)
+{
+	return json_is_true(json_object_get(res, "disturbed"));
+}
+
+int table_disturbed_line(FILE *f, json_t *res, const char *prefix)
+{
+	json_t *reasons = jpath(res, "disturbance.reasons"), *x;
+	size_t i;
+
+	if (!table_disturbed(res))
+		return 0;
+	fprintf(f, "%scase %d disturbed (its figures are kept): ", prefix,
+		(int)jpath_num(res, "case"));
+	json_array_foreach(reasons, i, x)
+		fprintf(f, "%s%s", i ? "; " : "", jstr(x, "text", NULL));
+	fputc('\n', f);
+	return 1;
+}
+
 void table_header(FILE *f)
 {
 	fprintf(f, "%-4s %-11s %-7s %-10s %5s %5s %10s %10s %7s %9s %9s %9s %7s %7s %s\n", "case",
@@ -49,6 +69,7 @@ void table_row(FILE *f, json_t *r)
 	json_t *p = json_object_get(r, "params");
 	int pp = !strcmp(jstr(r, "params", "pattern"), "pingpong");
 	const char *st = jstr(r, "status", NULL);
+	const char *shown = !strcmp(st, "ok") && table_disturbed(r) ? "disturbed" : st;
 	char p50[16] = "-", p99[16] = "-", dp[24], topo[24], txs[16], rxs[16];
 
 	if (pp && json_object_get(r, "rtt_ns")) {
@@ -69,7 +90,7 @@ void table_row(FILE *f, json_t *r)
 		jpath_num(r, "throughput.tx_pps"), jpath_num(r, "throughput.rx_pps"),
 		jpath_num(r, "throughput.loss_pct"), jpath_num(r, "throughput.rx_gbps_l1"), p50, p99,
 		jfmt(txs, sizeof(txs), r, "endpoints.a.tx_syscalls_per_pkt"),
-		jfmt(rxs, sizeof(rxs), r, "endpoints.b.rx_syscalls_per_pkt"), st);
+		jfmt(rxs, sizeof(rxs), r, "endpoints.b.rx_syscalls_per_pkt"), shown);
 }
 
 /* With repetitions, each combination's figures over its repetitions: the
@@ -104,14 +125,21 @@ void table_footer(FILE *f, json_t *results)
 {
 	json_t *r;
 	size_t i;
-	int reps = 0;
+	int reps = 0, disturbed = 0;
 
 	fprintf(f, "(pps over the measurement window; rx_Gb/s includes the 20 B L1 overhead; "
 		   "tx_sys/rx_sys = system calls per packet on the sender/client and the "
 		   "receiver/server)\n");
-	json_array_foreach(results, i, r)
+	json_array_foreach(results, i, r) {
 		reps |= json_integer_value(json_object_get(json_object_get(r, "params"),
 							   "repeat")) > 1;
+		disturbed |= table_disturbed(r);
+	}
+	if (disturbed)
+		fprintf(f, "(disturbed: status ok, but something else competed for the case's cores "
+			   "or another run was alive; the thresholds are in docs/ARCHITECTURE.md)\n");
+	json_array_foreach(results, i, r)
+		table_disturbed_line(f, r, "");
 	if (reps)
 		table_aggregate(f, results);
 }

@@ -9,5 +9,10 @@
 void table_header(FILE *f);
 void table_row(FILE *f, json_t *res);
 void table_footer(FILE *f, json_t *results);
+/* Whether a case result is marked disturbed (result.json "disturbed"). */
+int table_disturbed(json_t *res);
+/* "case N disturbed: reason; reason" on one line, prefixed; nothing for a
+ * quiet case. Returns 1 if it printed. */
+int table_disturbed_line(FILE *f, json_t *res, const char *prefix);
 
 #endif

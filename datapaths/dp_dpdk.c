@@ -281,18 +281,24 @@ static int dk_tx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int n)
 	return sent;
 }
 
-/* Ours: to our MAC, IPv4 to our address, UDP to our port. */
+/* Ours: to our MAC, IPv4/UDP to our address and port. FRAME_OK, or why
+ * not (enum frame_bad: the engine checks the rest). */
 static inline int dk_ours(const struct dk_priv *p, const uint8_t *f, uint32_t len)
 {
 	uint16_t dport;
 	uint32_t dip;
 
-	if (len < FRAME_HDRS || memcmp(f, p->mac, 6) || f[12] != 0x08 || f[13] != 0x00 ||
-	    f[FRAME_ETH_HLEN + 9] != 17)
-		return 0;
+	if (len < FRAME_HDRS)
+		return FRAME_BAD_LEN;
+	if (memcmp(f, p->mac, 6))
+		return FRAME_BAD_MAC;
+	if (f[12] != 0x08 || f[13] != 0x00 || f[FRAME_ETH_HLEN + 9] != 17)
+		return FRAME_BAD_IP;
 	memcpy(&dip, f + FRAME_ETH_HLEN + 16, 4);
 	memcpy(&dport, f + FRAME_ETH_HLEN + FRAME_IP_HLEN + 2, 2);
-	return dip == p->ip && dport == p->port_be;
+	if (dip != p->ip)
+		return FRAME_BAD_IP;
+	return dport == p->port_be ? FRAME_OK : FRAME_BAD_PORT;
 }
 
 static int dk_rx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int max)
@@ -307,9 +313,11 @@ static int dk_rx_burst(struct dp_ctx *ctx, struct pkt_buf *bufs, int max)
 	n = rte_eth_rx_burst(p->port, 0, m, (uint16_t)max);
 	for (int i = 0; i < n; i++) {
 		const uint8_t *f = rte_pktmbuf_mtod(m[i], const uint8_t *);
+		int why = m[i]->nb_segs != 1 ? FRAME_BAD_LEN : dk_ours(p, f, m[i]->data_len);
 
-		if (m[i]->nb_segs != 1 || !dk_ours(p, f, m[i]->data_len)) {
+		if (why != FRAME_OK) {
 			ctx->st->rx_foreign++;
+			ctx->st->rx_foreign_by[why]++;
 			rte_pktmbuf_free(m[i]);
 			continue;
 		}

@@ -45,6 +45,15 @@ int dp_sock_udp_open(struct dp_ctx *ctx, struct sockaddr_in *peer)
 	peer->sin_family = AF_INET;
 	peer->sin_addr.s_addr = cfg->dst_ip;
 	peer->sin_port = htons(cfg->dport);
+	/* A receiver takes datagrams from its peer's address and port only:
+	 * the kernel's lookup passes the rest by (udp_no_ports). */
+	if (cfg->role == EP_ROLE_RECV && connect(fd, (struct sockaddr *)peer, sizeof(*peer)) < 0) {
+		err = -errno;
+		snprintf(ctx->shm->errmsg, sizeof(ctx->shm->errmsg), "connect: %s",
+			 strerror(errno));
+		close(fd);
+		return err;
+	}
 	return fd;
 
 err_opt:

@@ -41,6 +41,7 @@ struct engine {
 	uint64_t seq;
 	uint64_t loop_last;   /* TSC at the previous loop mark */
 	uint64_t inject_tsc;  /* injected user spin per packet, TSC cycles */
+	struct frame_expect expect; /* what a frame to this endpoint looks like */
 	uint8_t tmpl[FRAME_MAX];                       /* template buffer */
 	uint8_t own[DP_MAX_BURST][FRAME_MAX] __attribute__((aligned(64)));
 	struct seq_track track;
@@ -52,6 +53,8 @@ struct engine {
 };
 
 static struct engine eng_storage;
+
+_Static_assert(EP_NFOREIGN == FRAME_NBAD, "ep_stats.rx_foreign_by holds every frame_bad");
 
 void seq_track_init(struct seq_track *t)
 {
@@ -79,25 +82,37 @@ static inline void seq_bit_clear(struct seq_track *t, uint64_t s)
 	t->bits[i / 64] &= ~(1ull << (i % 64));
 }
 
+/*
+ * Wrap-safe: positions are compared as differences modulo 2^64, so a head
+ * that passes 2^64 - 1 goes on at 0. A sequence more than SEQ_JUMP_MAX ahead
+ * of the head, or behind it by more than the head has ever advanced (a
+ * number before the first), cannot have come from the sender: it is
+ * SEQ_IMPLAUSIBLE and leaves the tracker as it was.
+ */
 int seq_track_add(struct seq_track *t, uint64_t seq)
 {
+	uint64_t d = seq - t->next, back;
 	int v;
 
-	if (seq >= t->next) {
-		v = seq == t->next ? SEQ_IN_ORDER : SEQ_GAP;
+	if (d < SEQ_JUMP_MAX) {
+		v = d == 0 ? SEQ_IN_ORDER : SEQ_GAP;
 		/* Vacate the slots between the old and the new head. */
-		if (seq - t->next >= SEQ_WINDOW) {
+		if (d >= SEQ_WINDOW) {
 			memset(t->bits, 0, sizeof(t->bits));
 		} else {
-			for (uint64_t s = t->next; s < seq; s++)
+			for (uint64_t s = t->next; s != seq; s++)
 				seq_bit_clear(t, s);
 		}
 		seq_bit_clear(t, seq);
 		seq_bit_set(t, seq);
 		t->next = seq + 1;
+		t->span += d + 1; /* < 2^64 for centuries of packets */
 		return v;
 	}
-	if (t->next - seq > SEQ_WINDOW)
+	back = t->next - seq;
+	if (back > t->span || back > SEQ_JUMP_MAX)
+		return SEQ_IMPLAUSIBLE;
+	if (back > SEQ_WINDOW)
 		return SEQ_TOO_OLD;
 	if (seq_bit_test(t, seq))
 		return SEQ_DUP;
@@ -168,7 +183,7 @@ static inline void stamp(struct engine *e, struct pkt_buf *b, uint64_t seq, uint
 			struct bl_hdr *h = (struct bl_hdr *)(p + e->hdr_off);
 
 			memcpy(&h->seq, &seq, sizeof(seq));
-			memcpy(&h->tsc, &tsc, sizeof(tsc));
+			memcpy(h->tsc, &tsc, BL_TSC_BYTES);
 			memcpy(udp + 6, &zero, 2);
 			memcpy(&sip, p + FRAME_ETH_HLEN + 12, 4);
 			memcpy(&dip, p + FRAME_ETH_HLEN + 16, 4);
@@ -185,7 +200,7 @@ static inline void stamp(struct engine *e, struct pkt_buf *b, uint64_t seq, uint
 		struct bl_hdr *h = (struct bl_hdr *)p;
 
 		memcpy(&h->seq, &seq, sizeof(seq));
-		memcpy(&h->tsc, &tsc, sizeof(tsc));
+		memcpy(h->tsc, &tsc, BL_TSC_BYTES);
 	}
 }
 
@@ -202,35 +217,41 @@ static inline int get_tx_bufs(struct engine *e, struct pkt_buf *bufs, int n)
 	return n;
 }
 
-/* Parse a received buffer; returns the test header or NULL if not ours. */
+/* A frame that is not the workload's, and why (enum frame_bad). */
+static inline void rx_foreign(struct engine *e, int why)
+{
+	e->st->rx_foreign++;
+	e->st->rx_foreign_by[why]++;
+}
+
+/* Check a received buffer; returns the test header, or NULL if it is not
+ * the workload's (counted by reason). L2: frame_check (addresses, ports,
+ * lengths, checksums with verify); sockets: the kernel has checked the
+ * rest, the length is ours to check. Then the case's token. */
 static inline const struct bl_hdr *rx_hdr(struct engine *e, const struct pkt_buf *b,
 					  uint32_t *plen)
 {
-	const uint8_t *payload;
+	const uint8_t *payload = b->data;
 	const struct bl_hdr *h;
-	uint16_t magic;
-	int len;
+	uint32_t token;
+	int why;
 
-	if (e->l2 && e->cfg->verify) {
-		len = frame_parse(b->data, b->len, NULL, (const void **)&payload);
-		if (len < (int)sizeof(struct bl_hdr))
-			return NULL;
-	} else if (e->l2) {
-		len = frame_parse_headers(b->data, b->len, (const void **)&payload);
-		if (len < (int)sizeof(struct bl_hdr))
-			return NULL;
-	} else {
-		payload = b->data;
-		len = (int)b->len;
-		if (len < (int)sizeof(struct bl_hdr))
-			return NULL;
+	if (e->l2)
+		why = frame_check(b->data, b->len, e->cfg->verify, &e->expect,
+				  (const void **)&payload);
+	else
+		why = b->len == e->expect.payload_len ? FRAME_OK : FRAME_BAD_LEN;
+	if (why == FRAME_OK) {
+		h = (const struct bl_hdr *)payload;
+		memcpy(&token, &h->token, sizeof(token));
+		if (token == e->cfg->token) {
+			*plen = e->expect.payload_len;
+			return h;
+		}
+		why = FRAME_BAD_TOKEN;
 	}
-	h = (const struct bl_hdr *)payload;
-	memcpy(&magic, &h->magic, sizeof(magic));
-	if (magic != htons(BL_MAGIC))
-		return NULL;
-	*plen = (uint32_t)len;
-	return h;
+	rx_foreign(e, why);
+	return NULL;
 }
 
 /* Transmit all n buffers, retrying the rest while the datapath is full.
@@ -343,10 +364,14 @@ static int role_send(struct engine *e)
 }
 
 /* One received test packet's sequence; the counts are added per burst
- * (account_burst): the shared page is written once a burst, not per packet. */
-static inline void account_rx(struct engine *e, uint64_t seq)
+ * (account_burst): the shared page is written once a burst, not per packet.
+ * 0 if the sequence is one the sender cannot have sent (foreign). */
+static inline int account_rx(struct engine *e, uint64_t seq)
 {
 	switch (seq_track_add(&e->track, seq)) {
+	case SEQ_IMPLAUSIBLE:
+		rx_foreign(e, FRAME_BAD_SEQ);
+		return 0;
 	case SEQ_REORDER:
 	case SEQ_TOO_OLD:
 		e->st->rx_reorder++;
@@ -357,6 +382,7 @@ static inline void account_rx(struct engine *e, uint64_t seq)
 	default:
 		break;
 	}
+	return 1;
 }
 
 static inline void account_burst(struct engine *e, int ours)
@@ -376,14 +402,13 @@ static int recv_burst(struct engine *e, struct pkt_buf *bufs, int n, uint64_t *s
 		const struct bl_hdr *h = rx_hdr(e, &bufs[i], &plen);
 		uint64_t seq;
 
-		if (!h) {
-			e->st->rx_foreign++;
+		if (!h)
 			continue;
-		}
 		memcpy(&seq, &h->seq, sizeof(seq));
+		if (!account_rx(e, seq))
+			continue;
 		if (e->cfg->touch)
 			*sink += touch_read((const uint8_t *)h, plen);
-		account_rx(e, seq);
 		ours++;
 	}
 	account_burst(e, ours);
@@ -477,12 +502,11 @@ static int role_server(struct engine *e)
 			const struct bl_hdr *h = rx_hdr(e, &rx[i], &plen);
 			uint64_t seq;
 
-			if (!h) {
-				e->st->rx_foreign++;
+			if (!h)
 				continue;
-			}
 			memcpy(&seq, &h->seq, sizeof(seq));
-			account_rx(e, seq);
+			if (!account_rx(e, seq))
+				continue;
 			ours++;
 			if (m >= got) {
 				e->st->tx_busy++;
@@ -511,10 +535,11 @@ static int role_server(struct engine *e)
 static inline void client_reply(struct engine *e, const struct bl_hdr *h, uint64_t now,
 				int closed)
 {
-	uint64_t seq, tsc;
+	uint64_t seq, tsc = 0, rtt;
 
 	memcpy(&seq, &h->seq, sizeof(seq));
-	memcpy(&tsc, &h->tsc, sizeof(tsc));
+	memcpy(&tsc, h->tsc, BL_TSC_BYTES);
+	rtt = (now - tsc) & BL_TSC_MASK; /* the header carries 48 bits of TSC */
 	if (closed) {
 		unsigned int slot = (unsigned int)(seq % INFLIGHT_SLOTS);
 
@@ -523,13 +548,13 @@ static inline void client_reply(struct engine *e, const struct bl_hdr *h, uint64
 			return;
 		}
 		e->inflight[slot].live = 0;
-	} else if (now - tsc > e->timeout_tsc) {
+	} else if (rtt > e->timeout_tsc) {
 		e->st->rx_late++;
 		return;
 	}
 	e->st->rx_pkts++;
 	e->st->rx_bytes += e->frame_bytes;
-	histo_record(e->rtt, tsc_to_ns(now - tsc, e->cfg->tsc_hz));
+	histo_record(e->rtt, tsc_to_ns(rtt, e->cfg->tsc_hz));
 }
 
 /*
@@ -571,10 +596,8 @@ static void client_drain(struct engine *e, int closed, uint64_t oldest)
 			uint32_t plen;
 			const struct bl_hdr *h = rx_hdr(e, &rx[i], &plen);
 
-			if (!h) {
-				e->st->rx_foreign++;
+			if (!h)
 				continue;
-			}
 			e->st->rx_drained++;
 			client_reply(e, h, now, closed);
 		}
@@ -652,10 +675,8 @@ static int role_client(struct engine *e)
 				uint32_t plen;
 				const struct bl_hdr *h = rx_hdr(e, &rx[i], &plen);
 
-				if (!h) {
-					e->st->rx_foreign++;
+				if (!h)
 					continue;
-				}
 				if (e->cfg->touch)
 					e->st->cyc_work += touch_read((const uint8_t *)h, plen) & 1;
 				client_reply(e, h, now, closed);
@@ -714,6 +735,8 @@ int engine_run(const struct dp_ops *ops, struct dp_ctx *ctx)
 	f.dst_ip = cfg->dst_ip;
 	f.sport = cfg->sport;
 	f.dport = cfg->dport;
+	f.token = cfg->token;
+	frame_expect_init(&e->expect, &f, frame_payload_len(cfg->frame_size));
 	err = frame_build(e->tmpl, sizeof(e->tmpl), &f, cfg->frame_size);
 	if (err < 0)
 		return err;

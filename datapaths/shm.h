@@ -13,9 +13,10 @@
 #include "../lib/histo.h"
 
 #define EP_SHM_MAGIC 0x62706c31u /* "bpl1" */
-#define EP_SHM_VERSION 5u
+#define EP_SHM_VERSION 6u
 
 #define EP_NOPTS 8 /* options one datapath may have (struct dp_opt) */
+#define EP_NFOREIGN 8 /* = FRAME_NBAD (lib/frame.h) */
 
 enum ep_role { EP_ROLE_SEND = 0, EP_ROLE_RECV, EP_ROLE_CLIENT, EP_ROLE_SERVER };
 /* EXIT: stop and close. An endpoint whose datapath has a link op keeps
@@ -60,6 +61,9 @@ struct ep_config {
 	uint32_t sndbuf;     /* bytes, 0 = kernel default */
 	uint32_t rcvbuf;
 	uint32_t ring_frames; /* ring sizes for packet/uring (frames/entries) */
+	/* This case's random token: every workload frame carries it in its
+	 * test header, and a receiver takes nothing else as the workload's. */
+	uint32_t token;
 	/* The datapath's own options, by index in its dp_ops.opts table. */
 	int64_t opt[EP_NOPTS];
 	/* Known costs injected per packet, to calibrate the attribution: spin
@@ -86,7 +90,10 @@ struct ep_stats {
 	uint64_t rx_empty;    /* rx polls that returned nothing */
 	uint64_t rx_syscalls; /* system calls made to receive */
 	uint64_t rx_errors;
-	uint64_t rx_foreign; /* frames that were not ours (bad magic/flow) */
+	uint64_t rx_foreign; /* frames that were not the workload's (sum of rx_foreign_by) */
+	/* ... by reason (enum frame_bad in lib/frame.h; [0] unused): MAC, IP,
+	 * port, token, length, checksum, an implausible sequence number */
+	uint64_t rx_foreign_by[EP_NFOREIGN];
 	uint64_t rx_reorder; /* seq lower than the highest seen */
 	uint64_t rx_dup;     /* seq seen before (within the tracking window) */
 	uint64_t rx_late;    /* ping-pong replies that came after their timeout */

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 
 #include "case_run.h"
 #include "dp.h"
@@ -192,11 +193,17 @@ static int case_pages(struct case_run *cr)
 					 strerror(-err));
 		}
 	}
+	/* One random token per case, never 0: frames a former case, another
+	 * run or anyone else sends are not taken as this case's. */
+	while (!cr->in.token)
+		if (getrandom(&cr->in.token, sizeof(cr->in.token), 0) < 0 && errno != EINTR)
+			cr->in.token = (uint32_t)(mono_ns() ^ (uint64_t)getpid() << 16);
 	for (int i = 0; i < cr->nep; i += 2) {
 		ep_run_config(&ep[i].shm->cfg, cr->c, &cr->t, i, pp ? EP_ROLE_CLIENT : EP_ROLE_SEND,
 			      cr->cpu_a, cr->cc->tsc_hz);
 		ep_run_config(&ep[i + 1].shm->cfg, cr->c, &cr->t, i + 1,
 			      pp ? EP_ROLE_SERVER : EP_ROLE_RECV, cr->cpu_b, cr->cc->tsc_hz);
+		ep[i].shm->cfg.token = ep[i + 1].shm->cfg.token = cr->in.token;
 	}
 	return cr->dpdk ? case_dpdk_eal(cr) : 0;
 }
@@ -212,6 +219,7 @@ static int spawn_one(struct case_run *cr, int i)
 		err = lxc_spawn(ep, &cr->t, i, case_cpu(cr, i), cr->cc->rs);
 	else
 		err = ep_run_spawn(ep, cr->t.ep[i].ns, cr->cc->rs);
+	interrupt_test_point("startup");
 	/* A vhost-user server endpoint finishes its EAL init only once the
 	 * switch has connected: wait for its socket (case_switch waits for
 	 * READY). */
@@ -318,6 +326,15 @@ static void pair_totals(const struct case_run *cr, int live, uint64_t *tx, uint6
 	}
 }
 
+/* Other bypasslab runs alive now, added to the case's list. */
+static void case_other_runs(struct case_run *cr)
+{
+	char now[sizeof(cr->in.other_runs)];
+
+	if (disturb_other_runs(cr->cc->prefix, now, sizeof(now)))
+		disturb_merge_runs(cr->in.other_runs, sizeof(cr->in.other_runs), now);
+}
+
 /* Window open: every endpoint at (nearly) the same instant. */
 static int window_open(struct case_run *cr)
 {
@@ -335,6 +352,8 @@ static int window_open(struct case_run *cr)
 		memcpy(ep[i].rtt_open, &ep[i].shm->rtt, sizeof(struct histo));
 	for (int i = 0; i < cr->nep; i++)
 		proc_cpu_read(ep[i].ep_pid, &ep[i].cpu_open);
+	for (int i = 0; i < cr->nep; i++)
+		cpu_ticks_read(case_cpu(cr, i), &ep[i].tk_open);
 	case_probes_open(cr);
 	return 0;
 }
@@ -407,7 +426,10 @@ static void window_close(struct case_run *cr)
 		ep_run_snap(&ep[i].w_close, ep[i].shm);
 	for (int i = 0; i < cr->nep; i++)
 		proc_cpu_read(ep[i].ep_pid, &ep[i].cpu_close);
+	for (int i = 0; i < cr->nep; i++)
+		cpu_ticks_read(case_cpu(cr, i), &ep[i].tk_close);
 	case_probes_close(cr);
+	case_other_runs(cr);
 	window_rtt(cr);
 }
 
@@ -425,6 +447,8 @@ static int case_window(struct case_run *cr)
 	err = case_probes_warmup(cr, (int)(cr->c->warmup_s * 1000.0));
 	if (!err)
 		err = window_open(cr);
+	if (!err)
+		interrupt_test_point("window");
 	if (!err)
 		err = window_samples(cr);
 	if (err == -EINTR)
@@ -490,6 +514,7 @@ static void case_exit(struct case_run *cr)
 {
 	struct ep_run *ep = cr->ep;
 
+	interrupt_test_point("teardown");
 	case_probes_down(cr);
 	/* Lets the containers' shells end (see lxc_spawn); the mapping stays. */
 	for (int i = 0; i < cr->nep && cr->lxc; i++)
@@ -517,6 +542,8 @@ static void collect_window(struct case_run *cr)
 		in->ep[i].w_close = &cr->ep[i].w_close;
 		in->ep[i].cpu_open = &cr->ep[i].cpu_open;
 		in->ep[i].cpu_close = &cr->ep[i].cpu_close;
+		in->ep[i].tk_open = &cr->ep[i].tk_open;
+		in->ep[i].tk_close = &cr->ep[i].tk_close;
 		in->ns_before[i] = cr->pc0.ns[i];
 		in->ns_after[i] = cr->pc1.ns[i];
 	}
@@ -621,6 +648,7 @@ json_t *run_case(const struct case_ctx *cc)
 
 	if (!cr)
 		return NULL;
+	case_other_runs(cr);
 	if (!case_topology(cr) && !case_pages(cr) && !case_spawn(cr) && !case_containers(cr) &&
 	    !case_switch(cr) && !case_probes_up(cr) && !case_window(cr)) {
 		case_drain(cr);

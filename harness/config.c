@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <ini.h>
 
 #include "config.h"
@@ -46,6 +48,11 @@ static const struct common_key {
 	{ "duration", "run", "0.1..3600", "1", "measurement window, seconds" },
 	{ "warmup", "run", "0..600", "0.5", "traffic before the window opens, seconds" },
 	{ "results_dir", "run", "path", "results", "where results are written (one value)" },
+	{ "exclusive", "run", "yes|no|true|false|on|off|1|0", "no",
+	  "yes: while another bypasslab run is alive, wait for it (exclusive_wait) and refuse to "
+	  "start if it is still there; no: start anyway, saying so (one value)" },
+	{ "exclusive_wait", "run", "0..3600", "60",
+	  "exclusive = yes: seconds to wait for other runs to end, 0 = refuse at once (one value)" },
 	{ "pattern", "workload", "throughput|pingpong", "throughput",
 	  "one-way stream, or request/reply (rate=max: closed loop; a rate: open loop)" },
 	{ "size", "workload", "64..1518", "64", "RFC 2544 Ethernet frame size incl. FCS, bytes" },
@@ -175,6 +182,9 @@ static const struct key_def key_defs[] = {
 	{ .type = V_FLOAT, .store = S_DOUBLE, OFF(duration_s), .fmin = 0.1, .fmax = 3600 },
 	{ .type = V_FLOAT, .store = S_DOUBLE, OFF(warmup_s), .fmin = 0, .fmax = 600 },
 	{ .type = V_STR, .store = S_CHARS, OFF(results_dir), .flags = F_SINGLE },
+	{ .type = V_BOOL, .store = S_INT, OFF(exclusive), .flags = F_SINGLE },
+	{ .type = V_FLOAT, .store = S_DOUBLE, OFF(exclusive_wait_s), .fmin = 0, .fmax = 3600,
+	  .flags = F_SINGLE },
 	{ .type = V_ENUM, .store = S_INT, OFF(pattern), .words = w_pattern },
 	{ .type = V_INT, .store = S_UINT, OFF(size), .min = CFG_FRAME_MIN, .max = CFG_FRAME_MAX,
 	  .flags = F_FRAME },
@@ -364,6 +374,7 @@ void case_defaults(struct case_cfg *c)
 	c->probes = PROBES_AGGREGATE;
 	c->usdt = 0;
 	c->probe_duty = 1.0;
+	c->exclusive_wait_s = 60;
 	c->sample_hz = 999; /* SAMPLE_DEFAULT_HZ */
 }
 
@@ -468,6 +479,41 @@ static char *trim(char *s)
 	while (e > s && isspace((unsigned char)e[-1]))
 		*--e = '\0';
 	return s;
+}
+
+/* s[0..n) with control bytes, DEL and backslash as \xNN: a key name in a
+ * message must not reach the terminal raw. */
+static const char *esc(const char *s, size_t n, char *buf, size_t len)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < n && j + 5 < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch < 0x20 || ch == 0x7f || ch == '\\')
+			j += (size_t)snprintf(buf + j, len - j, "\\x%02x", ch);
+		else
+			buf[j++] = (char)ch;
+	}
+	buf[j] = '\0';
+	return buf;
+}
+
+/* The first byte of s[0..n) that no config text may hold (a control byte
+ * other than a tab, or DEL), or NULL; a line (lines) may end in LF or CR LF. */
+static const char *bad_byte(const char *s, size_t n, int lines)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (lines && ch == '\n' && i + 1 == n)
+			continue;
+		if (lines && ch == '\r' && (i + 1 == n || (s[i + 1] == '\n' && i + 2 == n)))
+			continue;
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+			return s + i;
+	}
+	return NULL;
 }
 
 /* ---- single values ---------------------------------------------------- */
@@ -871,6 +917,82 @@ static int expand_range(const struct key_def *kd, const char *item, struct strve
 	return 0;
 }
 
+/* What value i of a list stores, for comparing values spelled apart
+ * ("1k" and "1000", "yes" and "1", "auto" and "-1"). */
+struct dup_ctx {
+	const struct key_def *kd;
+	const unsigned char *blob;
+};
+
+static int dup_cmp(const void *a, const void *b, void *arg)
+{
+	const struct dup_ctx *dc = arg;
+	const unsigned char *x = dc->blob + (size_t)*(const int *)a * dc->kd->size;
+	const unsigned char *y = dc->blob + (size_t)*(const int *)b * dc->kd->size;
+	int r = dc->kd->store == S_CHARS ? strncmp((const char *)x, (const char *)y, dc->kd->size)
+					 : memcmp(x, y, dc->kd->size);
+
+	/* Ties by position, so the first repeat in list order is reported. */
+	return r ? r : *(const int *)a - *(const int *)b;
+}
+
+/* A list that names one value twice would run the same cases twice: an
+ * error (repetitions are what `repeat` is for). */
+static int check_duplicates(const struct key_def *kd, const struct strvec *sv, char *what,
+			    size_t wlen)
+{
+	struct dup_ctx dc = { .kd = kd };
+	unsigned char *blob;
+	struct case_cfg scratch;
+	int *ord, err = 0, first = -1, second = -1;
+
+	if (sv->n < 2)
+		return 0;
+	blob = calloc((size_t)sv->n, kd->size);
+	ord = calloc((size_t)sv->n, sizeof(*ord));
+	if (!blob || !ord) {
+		snprintf(what, wlen, "out of memory");
+		err = -ENOMEM;
+		goto out;
+	}
+	case_defaults(&scratch);
+	for (int i = 0; i < sv->n; i++) {
+		memset((char *)&scratch + kd->off, 0, kd->size);
+		if (apply_value(kd, sv->v[i], &scratch, what, wlen)) {
+			err = -EINVAL;
+			goto out;
+		}
+		memcpy(blob + (size_t)i * kd->size, (char *)&scratch + kd->off, kd->size);
+		ord[i] = i;
+	}
+	dc.blob = blob;
+	qsort_r(ord, (size_t)sv->n, sizeof(*ord), dup_cmp, &dc);
+	for (int i = 1; i < sv->n; i++) {
+		int a = ord[i - 1], b = ord[i];
+		const unsigned char *x = blob + (size_t)a * kd->size, *y = blob + (size_t)b * kd->size;
+
+		if ((kd->store == S_CHARS ? strncmp((const char *)x, (const char *)y, kd->size)
+					  : memcmp(x, y, kd->size)) == 0 &&
+		    (second < 0 || b < second)) {
+			first = a;
+			second = b;
+		}
+	}
+	if (second >= 0) {
+		if (strcmp(sv->v[first], sv->v[second]))
+			snprintf(what, wlen, "'%s' and '%s' are the same value: each value once",
+				 sv->v[first], sv->v[second]);
+		else
+			snprintf(what, wlen, "'%s' is listed twice: each value once (repeat = N "
+				 "repeats cases)", sv->v[first]);
+		err = -EINVAL;
+	}
+out:
+	free(blob);
+	free(ord);
+	return err;
+}
+
 /* A whole value: "v", "v1, v2", "a..b", "a..s..b" or a mix. */
 static int expand_value(int k, const char *value, struct strvec *out, char *what, size_t wlen)
 {
@@ -930,8 +1052,10 @@ static int expand_value(int k, const char *value, struct strvec *out, char *what
 			err = push_checked(kd, item, out, what, wlen);
 		}
 		if (err || !next)
-			goto out;
+			break;
 	}
+	if (!err)
+		err = check_duplicates(kd, out, what, wlen);
 out:
 	free(copy);
 	return err;
@@ -1021,6 +1145,7 @@ struct load_ctx {
 	const struct sweep *sw; /* what is already loaded (for duplicates) */
 	struct sweep tmp;       /* this file's keys; merged only on success */
 	const char *path;
+	int section_line[ARRAY_SIZE(sections)]; /* where each section began */
 	FILE *f;
 	char *buf;
 	size_t cap;
@@ -1073,6 +1198,16 @@ static void check_line(struct load_ctx *lc, const char *s)
 		if (!section_known(name)) {
 			list_sections(allowed, sizeof(allowed));
 			load_error(lc, "unknown section [%s] (allowed: %s)", name, allowed);
+			return;
+		}
+		/* A second [x] would silently merge into the first. */
+		for (size_t i = 0; i < ARRAY_SIZE(sections); i++) {
+			if (strcmp(sections[i], name))
+				continue;
+			if (lc->section_line[i])
+				load_error(lc, "section [%s] repeated (first at line %d; allowed: "
+					   "each section once)", name, lc->section_line[i]);
+			lc->section_line[i] = lc->line;
 		}
 		return;
 	}
@@ -1090,6 +1225,34 @@ static void check_line(struct load_ctx *lc, const char *s)
 	}
 }
 
+/* A NUL would end the line early for inih, a control byte would reach the
+ * terminal in a message: both are errors naming the key (escaped). */
+static int line_bytes_bad(struct load_ctx *lc, size_t n)
+{
+	const char *line = lc->buf, *bad = memchr(line, '\0', n), *s;
+	size_t k = 0, len;
+	char name[160];
+
+	if (!bad)
+		bad = bad_byte(line, n, 1);
+	if (!bad)
+		return 0;
+	s = line + strspn(line, " \t");
+	len = n - (size_t)(s - line);
+	while (k < len && !strchr("=:\n", s[k] ? s[k] : '\n'))
+		k++;
+	if (k < len && !s[k])
+		k++; /* a NUL in the name is part of the name */
+	while (k < len && s[k] && !strchr("=:\n", s[k]))
+		k++;
+	while (k && (s[k - 1] == ' ' || s[k - 1] == '\t'))
+		k--;
+	esc(s, k < 64 ? k : 64, name, sizeof(name));
+	load_error(lc, "key '%s': %s byte at column %d (allowed: text without control bytes)",
+		   name, *bad ? "control" : "NUL", (int)(bad - line) + 1);
+	return 1;
+}
+
 static char *load_reader(char *str, int num, void *stream)
 {
 	struct load_ctx *lc = stream;
@@ -1104,6 +1267,8 @@ static char *load_reader(char *str, int num, void *stream)
 		return NULL;
 	lc->line++;
 	s = lc->buf;
+	if (line_bytes_bad(lc, (size_t)n))
+		return NULL;
 	if (lc->line == 1 && !strncmp(s, "\xef\xbb\xbf", 3))
 		s += 3;
 	while (*s == ' ' || *s == '\t' || *s == '\f' || *s == '\v')
@@ -1195,7 +1360,13 @@ int config_load(struct sweep *sw, const char *path, char *err, size_t errlen)
 	int r;
 
 	err[0] = '\0';
-	lc.f = fopen(path, "r");
+	/* "-" is standard input, named "stdin" in messages and results. */
+	if (!strcmp(path, "-")) {
+		lc.path = path = "stdin";
+		lc.f = stdin;
+	} else {
+		lc.f = fopen(path, "r");
+	}
 	if (!lc.f) {
 		r = -errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -1241,11 +1412,14 @@ int config_load(struct sweep *sw, const char *path, char *err, size_t errlen)
 		if (pathdup)
 			sw->path = pathdup;
 		pathdup = NULL;
+		sw->file_keys += lc.tmp.nkeys;
+		sw->files++;
 	}
 	free(pathdup);
 	sweep_free(&lc.tmp);
 	free(lc.buf);
-	fclose(lc.f);
+	if (lc.f != stdin)
+		fclose(lc.f);
 	return lc.err;
 }
 
@@ -1258,6 +1432,17 @@ int config_set(struct sweep *sw, const char *kv, char *err, size_t errlen)
 	int k, r;
 
 	err[0] = '\0';
+	if (bad_byte(kv, strlen(kv), 0)) {
+		char name[160];
+		size_t n = strcspn(kv, "=");
+
+		snprintf(err, errlen,
+			 "--set: key '%s': control byte at column %d (allowed: text without "
+			 "control bytes)",
+			 esc(kv, n < 64 ? n : 64, name, sizeof(name)),
+			 (int)(bad_byte(kv, strlen(kv), 0) - kv) + 1);
+		return -EINVAL;
+	}
 	copy = strdup(kv);
 	if (!copy) {
 		snprintf(err, errlen, "--set: out of memory");
@@ -1629,4 +1814,144 @@ int sweep_varying(const struct sweep *sw, const char **keys, int max)
 		if (sw->keys[i].nvalues > 1)
 			keys[n++] = sw->keys[i].key;
 	return n;
+}
+
+/* ---- the host ---------------------------------------------------------- */
+
+int cpu_online(int cpu, char *list, size_t len)
+{
+	char buf[1024], *p, *end;
+	int found = 0;
+	size_t n = 0;
+	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
+
+	if (f) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	if (!n) /* no sysfs: what sysconf says, CPUs numbered from 0 */
+		snprintf(buf, sizeof(buf), "0-%ld", sysconf(_SC_NPROCESSORS_ONLN) - 1);
+	buf[strcspn(buf, "\n")] = '\0';
+	if (list)
+		snprintf(list, len, "%s", buf);
+	for (p = buf; *p;) {
+		long lo = strtol(p, &end, 10), hi = lo;
+
+		if (end == p)
+			break;
+		if (*end == '-')
+			hi = strtol(end + 1, &end, 10);
+		if (cpu >= lo && cpu <= hi)
+			found = 1;
+		p = *end == ',' ? end + 1 : end;
+		if (*end != ',')
+			break;
+	}
+	return found;
+}
+
+/* dir as an absolute path with ".", ".." and repeated slashes resolved
+ * by name (the part that exists is then resolved through its links). */
+static void path_normalize(const char *dir, char *out, size_t len)
+{
+	char buf[PATH_MAX * 2], *save = NULL, *tok;
+	size_t n = 0;
+
+	if (dir[0] == '/' || !getcwd(buf, PATH_MAX))
+		buf[0] = '\0';
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "/%s", dir);
+	out[0] = '\0';
+	for (tok = strtok_r(buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(tok, "."))
+			continue;
+		if (!strcmp(tok, "..")) {
+			while (n && out[n - 1] != '/')
+				n--;
+			if (n)
+				n--;
+			out[n] = '\0';
+			continue;
+		}
+		n += (size_t)snprintf(out + n, len - n, "/%s", tok);
+		if (n >= len)
+			n = len - 1;
+	}
+	if (!n)
+		snprintf(out, len, "/");
+}
+
+/* The results directory must be a directory, or creatable as one, and not
+ * in a kernel file system: 0, or -EINVAL with what. */
+static int results_dir_usable(const char *dir, char *what, size_t wlen)
+{
+	static const char *const kernel_fs[] = { "/proc", "/sys" };
+	char abs[PATH_MAX], real[PATH_MAX];
+	struct stat st;
+	size_t n;
+
+	path_normalize(dir, abs, sizeof(abs));
+	/* The longest part of it that exists. */
+	for (n = strlen(abs);;) {
+		char part[PATH_MAX];
+
+		snprintf(part, sizeof(part), "%.*s", (int)(n ? n : 1), abs);
+		if (!stat(part, &st)) {
+			if (!realpath(part, real))
+				snprintf(real, sizeof(real), "%s", part);
+			break;
+		}
+		while (n > 0 && abs[n - 1] != '/')
+			n--;
+		if (n > 0)
+			n--;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(kernel_fs); i++) {
+		const char *fs = kernel_fs[i];
+		size_t k = strlen(fs);
+
+		if ((!strncmp(abs, fs, k) && (!abs[k] || abs[k] == '/')) ||
+		    (!strncmp(real, fs, k) && (!real[k] || real[k] == '/'))) {
+			snprintf(what, wlen, "'%s' is under %s, a kernel file system", dir, fs);
+			return -EINVAL;
+		}
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(what, wlen, "'%s' is %s: %.*s is %s, not a directory", dir,
+			 n < strlen(abs) ? "not creatable" : "not a directory", (int)(n ? n : 1),
+			 abs, S_ISREG(st.st_mode) ? "a regular file" : "a special file");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int sweep_check_host(const struct sweep *sw, const struct case_cfg *cases, int ncases,
+		     char *err, size_t errlen)
+{
+	static const char *const cpu_keys[] = { "cpu_a", "cpu_b", "switch_cpu" };
+	char what[CONFIG_ERR_LEN], online[256];
+
+	err[0] = '\0';
+	if (sw->files && !sw->file_keys && !sweep_find(sw, "datapath")) {
+		where(err, errlen, sw->path ? sw->path : "config", 0);
+		bprintf(err, errlen,
+			"key 'datapath': the config sets no key (allowed: a config that sets at "
+			"least one key, or --set datapath=NAME with an empty one)");
+		return -EINVAL;
+	}
+	for (int i = 0; i < ncases; i++) {
+		const int cpu[] = { cases[i].cpu_a, cases[i].cpu_b, cases[i].switch_cpu };
+
+		for (size_t k = 0; k < ARRAY_SIZE(cpu_keys); k++)
+			if (cpu[k] >= 0 && !cpu_online(cpu[k], online, sizeof(online)))
+				return cross_error(sw, err, errlen,
+						   (const char *const[]){ cpu_keys[k], NULL },
+						   "CPU %d is not online on this machine (allowed: "
+						   "%s, or auto)",
+						   cpu[k], online);
+	}
+	if (ncases > 0 && results_dir_usable(cases[0].results_dir, what, sizeof(what)))
+		return cross_error(sw, err, errlen, (const char *const[]){ "results_dir", NULL },
+				   "%s (allowed: a directory outside /proc and /sys)", what);
+	return 0;
 }

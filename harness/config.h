@@ -35,6 +35,8 @@ struct case_cfg {
 	double duration_s;       /* measurement window */
 	double warmup_s;         /* before the window opens */
 	char results_dir[256];
+	int exclusive;           /* wait for (then refuse) other live runs */
+	double exclusive_wait_s; /* how long exclusive waits */
 	/* [workload] */
 	int pattern;             /* enum pattern_kind */
 	unsigned int size;       /* RFC 2544 frame size incl. FCS, 64..1518 */
@@ -88,6 +90,7 @@ struct sweep {
 	struct sweep_key *keys; /* only keys that were set, in schema order */
 	int nkeys;
 	char *path;             /* first config file loaded: the default case name */
+	int files, file_keys;   /* config files loaded, keys they set */
 };
 
 /* topology=iface: the addresses lent interfaces get unless told. */
@@ -119,6 +122,16 @@ int sweep_expand(const struct sweep *sw, struct case_cfg **cases, int *ncases, c
  * sweep sets (keys[0] and the config file alone if none), for errors found
  * after the sweep was expanded. */
 void config_key_where(const struct sweep *sw, const char *const *keys, char *buf, size_t len);
+/* What the config needs that no single value can say, checked before a
+ * run creates anything: a loaded file that sets no key is refused unless
+ * --set names the datapath; every CPU a case names is online here; the
+ * results directory is not under /proc or /sys and is (or can become) a
+ * directory. Errors name the file, line and key as config_load's do. */
+int sweep_check_host(const struct sweep *sw, const struct case_cfg *cases, int ncases,
+		     char *err, size_t errlen);
+/* Whether cpu is in the online set (/sys/devices/system/cpu/online);
+ * with list, that set as text ("0-1"). */
+int cpu_online(int cpu, char *list, size_t len);
 /* Defaults for every key. */
 void case_defaults(struct case_cfg *c);
 /* Names of the keys that have more than one value (for case labels), in

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Install the Debian packages bypasslab needs (only those missing) and mount
 # what its datapaths need. A quick no-op when everything is present.
+# libclang-rt-14-dev: libFuzzer and the sanitizer runtimes for clang 14.
 set -eu
-PKGS="gcc make pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
+PKGS="gcc make pkg-config clang llvm libclang-rt-14-dev libbpf-dev bpftool libelf-dev zlib1g-dev \
 liburing-dev libxdp-dev libjansson-dev libinih-dev libcmocka-dev iproute2 nftables procps \
 sockperf gnuplot-nox jq chromium lxc libdpdk-dev dpdk-dev openvswitch-switch-dpdk \
 systemtap-sdt-dev"

@@ -167,6 +167,10 @@ void ep_run_finish(struct ep_run *ep, struct runstate *rs)
 			ep->pid);
 		kill(ep->pid, SIGKILL);
 		ep_run_reap(ep, 1);
+	} else if (WIFSIGNALED(ep->status)) {
+		/* Nothing of ours signals it to death: someone else did. */
+		pr_warn("bypasslab: endpoint %s (pid %d) was killed by signal %d\n", ep->tag,
+			ep->pid, WTERMSIG(ep->status));
 	}
 	snprintf(pidname, sizeof(pidname), "%d", ep->pid);
 	runstate__done(rs, RS_PID, pidname);

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "disturb.h"
 #include "harness.h"
 #include "runstate.h"
 #include "shm.h"
@@ -32,6 +33,7 @@ struct ep_run {
 	struct ep_stats w_open, w_close;
 	struct ep_stats t_open, t_close; /* what the probes traced: the window, or its slices */
 	struct proc_cpu cpu_open, cpu_close;
+	struct cpu_ticks tk_open, tk_close; /* its core's /proc/stat line */
 	struct histo *rtt_open;
 	uint64_t t_fork;    /* mono_ns() at fork, for startup_ms */
 	pid_t ep_pid;       /* the endpoint itself (lxc: inside its container) */

@@ -14,10 +14,17 @@
 int interrupt_begin(void);
 /* Close the signalfd and restore the signal mask the run started with. */
 void interrupt_end(void);
-/* The signal that interrupted the run, 0 while none has. */
+/* The signal that interrupted the run, 0 while none has (reads the
+ * signalfd without waiting, so a signal that came outside a wait counts). */
 int interrupt_caught(void);
-/* In a forked child before exec: the mask the harness started with. */
+/* In a forked child before exec: a process group of its own, SIGINT,
+ * SIGTERM and SIGHUP ignored, the mask the harness started with. */
 void interrupt_child(void);
+/* The exit code for a run ended by sig: 128 + sig (130, 143, 129). */
+int interrupt_exit_code(int sig);
+/* Test hook: BYPASSLAB_TEST_SIGNAL=POINT:SIGNO signals the process group
+ * at POINT (startup, window, teardown), once. */
+void interrupt_test_point(const char *point);
 
 /* Sleep up to ms, waking on a signal: -EINTR once interrupted. */
 int hsleep_ms(int ms);

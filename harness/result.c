@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 
 #include "dp.h"
@@ -43,6 +44,19 @@ static uint64_t stat_get(const struct ep_stats *s, size_t off)
 	return v;
 }
 
+/* rx_foreign by reason (enum frame_bad): what the receiver saw and
+ * refused, each reason with its count. */
+static json_t *foreign_by_json(const struct ep_stats *a, const struct ep_stats *b)
+{
+	json_t *o = json_object();
+
+	for (int k = FRAME_OK + 1; k < FRAME_NBAD; k++)
+		json_object_set_new(o, frame_bad_names[k],
+				    json_integer((json_int_t)(a->rx_foreign_by[k] -
+							      (b ? b->rx_foreign_by[k] : 0))));
+	return o;
+}
+
 static json_t *stats_json(const struct ep_stats *a, const struct ep_stats *b)
 {
 	json_t *o = json_object();
@@ -53,6 +67,7 @@ static json_t *stats_json(const struct ep_stats *a, const struct ep_stats *b)
 
 		json_object_set_new(o, stat_fields[i].name, json_integer((json_int_t)v));
 	}
+	json_object_set_new(o, "rx_foreign_by", foreign_by_json(a, b));
 	return o;
 }
 
@@ -250,6 +265,72 @@ static int64_t dp_drops(json_t *where, const struct dp_ops *ops, const struct ep
 	return located;
 }
 
+/* Frames that reached endpoint i's eth0 and were not its peer's
+ * workload: what came in beyond what the peer sent (a lower bound: a
+ * workload frame lost before the interface leaves room for one foreign
+ * frame more). 0 without the interface's counters. */
+static int64_t foreign_arrived(const struct result_in *in, int i)
+{
+	const struct result_if *r = &in->ifs[i];
+	int nep = 2 * result_npairs(in);
+	int64_t rx, peer_tx;
+
+	if (in->nifs < nep || !in->ep[i ^ 1].shm)
+		return 0;
+	rx = (int64_t)(r->after.rx_packets - r->before.rx_packets);
+	peer_tx = (int64_t)in->ep[i ^ 1].shm->st.tx_pkts;
+	return rx > peer_tx ? rx - peer_tx : 0;
+}
+
+/* Of endpoint i's stack drops that foreign frames could cause (d: no
+ * port, bad headers or addresses, checksum errors), those they explain:
+ * foreign frames that arrived and that the engine did not see went to the
+ * stack, which drops the workload's own frames there only when something
+ * is wrong. */
+static int64_t foreign_stack_drops(const struct result_in *in, int i, int64_t d, json_t *fw)
+{
+	int64_t seen = (int64_t)in->ep[i].shm->st.rx_foreign;
+	int64_t stack = foreign_arrived(in, i) - seen, f;
+	char k[48], lbl[8];
+
+	if (d <= 0 || stack <= 0)
+		return 0;
+	f = d < stack ? d : stack;
+	result_ep_label(lbl, sizeof(lbl), i);
+	snprintf(k, sizeof(k), "%s.udp_ip_stack_drops", lbl);
+	json_object_set_new(fw, k, json_integer(f));
+	return f;
+}
+
+/* reconcile.foreign: what arrived that was not the workload's, what the
+ * engines refused, which drops it explains (taken out of `located`), and
+ * when it may still hide in `unexplained`, why. fw is taken over. */
+static void foreign_json(json_t *o, const struct result_in *in, json_t *fw, int64_t unexplained)
+{
+	int64_t arrived = 0, seen = 0;
+	int nep = 2 * result_npairs(in);
+	json_t *f = json_object();
+
+	for (int i = 0; i < nep; i++) {
+		arrived += foreign_arrived(in, i);
+		seen += in->ep[i].shm ? (int64_t)in->ep[i].shm->st.rx_foreign : 0;
+	}
+	json_object_set_new(f, "arrived", json_integer(arrived));
+	json_object_set_new(f, "refused_by_engine", json_integer(seen));
+	json_object_set_new(f, "drops_subtracted", fw);
+	json_object_set_new(o, "foreign", f);
+	if (unexplained && arrived > 0) {
+		char why[256];
+
+		snprintf(why, sizeof(why),
+			 "%lld foreign frame(s) reached the endpoints' interfaces: their drops in "
+			 "counters the workload also uses (socket, ring, device) cannot be told "
+			 "from the workload's",
+			 (long long)arrived);
+		json_object_set_new(o, "unexplained_reason", json_string(why));
+	}
+}
+
 /* Over every pair: each pair's a and b exchange packets only with each
  * other, so sent and received add up pair by pair. */
 static json_t *reconcile_json(const struct result_in *in)
@@ -260,6 +341,7 @@ static json_t *reconcile_json(const struct result_in *in)
 	int kernel_ifs, stack;
 	int nep = 2 * result_npairs(in);
 	json_t *o = json_object(), *where = json_object(), *ns = json_object();
+	json_t *fw = json_object();
 	int64_t lost = 0, located = 0, if_tx = 0, sent = 0, received = 0;
 
 	case_dp_view(in->case_cfg, &dc, opt);
@@ -305,6 +387,14 @@ static json_t *reconcile_json(const struct result_in *in)
 		result_ep_label(lbl, sizeof(lbl), i);
 		json_object_set_new(ns, lbl, n);
 		snprintf(k, sizeof(k), "%s.udp_ip_stack_drops", lbl);
+		/* Foreign frames can be behind these, never behind a full
+		 * receive buffer (the workload's own). */
+		if (stack)
+			d -= foreign_stack_drops(in, i,
+						 NSD(udp_noports) + NSD(ip_in_hdr_errors) +
+							 NSD(ip_in_addr_errors) + NSD(udp_inerrors) -
+							 NSD(udp_rcvbuf_errors),
+						 fw);
 		if (stack && d)
 			json_object_set_new(where, k, json_integer(d));
 		located += stack ? d : 0;
@@ -329,6 +419,7 @@ static json_t *reconcile_json(const struct result_in *in)
 	json_object_set_new(o, "unexplained_pct",
 			    json_real(sent ? 100.0 * (double)(lost - located) / (double)sent : 0));
 	json_object_set_new(o, "where", where);
+	foreign_json(o, in, fw, lost - located);
 	json_object_set_new(o, "netns_counters", ns);
 	json_object_set_new(o, "softnet_dropped", json_integer((json_int_t)in->softnet_drops));
 	if (kernel_ifs) {
@@ -428,9 +519,10 @@ static void pair_window(const struct result_in *in, int p, int pp, uint64_t *tx,
 	const struct ep_stats *bo = in->ep[2 * p + 1].w_open, *bc = in->ep[2 * p + 1].w_close;
 
 	*tx = ac->tx_pkts - ao->tx_pkts;
-	*rx = pp ? ac->rx_pkts - ao->rx_pkts : bc->rx_pkts - bo->rx_pkts;
 	*reorder = pp ? 0 : bc->rx_reorder - bo->rx_reorder;
 	*dup = pp ? ac->rx_dup - ao->rx_dup : bc->rx_dup - bo->rx_dup;
+	/* A duplicate is not a packet received: it would make loss negative. */
+	*rx = (pp ? ac->rx_pkts - ao->rx_pkts : bc->rx_pkts - bo->rx_pkts) - *dup;
 }
 
 static json_t *pairs_json(const struct result_in *in, int pp)
@@ -650,6 +742,164 @@ static void iface_topo_json(json_t *o, const struct topo *t)
 			    json_string(t->ep[0].mac_cfg ? "mac_b" : "interface"));
 }
 
+/* ---- the disturbance verdict ------------------------------------------------ */
+
+static void disturb_add(json_t *rs, const char *check, const char *where, double v, double thr,
+			const char *text)
+{
+	json_array_append_new(rs, json_pack("{s:s, s:s, s:f, s:f, s:s}", "check", check, "where",
+					    where, "value", v, "threshold", thr, "text", text));
+}
+
+/* Each endpoint core over the window: other tasks' share (/proc/stat's
+ * busy ticks less every endpoint's own run time on that core), and steal.
+ * Both are judged beyond /proc/stat's resolution: two ticks a window. */
+static json_t *disturb_cores(const struct result_in *in, int nep, json_t *rs)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	double tick = 1e9 / (double)(hz > 0 ? hz : 100), w = (double)in->window_ns;
+	json_t *arr = json_array();
+
+	for (int i = 0; i < nep && w > 0; i++) {
+		const struct result_ep_in *e = &in->ep[i];
+		double busy, steal, own = 0, sirq, other, res = 100.0 * 2.0 * tick / w;
+		char where[32], text[200];
+		int first = 1;
+
+		for (int j = 0; j < i; j++)
+			first &= in->cpu[j] != in->cpu[i];
+		if (!first || !e->tk_open || !e->tk_close || e->tk_close->total == e->tk_open->total)
+			continue;
+		busy = (double)(e->tk_close->busy - e->tk_open->busy) * tick;
+		steal = 100.0 * (double)(e->tk_close->steal - e->tk_open->steal) * tick / w;
+		for (int j = 0; j < nep; j++)
+			if (in->cpu[j] == in->cpu[i] && in->ep[j].cpu_open)
+				own += (double)(in->ep[j].cpu_close->run_ns - in->ep[j].cpu_open->run_ns);
+		/* The softirq work the kernel finished in ksoftirqd is the case's. */
+		sirq = (double)(e->tk_close->softirqd_ns - e->tk_open->softirqd_ns);
+		other = 100.0 * (busy - own - sirq) / w;
+		json_array_append_new(arr, json_pack("{s:i, s:f, s:f, s:f, s:f, s:f}", "cpu",
+						     in->cpu[i], "other_tasks_pct", other,
+						     "endpoints_run_pct", 100.0 * own / w,
+						     "ksoftirqd_pct", 100.0 * sirq / w, "steal_pct",
+						     steal, "resolution_pct", res));
+		snprintf(where, sizeof(where), "cpu %u", in->cpu[i]);
+		if (other - res > DISTURB_OTHER_TASKS_PCT) {
+			snprintf(text, sizeof(text),
+				 "other tasks took %.1f %% (+-%.1f) of cpu %u, the endpoints %.1f %%",
+				 other, res, in->cpu[i], 100.0 * own / w);
+			disturb_add(rs, "other_tasks", where, other, DISTURB_OTHER_TASKS_PCT, text);
+		}
+		if (steal - res > DISTURB_STEAL_PCT) {
+			snprintf(text, sizeof(text), "steal time was %.1f %% (+-%.1f) of cpu %u", steal,
+				 res, in->cpu[i]);
+			disturb_add(rs, "steal", where, steal, DISTURB_STEAL_PCT, text);
+		}
+	}
+	return arr;
+}
+
+/* The probes' view of the same: "other tasks" in each core's traced time. */
+static void disturb_probes(const struct result_in *in, json_t *cores, json_t *rs)
+{
+	json_t *c, *k;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(in->attribution, "cores"), i, c) {
+		json_t *g = json_object_get(json_object_get(c, "groups"), "other tasks (off-CPU)");
+		double tot = json_number_value(json_object_get(c, "attributed_ns"));
+		double pct = tot > 0 ? 100.0 * json_number_value(json_object_get(g, "ns_exact")) / tot
+				     : 0;
+		json_int_t cpu = json_integer_value(json_object_get(c, "cpu"));
+		char where[32], text[160];
+
+		if (tot <= 0)
+			continue;
+		json_array_foreach(cores, j, k)
+			if (json_integer_value(json_object_get(k, "cpu")) == cpu)
+				json_object_set_new(k, "other_tasks_probes_pct", json_real(pct));
+		if (pct <= DISTURB_OTHER_TASKS_PCT)
+			continue;
+		snprintf(where, sizeof(where), "cpu %lld", (long long)cpu);
+		snprintf(text, sizeof(text), "the probes saw other tasks on cpu %lld for %.1f %% of "
+			 "its traced time", (long long)cpu, pct);
+		disturb_add(rs, "other_tasks_probes", where, pct, DISTURB_OTHER_TASKS_PCT, text);
+	}
+}
+
+/* Each endpoint over the window: time runnable but not running, and
+ * involuntary switches (something else was given its core). */
+static json_t *disturb_endpoints(const struct result_in *in, int nep, json_t *rs)
+{
+	double w = (double)in->window_ns;
+	json_t *o = json_object();
+
+	for (int i = 0; i < nep && w > 0; i++) {
+		const struct result_ep_in *e = &in->ep[i];
+		uint64_t niv;
+		double wait, ivs;
+		char lbl[8], text[160];
+
+		if (!e->cpu_open || !e->cpu_close)
+			continue;
+		niv = e->cpu_close->nivcsw - e->cpu_open->nivcsw;
+		wait = 100.0 * (double)(e->cpu_close->wait_ns - e->cpu_open->wait_ns) / w;
+		ivs = (double)niv * 1e9 / w;
+		result_ep_label(lbl, sizeof(lbl), i);
+		json_object_set_new(o, lbl, json_pack("{s:f, s:f, s:I}", "run_queue_wait_pct", wait,
+						      "involuntary_switches_per_s", ivs,
+						      "involuntary_switches", (json_int_t)niv));
+		if (wait > DISTURB_RQ_WAIT_PCT) {
+			snprintf(text, sizeof(text),
+				 "endpoint %s waited %.1f %% of the window for its core", lbl, wait);
+			disturb_add(rs, "run_queue_wait", lbl, wait, DISTURB_RQ_WAIT_PCT, text);
+		}
+		if (ivs > DISTURB_NIVCSW_PER_S) {
+			snprintf(text, sizeof(text),
+				 "endpoint %s was switched out involuntarily %.0f times a second", lbl,
+				 ivs);
+			disturb_add(rs, "involuntary_switches", lbl, ivs, DISTURB_NIVCSW_PER_S, text);
+		}
+	}
+	return o;
+}
+
+/* "disturbed" and "disturbance": whether anything else competed with the
+ * case for its cores, what and how much. The case keeps its figures. */
+static void disturbance_json(json_t *r, const struct result_in *in, int nep)
+{
+	json_t *d = json_object(), *rs = json_array(), *cores, *runs = json_array();
+	char text[320];
+	int n = 0;
+
+	cores = disturb_cores(in, nep, rs);
+	disturb_probes(in, cores, rs);
+	json_object_set_new(d, "cores", cores);
+	json_object_set_new(d, "endpoints", disturb_endpoints(in, nep, rs));
+	for (const char *p = in->other_runs; *p;) {
+		size_t l = strcspn(p, " ");
+
+		json_array_append_new(runs, json_stringn(p, l));
+		n++;
+		p += l + (p[l] == ' ');
+	}
+	if (n) {
+		snprintf(text, sizeof(text), "%d other bypasslab run(s) alive during the case: %s", n,
+			 in->other_runs);
+		disturb_add(rs, "other_runs", in->other_runs, n, 0, text);
+	}
+	json_object_set_new(d, "other_runs", runs);
+	json_object_set_new(d, "thresholds",
+			    json_pack("{s:f, s:f, s:f, s:f, s:i}", "other_tasks_pct",
+				      DISTURB_OTHER_TASKS_PCT, "run_queue_wait_pct",
+				      DISTURB_RQ_WAIT_PCT, "involuntary_switches_per_s",
+				      DISTURB_NIVCSW_PER_S, "steal_pct", DISTURB_STEAL_PCT,
+				      "other_runs", 0));
+	json_object_set_new(r, "disturbed", json_boolean(json_array_size(rs) > 0));
+	json_object_set_new(d, "reasons", rs);
+	json_object_set_new(r, "disturbance", d);
+}
+
 /* type, case, status, params, machine, topology: what the case was. */
 static json_t *case_head_json(const struct result_in *in)
 {
@@ -663,6 +913,7 @@ static json_t *case_head_json(const struct result_in *in)
 	json_object_set_new(r, "case", json_integer(in->idx + 1));
 	json_object_set_new(r, "case_dir", json_string(dir));
 	json_object_set_new(r, "status", json_string(in->status));
+	json_object_set_new(r, "token", json_integer((json_int_t)in->token));
 	if (in->error && in->error[0])
 		json_object_set_new(r, "error", json_string(in->error));
 	json_object_set_new(r, "params", case_cfg_json(c));
@@ -698,6 +949,7 @@ json_t *result_build(const struct result_in *in, json_t *samples)
 	if (window)
 		window_json(r, in, pp);
 	json_object_set_new(r, "pairs", pairs_json(in, pp));
+	disturbance_json(r, in, window ? nep : 0);
 	if (in->dpdk)
 		json_object_set_new(r, "dpdk", in->dpdk);
 	json_object_set_new(r, "samples", samples ? samples : json_array());

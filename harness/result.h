@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include "config.h"
+#include "disturb.h"
 #include "harness.h"
 #include "shm.h"
 #include "topo.h"
@@ -13,6 +14,7 @@ struct result_ep_in {
 	const struct ep_shm *shm; /* final totals; NULL if never created */
 	const struct ep_stats *w_open, *w_close;
 	const struct proc_cpu *cpu_open, *cpu_close;
+	const struct cpu_ticks *tk_open, *tk_close; /* its core's, NULL: unread */
 	const char *ns;
 	double startup_ms; /* fork to READY; < 0: never ready */
 	json_t *usdt_bursts; /* usdt = yes: its burst calls (taken over), else NULL */
@@ -36,6 +38,10 @@ struct result_in {
 	unsigned int cpu[2 * TOPO_MAX_PAIRS];
 	json_t *machine;
 	int idx;
+	uint32_t token; /* the case's frame token (ep_config.token) */
+	/* Other bypasslab runs alive at the case's start or its window's
+	 * close, space separated ("" = none). */
+	char other_runs[256];
 	uint64_t window_ns; /* 0: the window never closed */
 	struct result_ep_in ep[2 * TOPO_MAX_PAIRS];
 	const struct histo *rtt; /* window RTT of every client merged, may be NULL */

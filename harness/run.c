@@ -31,6 +31,7 @@
 #include "iface.h"
 #include "interrupt.h"
 #include "log.h"
+#include "disturb.h"
 #include "progress.h"
 #include "result.h"
 #include "runstate.h"
@@ -133,6 +134,8 @@ static int run_validate(struct run *r, char *err, size_t len)
 			return -1;
 	if (sweep_expand(&r->sw, &r->cases, &r->ncases, err, len))
 		return -1;
+	if (sweep_check_host(&r->sw, r->cases, r->ncases, err, len))
+		return -1;
 	for (int i = 0; i < r->ncases; i++) {
 		if (!dp_find(r->cases[i].datapath)) {
 			snprintf(err, len, "%s: datapath '%s' is not built in", r->config,
@@ -164,6 +167,44 @@ static void run_json_begin(struct run *r)
 	snprintf(r->run_json, sizeof(r->run_json), "%s/run.json", r->run_dir);
 	json_object_set_new(r->run, "status", json_string("running"));
 	json_write_atomic(r->run, r->run_json);
+	/* So that `bypasslab cleanup` can mark it killed if we die. */
+	{
+		char abs[PATH_MAX];
+
+		if (realpath(r->run_dir, abs) && strlen(abs) + 10 < sizeof(abs)) {
+			strcat(abs, "/run.json");
+			runstate__set_run(r->rs, abs);
+		}
+	}
+}
+
+/* Another live run shares the machine: say so at the start (its cases
+ * will say it too); exclusive = yes waits for it, bounded, then refuses.
+ * 0, or -EBUSY / -EINTR: the run does not start. */
+static int run_alone(const struct run *r)
+{
+	const struct case_cfg *c = &r->cases[0];
+	char others[256];
+	int err;
+
+	if (!disturb_other_runs(r->prefix, others, sizeof(others)))
+		return 0;
+	if (!c->exclusive) {
+		fprintf(stderr,
+			"bypasslab: another bypasslab run is alive (%s): the cases it overlaps are "
+			"marked disturbed (exclusive = yes waits for it)\n",
+			others);
+		return 0;
+	}
+	fprintf(stderr, "bypasslab: exclusive = yes: waiting up to %g s for %s to end\n",
+		c->exclusive_wait_s, others);
+	err = disturb_wait_alone(r->prefix, (int)(c->exclusive_wait_s * 1000.0), others,
+				 sizeof(others), interrupt_caught);
+	if (err == -EBUSY)
+		fprintf(stderr,
+			"bypasslab: exclusive = yes: %s still alive after %g s, not starting\n",
+			others, c->exclusive_wait_s);
+	return err;
 }
 
 /* The run's prefix and state file, its directory and run.json. */
@@ -182,6 +223,8 @@ static int run_open(struct run *r)
 		perror("bypasslab: run-state file");
 		return -1;
 	}
+	if (run_alone(r))
+		return -1;
 	now = time(NULL);
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
@@ -235,8 +278,28 @@ static void run_record(struct run *r, int i, json_t *res, const char *st)
 	fflush(stdout);
 }
 
-/* Every case in turn until one is interrupted: its result is not kept
- * (the case did not finish), every earlier one is. */
+/* The case a signal ended: not kept as a result (it did not finish as
+ * configured), named in run.json and on stderr. */
+static void run_interrupted(struct run *r, int i, json_t *res)
+{
+	const char *dir = json_string_value(json_object_get(res, "case_dir"));
+	const char *st = json_string_value(json_object_get(res, "status"));
+	char sig[32];
+
+	snprintf(sig, sizeof(sig), "SIG%s", sigabbrev_np(interrupt_caught()));
+	if (st && strcmp(st, "interrupted"))
+		fprintf(stderr, "bypasslab: case %d interrupted by %s as it ended (%s)\n", i + 1,
+			sig, st);
+	else
+		fprintf(stderr, "bypasslab: case %d interrupted by %s\n", i + 1, sig);
+	json_object_set_new(r->run, "interrupted",
+			    json_pack("{s:i, s:s, s:s, s:s}", "case", i + 1, "case_dir",
+				      dir ? dir : "", "signal", sig, "case_status", st ? st : ""));
+}
+
+/* Every case in turn until a signal comes: the case it came in is not
+ * kept (whatever phase it reached), every earlier one is, and no case
+ * starts after it. */
 static void run_cases(struct run *r)
 {
 	struct progress prog;
@@ -258,7 +321,8 @@ static void run_cases(struct run *r)
 			continue;
 		json_object_set_new(res, "run_id", json_string(r->run_id));
 		st = json_string_value(json_object_get(res, "status"));
-		if (st && !strcmp(st, "interrupted")) {
+		if (interrupt_caught() || (st && !strcmp(st, "interrupted"))) {
+			run_interrupted(r, i, res);
 			json_decref(res);
 			break;
 		}
@@ -285,7 +349,7 @@ static int run_close(struct run *r)
 	}
 	fprintf(stderr, "bypasslab: %d/%d case(s) done (%d failed, %d unsupported), results in %s\n",
 		r->ndone, r->ncases, r->nfail, r->nunsup, r->run_dir);
-	ret = interrupted ? EXIT_INTERRUPTED : r->nfail ? EXIT_FAIL : EXIT_OK;
+	ret = interrupted ? interrupt_exit_code(interrupted) : r->nfail ? EXIT_FAIL : EXIT_OK;
 	/* The report of what finished (not after Ctrl-C: the user wants out). */
 	if (r->want_report && r->ndone && !interrupted) {
 		char *rargv[] = { "report", r->run_dir, NULL };
@@ -339,6 +403,9 @@ int do_run(int argc, char **argv)
 	if (!run_open(&r)) {
 		run_cases(&r);
 		ret = run_close(&r);
+	} else if (interrupt_caught()) {
+		/* A signal while exclusive = yes waited for another run. */
+		ret = interrupt_exit_code(interrupt_caught());
 	}
 	runstate__undo_all(r.rs);
 	runstate__close(r.rs);
@@ -372,16 +439,27 @@ int do_cleanup(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* What this user can use: every datapath's own probe, run as the caller;
+ * and `run` itself (namespaces, veth, bridge) needs root, so for anyone
+ * else nothing is usable, whatever the datapath's probe says. */
 int do_probe(int argc, char **argv)
 {
+	int root = geteuid() == 0;
+
 	(void)argc;
 	(void)argv;
+	if (!root)
+		fprintf(stderr, "bypasslab probe: running as uid %d: `bypasslab run` needs root "
+				"(network namespaces, veth, bridge), so no datapath can run for "
+				"this user\n",
+			(int)geteuid());
 	printf("%-8s %-12s %s\n", "datapath", "status", "description");
 	for (int i = 0; dp_table[i]; i++) {
 		int err = dp_table[i]->probe();
 
 		printf("%-8s %-12s %s\n", dp_table[i]->name,
-		       err ? "unsupported" : "ok", dp_table[i]->desc ? dp_table[i]->desc : "");
+		       err ? "unsupported" : !root ? "needs-root" : "ok",
+		       dp_table[i]->desc ? dp_table[i]->desc : "");
 	}
 	return EXIT_OK;
 }

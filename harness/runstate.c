@@ -19,8 +19,12 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include <time.h>
+#include <jansson.h>
+
 #include "iface.h"
 #include "log.h"
+#include "result.h" /* json_write_atomic */
 #include "proc.h"
 #include "runstate_kinds.h"
 
@@ -35,6 +39,7 @@ struct runstate {
 	pid_t owner;
 	unsigned long long owner_start;
 	bool verbose;            /* say what is removed (cleanup) */
+	char run_json[PATH_MAX]; /* the run's run.json, "" if not recorded */
 	struct rs_obj *objs;
 	size_t nobjs, cap;
 };
@@ -588,6 +593,10 @@ static struct runstate *rs_load(const char *prefix, bool owner_only)
 				break;
 			continue;
 		}
+		if (!strncmp(line, "run /", 5) && strlen(line + 4) < sizeof(rs->run_json)) {
+			snprintf(rs->run_json, sizeof(rs->run_json), "%s", line + 4);
+			continue;
+		}
 		n = sscanf(line, "%c %15s %4095s %llu", &op, kind, name, &start);
 		k = n >= 3 ? kind_from_name(kind) : -1;
 		if (k < 0 || (op != '+' && op != '-') ||
@@ -694,6 +703,44 @@ bool runstate_prefix_live(const char *prefix)
 	return live;
 }
 
+/* A dead run's run.json still says "running": it says "killed" now, with
+ * when it was cleaned up (UTC) and the owner that died. */
+static void mark_killed(const struct runstate *rs, bool verbose)
+{
+	const char *st, *base = strrchr(rs->run_json, '/');
+	char stamp[32];
+	json_error_t je;
+	struct tm tm;
+	time_t now;
+	json_t *run;
+
+	if (!rs->run_json[0] || !base || strcmp(base, "/run.json"))
+		return;
+	run = json_load_file(rs->run_json, 0, &je);
+	st = run ? json_string_value(json_object_get(run, "status")) : NULL;
+	if (st && !strcmp(st, "running")) {
+		now = time(NULL);
+		gmtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		json_object_set_new(run, "status", json_string("killed"));
+		json_object_set_new(run, "cleaned_at", json_string(stamp));
+		json_object_set_new(run, "owner_pid", json_integer(rs->owner));
+		if (json_write_atomic(run, rs->run_json))
+			pr_warn("bypasslab cleanup: %s: could not mark it killed\n", rs->run_json);
+		else if (verbose)
+			fprintf(stderr, "bypasslab cleanup: %s: status killed\n", rs->run_json);
+	}
+	json_decref(run);
+}
+
+int runstate__set_run(struct runstate *rs, const char *run_json)
+{
+	if (run_json[0] != '/' || strchr(run_json, '\n'))
+		return -EINVAL;
+	snprintf(rs->run_json, sizeof(rs->run_json), "%s", run_json);
+	return rs_append(rs, "run %s\n", run_json);
+}
+
 /* 0 or the number removed, or -errno. */
 static int cleanup_state_file(const char *prefix, bool force, bool verbose,
 			      struct prefix_set *seen)
@@ -718,6 +765,8 @@ static int cleanup_state_file(const char *prefix, bool force, bool verbose,
 			runstate__live(rs));
 	rs->verbose = verbose;
 	r = rs_undo_all_count(rs);
+	if (!alive)
+		mark_killed(rs, verbose);
 	if (!runstate__live(rs)) {
 		if (!unlink(rs->path)) {
 			if (verbose)

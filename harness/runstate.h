@@ -10,6 +10,8 @@
  *   + <kind> <name>              before the object is created
  *   + pid <pid> <starttime>      an endpoint process to kill
  *   - <kind> <name>              after it was removed ("- pid <pid>")
+ *   run <path>                   the run's run.json (absolute): cleanup marks
+ *                                it "killed" if the owner died while running
  * A name may be added again after it was removed (one topology per case).
  */
 #ifndef BL_RUNSTATE_H
@@ -77,6 +79,9 @@ int runstate__undo(struct runstate *rs, enum rs_kind kind, const char *name);
 int runstate__undo_all(struct runstate *rs);
 /* True if the state file of prefix names a live owner (pid + starttime). */
 bool runstate_prefix_live(const char *prefix);
+/* Record the run's run.json (an absolute path), so that `bypasslab
+ * cleanup` of a killed run marks it killed. 0 or -errno. */
+int runstate__set_run(struct runstate *rs, const char *run_json);
 /* Number of objects still recorded live. */
 int runstate__live(const struct runstate *rs);
 /* Free; removes the state file if nothing is live any more. */

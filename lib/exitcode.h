@@ -11,7 +11,9 @@ enum {
 	EXIT_FAIL = 1,
 	EXIT_USAGE = 2,
 	EXIT_UNSUPPORTED = 3, /* the harness records it as SKIP */
-	EXIT_INTERRUPTED = 130,
+	/* A run a signal ended exits 128 + the signal: 130 SIGINT, 143
+	 * SIGTERM, 129 SIGHUP (interrupt_exit_code()). */
+	EXIT_SIGNAL_BASE = 128,
 };
 
 #endif

@@ -114,13 +114,13 @@ uint16_t udp_csum(uint32_t src_ip, uint32_t dst_ip, const void *udp, size_t len)
 	return c ? c : 0xffff;
 }
 
-void payload_fill(void *payload, size_t len)
+void payload_fill(void *payload, size_t len, uint32_t token)
 {
 	uint8_t *p = payload;
 	size_t i = 0;
 
 	if (len >= sizeof(struct bl_hdr)) {
-		struct bl_hdr h = { .magic = htons(BL_MAGIC), .seq = 0, .tsc = 0 };
+		struct bl_hdr h = { .token = token, .seq = 0 };
 
 		memcpy(p, &h, sizeof(h));
 		i = sizeof(h);
@@ -162,7 +162,7 @@ int frame_build(void *buf, size_t cap, const struct flow *f, unsigned int frame_
 	put16(p + OFF_UDP_DPORT, htons(f->dport));
 	put16(p + OFF_UDP_LEN, htons((uint16_t)udp_len));
 	put16(p + OFF_UDP_CSUM, 0);
-	payload_fill(p + FRAME_HDRS, udp_len - FRAME_UDP_HLEN);
+	payload_fill(p + FRAME_HDRS, udp_len - FRAME_UDP_HLEN, f->token);
 	put16(p + OFF_UDP_CSUM, udp_csum(f->src_ip, f->dst_ip, p + OFF_UDP, udp_len));
 
 	return (int)wire;
@@ -172,7 +172,7 @@ void frame_stamp(void *frame, uint64_t seq, uint64_t tsc)
 {
 	uint8_t *p = frame;
 	uint8_t *bs = p + OFF_BL + offsetof(struct bl_hdr, seq);
-	uint8_t nw[sizeof(seq) + sizeof(tsc)];
+	uint8_t nw[sizeof(seq) + BL_TSC_BYTES];
 	uint16_t old_c = get16(p + OFF_UDP_CSUM);
 	uint64_t acc;
 	uint16_t c;
@@ -181,9 +181,10 @@ void frame_stamp(void *frame, uint64_t seq, uint64_t tsc)
 		       "seq and tsc must be adjacent");
 	_Static_assert((OFF_BL + offsetof(struct bl_hdr, seq) - OFF_UDP) % 2 == 0,
 		       "seq must start on a 16-bit word of the UDP checksum");
+	_Static_assert(sizeof(nw) % 2 == 0, "seq and tsc must be whole 16-bit words");
 
 	memcpy(nw, &seq, sizeof(seq));
-	memcpy(nw + sizeof(seq), &tsc, sizeof(tsc));
+	memcpy(nw + sizeof(seq), &tsc, BL_TSC_BYTES); /* little-endian: the low bytes */
 	if (!old_c) {
 		/* Sender chose no checksum: keep it that way. */
 		memcpy(bs, nw, sizeof(nw));
@@ -215,7 +216,7 @@ uint64_t frame_stamp_base(const void *tmpl)
 		return STAMP_NO_CSUM;
 	/* RFC 1624 eqn. 3 with the template's words taken out: ~HC + sum ~m. */
 	acc = (uint16_t)~old_c;
-	for (size_t i = 0; i < 2 * sizeof(uint64_t); i += 2)
+	for (size_t i = 0; i < sizeof(uint64_t) + BL_TSC_BYTES; i += 2)
 		acc += (uint16_t)~get16(bs + i);
 	return acc;
 }
@@ -223,12 +224,12 @@ uint64_t frame_stamp_base(const void *tmpl)
 void frame_stamp_tmpl(void *frame, uint64_t base, uint64_t seq, uint64_t tsc)
 {
 	uint8_t *p = frame;
-	uint8_t nw[sizeof(seq) + sizeof(tsc)];
+	uint8_t nw[sizeof(seq) + BL_TSC_BYTES];
 	uint64_t acc = base;
 	uint16_t c;
 
 	memcpy(nw, &seq, sizeof(seq));
-	memcpy(nw + sizeof(seq), &tsc, sizeof(tsc));
+	memcpy(nw + sizeof(seq), &tsc, BL_TSC_BYTES);
 	memcpy(p + OFF_BL + offsetof(struct bl_hdr, seq), nw, sizeof(nw));
 	if (base == STAMP_NO_CSUM)
 		return;
@@ -323,4 +324,79 @@ void frame_swap(void *frame)
 	memcpy(t, p + OFF_UDP_SPORT, 2);
 	memcpy(p + OFF_UDP_SPORT, p + OFF_UDP_DPORT, 2);
 	memcpy(p + OFF_UDP_DPORT, t, 2);
+}
+
+const char *const frame_bad_names[FRAME_NBAD] = {
+	[FRAME_OK] = "ok",	       [FRAME_BAD_MAC] = "mac",	  [FRAME_BAD_IP] = "ip",
+	[FRAME_BAD_PORT] = "port",     [FRAME_BAD_TOKEN] = "token", [FRAME_BAD_LEN] = "length",
+	[FRAME_BAD_CSUM] = "checksum", [FRAME_BAD_SEQ] = "seq",
+};
+
+void frame_expect_init(struct frame_expect *x, const struct flow *own, size_t payload_len)
+{
+	/* A frame to us: our MAC first, then the peer's; the peer's address
+	 * and port first, then ours. */
+	memcpy(x->macs, own->src_mac, 6);
+	memcpy(x->macs + 6, own->dst_mac, 6);
+	memcpy(x->ips, &own->dst_ip, 4);
+	memcpy(x->ips + 4, &own->src_ip, 4);
+	put16(x->ports, htons(own->dport));
+	put16(x->ports + 2, htons(own->sport));
+	x->payload_len = (uint32_t)payload_len;
+}
+
+int frame_check(const void *buf, size_t len, int verify, const struct frame_expect *x,
+		const void **payload)
+{
+	const uint8_t *p = buf;
+	uint64_t a8, b8;
+	uint32_t a4, b4;
+	size_t ip_len, udp_len;
+	uint16_t c;
+
+	if (len < FRAME_HDRS)
+		return FRAME_BAD_LEN;
+	/* Both MACs: one 8-byte and one 4-byte compare. */
+	memcpy(&a8, p, 8);
+	memcpy(&b8, x->macs, 8);
+	memcpy(&a4, p + 8, 4);
+	memcpy(&b4, x->macs + 8, 4);
+	if (a8 != b8 || a4 != b4)
+		return FRAME_BAD_MAC;
+	if (get16(p + OFF_ETH_TYPE) != htons(FR_ETH_TYPE_IPV4) || p[OFF_IP] != 0x45 ||
+	    p[OFF_IP_PROTO] != FR_IP_PROTO_UDP ||
+	    (ntohs(get16(p + OFF_IP_FRAG)) & (FR_IP_MF | FR_IP_OFFMASK)))
+		return FRAME_BAD_IP;
+	ip_len = ntohs(get16(p + OFF_IP_TOTLEN));
+	udp_len = ntohs(get16(p + OFF_UDP_LEN));
+	if (ip_len < FRAME_IP_HLEN + FRAME_UDP_HLEN || ip_len > len - FRAME_ETH_HLEN ||
+	    udp_len != ip_len - FRAME_IP_HLEN)
+		return FRAME_BAD_LEN;
+	if (verify) {
+		if (ip_csum(p + OFF_IP, FRAME_IP_HLEN) != 0)
+			return FRAME_BAD_CSUM;
+		c = get16(p + OFF_UDP_CSUM);
+		if (c) {
+			uint32_t sip, dip;
+
+			memcpy(&sip, p + OFF_IP_SRC, 4);
+			memcpy(&dip, p + OFF_IP_DST, 4);
+			if (csum_fold(csum_add(pseudo_sum(sip, dip, udp_len), p + OFF_UDP,
+					       udp_len)) != 0xffff)
+				return FRAME_BAD_CSUM;
+		}
+	}
+	/* Source and destination address are adjacent, so are the ports. */
+	memcpy(&a8, p + OFF_IP_SRC, 8);
+	memcpy(&b8, x->ips, 8);
+	if (a8 != b8)
+		return FRAME_BAD_IP;
+	memcpy(&a4, p + OFF_UDP_SPORT, 4);
+	memcpy(&b4, x->ports, 4);
+	if (a4 != b4)
+		return FRAME_BAD_PORT;
+	if (udp_len - FRAME_UDP_HLEN != x->payload_len)
+		return FRAME_BAD_LEN;
+	*payload = p + FRAME_HDRS;
+	return FRAME_OK;
 }

@@ -24,13 +24,17 @@
 #define FRAME_MAX 1518u
 #define FRAME_L1_OVERHEAD 20u /* preamble + SFD (8) + inter-frame gap (12) */
 
-#define BL_MAGIC 0xb1a5u
-
-/* Test header at the start of the UDP payload (18 bytes: fits a 64 B frame). */
+/* Test header at the start of the UDP payload (18 bytes: fits a 64 B frame).
+ * The token is a random value per case (ep_config.token): a receiver takes
+ * a frame as the workload's only if it carries it. The TSC is its low 48
+ * bits (about a day at 3 GHz): RTTs are differences modulo 2^48. */
+#define BL_TSC_BYTES 6u
+#define BL_TSC_MASK ((1ull << (8 * BL_TSC_BYTES)) - 1)
 struct bl_hdr {
-	uint16_t magic; /* BL_MAGIC, network order */
-	uint64_t seq;   /* host order: both ends are this machine */
-	uint64_t tsc;   /* sender's TSC at tx (client's for ping-pong) */
+	uint32_t token;              /* host order: both ends are this machine */
+	uint64_t seq;                /* host order */
+	uint8_t tsc[BL_TSC_BYTES];   /* sender's TSC at tx (client's for ping-pong),
+				      * low 48 bits, little-endian */
 } __attribute__((packed));
 
 _Static_assert(sizeof(struct bl_hdr) == FRAME_MIN - FRAME_OVERHEAD, "bl_hdr must fit a 64 B frame");
@@ -42,6 +46,7 @@ struct flow {
 	uint32_t dst_ip; /* network order */
 	uint16_t sport;  /* host order */
 	uint16_t dport;  /* host order */
+	uint32_t token;  /* frame_build: the test header's token */
 };
 
 static inline size_t frame_payload_len(unsigned int frame_size)
@@ -86,8 +91,39 @@ int frame_parse_headers(const void *buf, size_t len, const void **payload);
 /* Swap L2/L3/L4 source and destination in place (echo); checksums stay valid. */
 void frame_swap(void *frame);
 
+/* Why a received frame is not the workload's (frame_check). */
+enum frame_bad {
+	FRAME_OK = 0,
+	FRAME_BAD_MAC,   /* source or destination MAC is not the peer's / ours */
+	FRAME_BAD_IP,    /* not IPv4/UDP, a fragment, or not between the peer and us */
+	FRAME_BAD_PORT,  /* UDP ports not the workload's */
+	FRAME_BAD_TOKEN, /* the test header does not carry this case's token */
+	FRAME_BAD_LEN,   /* lengths inconsistent, or not the workload's frame size */
+	FRAME_BAD_CSUM,  /* IPv4 or UDP checksum wrong */
+	FRAME_BAD_SEQ,   /* a sequence number the sender cannot have sent */
+	FRAME_NBAD,
+};
+extern const char *const frame_bad_names[FRAME_NBAD];
+
+/* What a receiver expects of the workload's frames: the addresses as they
+ * sit on the wire (dst MAC, src MAC; src IP, dst IP; src port, dst port),
+ * so that each pair is one or two loads and compares. */
+struct frame_expect {
+	uint8_t macs[12];
+	uint8_t ips[8];
+	uint8_t ports[4];
+	uint32_t payload_len; /* UDP payload bytes */
+};
+/* From the receiver's own flow (src = us, dst = the peer). */
+void frame_expect_init(struct frame_expect *x, const struct flow *own, size_t payload_len);
+/* Classify a whole frame: FRAME_OK with *payload set, or why not. Structure
+ * first (frame_parse's checks; the checksums only with verify), then MACs,
+ * addresses, ports and the payload length. The token is the caller's. */
+int frame_check(const void *buf, size_t len, int verify, const struct frame_expect *x,
+		const void **payload);
+
 /* Payload-only helpers for datapaths where the kernel builds the headers. */
-void payload_fill(void *payload, size_t len);
+void payload_fill(void *payload, size_t len, uint32_t token);
 static inline struct bl_hdr *payload_hdr(void *payload)
 {
 	return (struct bl_hdr *)payload;

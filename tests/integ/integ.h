@@ -182,6 +182,100 @@ static __attribute__((unused)) void assert_no_leftovers(const char *prefix)
 		fail_msg("run %s left %d object(s): %s", prefix, n, what);
 }
 
+/* What LXC could leave of a run: its containers' directories (next to
+ * the state files), cgroup directories in the cgroup2 root and every v1
+ * hierarchy, the shared lxc.pivot, and processes naming the prefix. */
+static __attribute__((unused)) int lxc_leftovers(const char *prefix, char *what, size_t len)
+{
+	const char *root = "/sys/fs/cgroup";
+	char path[1024], pat[2][64];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	what[0] = 0;
+	snprintf(pat[0], sizeof(pat[0]), "lxc.payload.%s", prefix);
+	snprintf(pat[1], sizeof(pat[1]), "lxc.monitor.%s", prefix);
+	d = opendir("/run/bypasslab");
+	while (d && (e = readdir(d))) {
+		if (!strncmp(e->d_name, prefix, strlen(prefix)) && !strstr(e->d_name, ".state")) {
+			n++;
+			snprintf(what + strlen(what), len - strlen(what), "/run/bypasslab/%s ",
+				 e->d_name);
+		}
+	}
+	if (d)
+		closedir(d);
+	d = opendir(root);
+	for (int first = 1; d; first = 0) {
+		char hier[512];
+		DIR *h;
+		struct dirent *f;
+
+		if (first) {
+			snprintf(hier, sizeof(hier), "%s", root);
+		} else {
+			e = readdir(d);
+			if (!e)
+				break;
+			if (e->d_name[0] == '.' || e->d_type != DT_DIR)
+				continue;
+			snprintf(hier, sizeof(hier), "%s/%s", root, e->d_name);
+		}
+		h = opendir(hier);
+		while (h && (f = readdir(h))) {
+			if (strncmp(f->d_name, pat[0], strlen(pat[0])) &&
+			    strncmp(f->d_name, pat[1], strlen(pat[1])) &&
+			    strcmp(f->d_name, "lxc.pivot"))
+				continue;
+			n++;
+			snprintf(what + strlen(what), len - strlen(what), "%s/%s ", hier, f->d_name);
+		}
+		if (h)
+			closedir(h);
+	}
+	if (d)
+		closedir(d);
+	d = opendir("/proc");
+	while (d && (e = readdir(d))) {
+		char buf[4096];
+		ssize_t r;
+		int fd;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		r = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (r <= 0)
+			continue;
+		buf[r] = 0;
+		for (ssize_t i = 0; i < r; i++)
+			if (!buf[i])
+				buf[i] = ' ';
+		if (strstr(buf, prefix) && strstr(buf, "lxc")) {
+			n++;
+			snprintf(what + strlen(what), len - strlen(what), "pid %s ", e->d_name);
+		}
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static __attribute__((unused)) void assert_no_lxc_leftovers(const char *prefix)
+{
+	char what[4096];
+	int n = lxc_leftovers(prefix, what, sizeof(what));
+
+	if (n)
+		fail_msg("run %s left %d LXC object(s): %s", prefix, n, what);
+	assert_no_leftovers(prefix);
+}
+
 /* The prefix is the last component of run_id ("YYYYmmdd-HHMMSS-blXXXXXX"). */
 static __attribute__((unused)) void prefix_of(json_t *res, char *prefix, size_t len)
 {

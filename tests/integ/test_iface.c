@@ -180,15 +180,19 @@ static int teardown_pair(void **state)
 	return r;
 }
 
-static void write_cfg(const char *path, int duration_s, const char *extra)
+/* A config over the lent pair: workload and topology lines added to their
+ * sections (each section appears once), then rest ([datapath], [probes]). */
+static void write_cfg(const char *path, int duration_s, const char *workload, const char *topo,
+		      const char *rest)
 {
 	char text[1024];
 
 	snprintf(text, sizeof(text),
 		 "[run]\nduration = %d\nwarmup = 0.3\n"
-		 "[workload]\nsize = 64\nburst = 32\ntimeout_us = 200000\n"
-		 "[topology]\ntopology = iface\niface_a = %s\niface_b = %s\n%s",
-		 duration_s, if_a, if_b, extra ? extra : "");
+		 "[workload]\nsize = 64\nburst = 32\ntimeout_us = 200000\n%s"
+		 "[topology]\ntopology = iface\niface_a = %s\niface_b = %s\n%s%s",
+		 duration_s, workload ? workload : "", if_a, if_b, topo ? topo : "",
+		 rest ? rest : "");
 	write_file(path, text);
 }
 
@@ -251,8 +255,8 @@ static void test_udp_xdp(void **state)
 	(void)state;
 	need_root();
 	snprintf(cfg, sizeof(cfg), "%s/iface.ini", tmpdir);
-	write_cfg(cfg, 1, "[workload]\npattern = throughput, pingpong\n"
-		       "[datapath]\ndatapath = udp, xdp\n");
+	write_cfg(cfg, 1, "pattern = throughput, pingpong\n", NULL,
+		  "[datapath]\ndatapath = udp, xdp\n");
 	list = run_json(args, &rc, prefix, sizeof(prefix));
 	assert_int_equal(json_array_size(list), 4);
 	json_array_foreach(list, i, r)
@@ -294,7 +298,7 @@ static void kill_mid_window(const char *name, char *prefix, size_t plen)
 
 	snprintf(cfg, sizeof(cfg), "%s/%s.ini", tmpdir, name);
 	snprintf(res, sizeof(res), "%s/%s-results", tmpdir, name);
-	write_cfg(cfg, 3, "[probes]\nprobes = off\n");
+	write_cfg(cfg, 3, NULL, NULL, "[probes]\nprobes = off\n");
 	pid = start_bg(cfg, res);
 	if (!wait_lent(prefix, plen))
 		fail_msg("the run never took %s and %s", if_a, if_b);
@@ -482,9 +486,9 @@ static void test_in_use(void **state)
 	need_root();
 	snprintf(cfg, sizeof(cfg), "%s/hold.ini", tmpdir);
 	snprintf(res, sizeof(res), "%s/hold-results", tmpdir);
-	snprintf(t, sizeof(t), "[probes]\nprobes = off\n[topology]\n"
-		 "mac_b = %s\nip_a = 198.18.0.9/28\nip_b = 198.18.0.10\n", orig_b.mac);
-	write_cfg(cfg, 2, t);
+	snprintf(t, sizeof(t), "mac_b = %s\nip_a = 198.18.0.9/28\nip_b = 198.18.0.10\n",
+		 orig_b.mac);
+	write_cfg(cfg, 2, NULL, t, "[probes]\nprobes = off\n");
 	pid = start_bg(cfg, res);
 	if (!wait_lent(prefix, sizeof(prefix)))
 		fail_msg("the run never took %s and %s", if_a, if_b);

@@ -378,7 +378,31 @@ static void test_kill_then_cleanup(void **state)
 		nanosleep(&ts, NULL);
 	}
 	assert_true(leftovers(prefix, what, sizeof(what)) > 0);
-	assert_int_equal(run_bin(NULL, args), 0);
+	{
+		char path[1100];
+		json_error_t je;
+		json_t *run;
+		time_t before = time(NULL);
+		struct tm tm;
+		char stamp[32];
+
+		snprintf(path, sizeof(path), "%s/run.json", dir);
+		run = json_load_file(path, 0, &je);
+		assert_non_null(run);
+		assert_string_equal(json_string_value(json_object_get(run, "status")), "running");
+		json_decref(run);
+		assert_int_equal(run_bin(NULL, args), 0);
+		/* cleanup marks the killed run's run.json, with when it cleaned it. */
+		run = json_load_file(path, 0, &je);
+		assert_non_null(run);
+		assert_string_equal(json_string_value(json_object_get(run, "status")), "killed");
+		gmtime_r(&before, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M", &tm);
+		assert_non_null(json_string_value(json_object_get(run, "cleaned_at")));
+		assert_true(strcmp(json_string_value(json_object_get(run, "cleaned_at")), stamp) >= 0);
+		assert_int_equal(json_integer_value(json_object_get(run, "owner_pid")), pid);
+		json_decref(run);
+	}
 	assert_no_leftovers(prefix);
 }
 

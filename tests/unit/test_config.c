@@ -36,7 +36,7 @@ static void write_file(const char *path, const char *text)
 /* Write tmpdir/name and load it into sw. */
 static int load_text(struct sweep *sw, const char *name, const char *text, char *err)
 {
-	char path[PATH_MAX + 64];
+	char path[PATH_MAX + 256];
 
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
 	write_file(path, text);
@@ -83,6 +83,8 @@ static void assert_case_equal(const struct case_cfg *a, const struct case_cfg *b
 	assert_true(a->duration_s == b->duration_s);
 	assert_true(a->warmup_s == b->warmup_s);
 	assert_string_equal(a->results_dir, b->results_dir);
+	assert_int_equal(a->exclusive, b->exclusive);
+	assert_true(a->exclusive_wait_s == b->exclusive_wait_s);
 	assert_int_equal(a->pattern, b->pattern);
 	assert_int_equal(a->size, b->size);
 	assert_int_equal(a->rate_pps, b->rate_pps);
@@ -414,17 +416,19 @@ static void test_set_override(void **state)
 
 static void test_rate_suffixes(void **state)
 {
-	static const uint64_t want[] = { 500000, 1500000, 2000, 1000, 0, 0, 1000, 300, 100000000 };
+	static const uint64_t want[] = { 500000, 1500000, 2000, 1000, 0, 300, 100000000 };
 	struct case_cfg *c;
 	int n;
 
 	(void)state;
 	expand_text("rate.ini",
-		    "[workload]\nrate = 500k, 1.5M, 2K, 1000, max, MAX, 0.001M, 0.3k, 100M\n", &c,
-		    &n);
-	assert_int_equal(n, 9);
+		    "[workload]\nrate = 500k, 1.5M, 2K, 1000, MAX, 0.3k, 100M\n", &c, &n);
+	assert_int_equal(n, 7);
 	for (int i = 0; i < n; i++)
 		assert_int_equal(c[i].rate_pps, want[i]);
+	free(c);
+	expand_text("rate-milli.ini", "[workload]\nrate = 0.001M\n", &c, &n);
+	assert_int_equal(c[0].rate_pps, 1000);
 	free(c);
 
 	/* Buffer sizes are 1024-based. */
@@ -444,12 +448,11 @@ static void test_cpu_auto(void **state)
 	int n;
 
 	(void)state;
-	expand_text("cpu.ini", "[topology]\ncpu_a = auto, -1, 0, 1023\ncpu_b = AUTO\n", &c, &n);
-	assert_int_equal(n, 4);
+	expand_text("cpu.ini", "[topology]\ncpu_a = auto, 0, 1023\ncpu_b = AUTO\n", &c, &n);
+	assert_int_equal(n, 3);
 	assert_int_equal(c[0].cpu_a, -1);
-	assert_int_equal(c[1].cpu_a, -1);
-	assert_int_equal(c[2].cpu_a, 0);
-	assert_int_equal(c[3].cpu_a, 1023);
+	assert_int_equal(c[1].cpu_a, 0);
+	assert_int_equal(c[2].cpu_a, 1023);
 	for (int i = 0; i < n; i++)
 		assert_int_equal(c[i].cpu_b, -1);
 	free(c);
@@ -469,11 +472,24 @@ static void test_bool_and_enum_words(void **state)
 	int n;
 
 	(void)state;
-	expand_text("bool.ini", "[workload]\ntouch = yes, no, true, false, on, off, 1, 0, Yes, OFF\n",
-		    &c, &n);
-	assert_int_equal(n, 10);
-	for (int i = 0; i < n; i++)
-		assert_int_equal(c[i].touch, !(i % 2));
+	{
+		static const char *const words[] = { "yes", "no", "true", "false", "on",
+						     "off", "1",   "0",     "Yes", "OFF" };
+
+		for (int i = 0; i < 10; i++) {
+			char text[64];
+
+			snprintf(text, sizeof(text), "[workload]\ntouch = %s\n", words[i]);
+			expand_text("bool.ini", text, &c, &n);
+			assert_int_equal(n, 1);
+			assert_int_equal(c[0].touch, !(i % 2));
+			free(c);
+		}
+	}
+	expand_text("bool2.ini", "[workload]\ntouch = yes, off\n", &c, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(c[0].touch, 1);
+	assert_int_equal(c[1].touch, 0);
 	free(c);
 
 	/* Enum words are matched without case and stored canonically. */
@@ -736,9 +752,9 @@ static void test_keys_table(void **state)
 		if (config_set(&sw, kv, err, sizeof(err)))
 			fail_msg("%s: %s", kv, err);
 	}
-	assert_int_equal(nkeys, 46);
-	assert_int_equal(config_nkeys(), 46);
-	assert_int_equal(sw.nkeys, 45);
+	assert_int_equal(nkeys, 48);
+	assert_int_equal(config_nkeys(), 48);
+	assert_int_equal(sw.nkeys, 47);
 	/* Every datapath's options fit case_cfg and the shared page. */
 	assert_int_equal(ndp, dp_opt_total());
 	assert_true(dp_opt_total() <= CFG_MAX_DP_OPTS);
@@ -908,6 +924,168 @@ static void test_missing_file(void **state)
 	sweep_free(&sw);
 }
 
+/* A NUL byte would end inih's line early: an error naming the key. */
+static void test_nul_byte(void **state)
+{
+	static const char text[] = "[workload]\nsi\0ze = 64\nburst = 8\n";
+	static const char text2[] = "[workload]\nsize = 6\0" "4\n";
+	char err[CONFIG_ERR_LEN], path[PATH_MAX + 64], want[PATH_MAX + 80];
+	struct sweep sw;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/nul.ini", tmpdir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
+	fclose(f);
+	sweep_init(&sw);
+	assert_int_equal(config_load(&sw, path, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s:2: ", path);
+	check_msg(err, want, "key 'si\\x00ze'", "NUL byte at column 3");
+	assert_int_equal(sw.nkeys, 0);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text2, 1, sizeof(text2) - 1, f), sizeof(text2) - 1);
+	fclose(f);
+	assert_int_equal(config_load(&sw, path, err, sizeof(err)), -EINVAL);
+	check_msg(err, want, "key 'size'", "NUL byte at column 9");
+	assert_int_equal(sw.nkeys, 0);
+	sweep_free(&sw);
+}
+
+/* --set with a control byte: the key escaped, nothing set. */
+static void test_set_control_byte(void **state)
+{
+	char err[CONFIG_ERR_LEN];
+	struct sweep sw;
+
+	(void)state;
+	sweep_init(&sw);
+	assert_int_equal(config_set(&sw, "bu\x1b[2Jrst=8", err, sizeof(err)), -EINVAL);
+	check_msg(err, "--set: ", "key 'bu\\x1b[2Jrst'", "control byte at column 3");
+	assert_null(strchr(err, '\x1b'));
+	assert_int_equal(sw.nkeys, 0);
+	sweep_free(&sw);
+}
+
+/* "-" reads the config from standard input, named "stdin". */
+static void test_stdin(void **state)
+{
+	char err[CONFIG_ERR_LEN], path[PATH_MAX + 64];
+	struct case_cfg *c;
+	struct sweep sw;
+	int n, saved;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/stdin.ini", tmpdir);
+	write_file(path, "[workload]\nsize = 128, 256\nburst = 0\n");
+	saved = dup(0);
+	assert_non_null(freopen(path, "r", stdin));
+	sweep_init(&sw);
+	assert_int_equal(config_load(&sw, "-", err, sizeof(err)), -EINVAL);
+	check_msg(err, "stdin:3: ", "key 'burst'", "out of range");
+	write_file(path, "[workload]\nsize = 128, 256\n");
+	assert_non_null(freopen(path, "r", stdin));
+	assert_int_equal(config_load(&sw, "-", err, sizeof(err)), 0);
+	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(c[1].size, 256);
+	assert_string_equal(c[0].name, "stdin");
+	free(c);
+	sweep_free(&sw);
+	dup2(saved, 0);
+	close(saved);
+	clearerr(stdin);
+}
+
+/* Load text (NULL: nothing), apply set (or NULL), expand, check the host:
+ * the check's return, err filled. */
+static int host_check(const char *text, const char *set, char *err)
+{
+	struct case_cfg *c = NULL;
+	struct sweep sw;
+	int n = 0, r;
+
+	sweep_init(&sw);
+	r = load_text(&sw, "host.ini", text, err);
+	if (!r && set)
+		r = config_set(&sw, set, err, CONFIG_ERR_LEN);
+	if (!r)
+		r = sweep_expand(&sw, &c, &n, err, CONFIG_ERR_LEN);
+	if (r)
+		fail_msg("%s", err);
+	r = sweep_check_host(&sw, c, n, err, CONFIG_ERR_LEN);
+	free(c);
+	sweep_free(&sw);
+	return r;
+}
+
+/* An empty config runs nothing by accident: it needs --set datapath. */
+static void test_empty_config(void **state)
+{
+	char err[CONFIG_ERR_LEN], want[PATH_MAX + 80];
+
+	(void)state;
+	snprintf(want, sizeof(want), "%s/host.ini: ", tmpdir);
+	assert_int_equal(host_check("", NULL, err), -EINVAL);
+	check_msg(err, want, "key 'datapath'", "sets no key");
+	assert_int_equal(host_check("; only a comment\n[run]\n\n", NULL, err), -EINVAL);
+	check_msg(err, want, "key 'datapath'", "--set datapath=NAME");
+	assert_int_equal(host_check("", "size=128", err), -EINVAL);
+	assert_int_equal(host_check("", "datapath=udp", err), 0);
+	assert_int_equal(host_check("[workload]\nsize = 128\n", NULL, err), 0);
+}
+
+/* Every CPU a case names must be online here. */
+static void test_cpu_online(void **state)
+{
+	char err[CONFIG_ERR_LEN], text[128], want[PATH_MAX + 80], list[64];
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+
+	(void)state;
+	assert_true(cpu_online(0, list, sizeof(list)));
+	assert_false(cpu_online((int)n, NULL, 0));
+	assert_int_equal(host_check("[topology]\ncpu_a = 0\ncpu_b = auto\n", NULL, err), 0);
+	snprintf(text, sizeof(text), "[run]\nduration = 1\n[topology]\ncpu_a = 0\ncpu_b = 0, %ld\n",
+		 n);
+	assert_int_equal(host_check(text, NULL, err), -EINVAL);
+	snprintf(want, sizeof(want), "%s/host.ini:5: ", tmpdir);
+	check_msg(err, want, "key 'cpu_b'", "is not online on this machine");
+	assert_non_null(strstr(err, list));
+	snprintf(text, sizeof(text), "switch_cpu=%ld", n);
+	assert_int_equal(host_check("[run]\nduration = 1\n", text, err), -EINVAL);
+	check_msg(err, "--set: ", "key 'switch_cpu'", "not online");
+}
+
+/* results_dir: not in /proc or /sys, not a file or under one. */
+static void test_results_dir_host(void **state)
+{
+	static const struct {
+		const char *dir, *what;
+	} bad[] = {
+		{ "/proc/x", "under /proc" },   { "/sys", "under /sys" },
+		{ "/tmp/../proc", "under /proc" }, { "/proc/self/cwd/x", "under /proc" },
+		{ "@file", "a regular file" }, { "@file/sub", "not creatable" },
+	};
+	char err[CONFIG_ERR_LEN], text[PATH_MAX + 64], file[PATH_MAX + 16];
+
+	(void)state;
+	snprintf(file, sizeof(file), "%s/a-file", tmpdir);
+	write_file(file, "x\n");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *d = bad[i].dir;
+
+		snprintf(text, sizeof(text), "[run]\nresults_dir = %s%s\n", d[0] == '@' ? file : d,
+			 d[0] == '@' ? d + 5 : "");
+		assert_int_equal(host_check(text, NULL, err), -EINVAL);
+		check_msg(err, tmpdir, "key 'results_dir'", bad[i].what);
+		assert_non_null(strstr(err, "host.ini:2: "));
+	}
+	snprintf(text, sizeof(text), "[run]\nresults_dir = %s/new/deeper\n", tmpdir);
+	assert_int_equal(host_check(text, NULL, err), 0);
+}
+
 struct err_case {
 	const char *name; /* file is name.ini */
 	const char *text;
@@ -996,8 +1174,19 @@ static void run_set_error(void **state)
 	X(trailing_comma, W "size = 64,\n", 2, "key 'size'", "empty item")                     \
 	X(duplicate, W "size = 64\nburst = 1\nsize = 128\n", 4, "key 'size'",                  \
 	  "already set at line 2")                                                               \
-	X(duplicate_second_block, W "size = 64\n[run]\nrepeat = 2\n" W "size = 64\n", 6,         \
-	  "key 'size'", "already set at line 2")                                                 \
+	X(duplicate_second_block, W "size = 64\n[run]\nrepeat = 2\n" W "size = 64\n", 5,         \
+	  "[workload]", "repeated (first at line 1")                                             \
+	X(repeated_section, W "size = 64\n" W "burst = 8\n", 3, "[workload]", "repeated")      \
+	X(dup_in_list, W "size = 64,64\n", 2, "key 'size'", "'64' is listed twice")            \
+	X(dup_spelled_apart, W "rate = 1k, 1000\n", 2, "key 'rate'",                           \
+	  "'1k' and '1000' are the same value")                                                  \
+	X(dup_range_and_item, W "size = 64..66, 65\n", 2, "key 'size'", "listed twice")        \
+	X(dup_auto, "[topology]\ncpu_a = auto, -1\n", 2, "key 'cpu_a'", "same value")          \
+	X(dup_word_case, W "rate = max, MAX\n", 2, "key 'rate'", "same value")                 \
+	X(dup_datapath, D "datapath = udp, UDP\n", 2, "key 'datapath'", "same value")          \
+	X(control_in_key, W "si\x1b[31mze = 64\n", 2, "key 'si\\x1b", "control byte at column 3") \
+	X(control_in_value, W "size = 6\x07" "4\n", 2, "key 'size'", "control byte at column 9") \
+	X(del_in_key, W "size\x7f = 64\n", 2, "key 'size\\x7f'", "control byte")              \
 	X(bad_number, W "burst = 3x\n", 2, "key 'burst'", "'3x' is not an integer")           \
 	X(bad_number_hex, W "burst = 0x10\n", 2, "key 'burst'", "'0x10' is not an integer")   \
 	X(bad_number_plus, W "burst = +3\n", 2, "key 'burst'", "not an integer")              \
@@ -1272,6 +1461,12 @@ int main(void)
 		cmocka_unit_test(test_example_configs),
 		cmocka_unit_test(test_load_atomic),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_set_control_byte),
+		cmocka_unit_test(test_stdin),
+		cmocka_unit_test(test_empty_config),
+		cmocka_unit_test(test_cpu_online),
+		cmocka_unit_test(test_results_dir_host),
 		cmocka_unit_test(test_set_cross_error),
 		LOAD_ERRORS(LOAD_TEST) EXPAND_ERRORS(EXPAND_TEST) SET_ERRORS(SET_TEST)
 	};

@@ -88,7 +88,10 @@ static uint32_t ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 	return v;
 }
 
+#define TEST_TOKEN 0x5eed1234u
+
 static const struct flow test_flow = {
+	.token = TEST_TOKEN,
 	.src_mac = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 },
 	.dst_mac = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 },
 	.sport = 9000,
@@ -234,8 +237,8 @@ static void check_built(const uint8_t *p, unsigned int size)
 	size_t plen = size - FRAME_OVERHEAD;
 	const uint8_t *pl = p + FRAME_HDRS;
 	uint8_t u[FRAME_MAX];
-	uint16_t magic;
-	uint64_t seq, tsc;
+	uint32_t token;
+	uint64_t seq, tsc = 0;
 
 	assert_int_equal(rd16(p + 12), 0x0800);
 	assert_int_equal(p[OFF_IP], 0x45);
@@ -253,12 +256,10 @@ static void check_built(const uint8_t *p, unsigned int size)
 	assert_int_equal(rd16(p + OFF_UDP + 6),
 			 ref_udp_csum(p + OFF_IP + 12, p + OFF_IP + 16, u, plen + FRAME_UDP_HLEN));
 
-	memcpy(&magic, pl, 2);
-	memcpy(&seq, pl + 2, 8);
-	memcpy(&tsc, pl + 10, 8);
-	assert_int_equal(magic, htons(BL_MAGIC));
-	assert_int_equal(pl[0], 0xb1);
-	assert_int_equal(pl[1], 0xa5);
+	memcpy(&token, pl, 4);
+	memcpy(&seq, pl + 4, 8);
+	memcpy(&tsc, pl + 12, 6);
+	assert_int_equal(token, TEST_TOKEN);
 	assert_int_equal(seq, 0);
 	assert_int_equal(tsc, 0);
 	for (size_t i = sizeof(struct bl_hdr); i < plen; i++)
@@ -303,7 +304,7 @@ static void test_build_parse(void **state)
 			assert_memory_equal(p + 6, f.src_mac, 6);
 			assert_int_equal(rd16(p + OFF_UDP), 9000);
 			assert_int_equal(rd16(p + OFF_UDP + 2), 9001);
-			assert_int_equal(payload_hdr((void *)payload)->magic, htons(BL_MAGIC));
+			assert_int_equal(payload_hdr((void *)payload)->token, TEST_TOKEN);
 
 			/* Optional outputs. */
 			assert_int_equal(frame_parse(p, frame_wire_len(size), NULL, NULL),
@@ -350,7 +351,7 @@ static void test_stamp(void **state)
 		assert_int_equal(frame_build(p, FRAME_MAX, &f, sizes[k]), (int)wire);
 		/* Chained stamps: each starts from the previous checksum. */
 		for (unsigned int i = 0; i < 20000; i++) {
-			uint64_t seq = rng_next(), tsc = rng_next(), s2, t2;
+			uint64_t seq = rng_next(), tsc = rng_next(), s2, t2 = 0;
 			const void *payload;
 			uint16_t c;
 
@@ -362,9 +363,9 @@ static void test_stamp(void **state)
 			assert_int_equal(frame_parse(p, wire, NULL, &payload),
 					 frame_payload_len(sizes[k]));
 			memcpy(&s2, &payload_hdr((void *)payload)->seq, 8);
-			memcpy(&t2, &payload_hdr((void *)payload)->tsc, 8);
+			memcpy(&t2, payload_hdr((void *)payload)->tsc, BL_TSC_BYTES);
 			assert_int_equal(s2, seq);
-			assert_int_equal(t2, tsc);
+			assert_int_equal(t2, tsc & BL_TSC_MASK);
 			memcpy(&c, p + OFF_UDP + 6, 2);
 			assert_int_equal(c, full_udp_csum(p));
 			/* Reference verifier: with the checksum in, the sum is ffff. */
@@ -388,7 +389,7 @@ static void test_stamp_ffff(void **state)
 	assert_int_equal(frame_build(p, sizeof(p), &f, 128), (int)wire);
 	for (unsigned int i = 0; i < 1000; i++) {
 		uint64_t seq = rng_next(), tsc = rng_next();
-		size_t tw = FRAME_HDRS + offsetof(struct bl_hdr, tsc) + 6;
+		size_t tw = FRAME_HDRS + offsetof(struct bl_hdr, tsc) + BL_TSC_BYTES - 2;
 		uint8_t q[FRAME_MAX];
 		uint16_t sum, c;
 
@@ -405,7 +406,8 @@ static void test_stamp_ffff(void **state)
 		assert_int_equal(ref_udp_csum(q + OFF_IP + 12, q + OFF_IP + 16, q + OFF_UDP,
 					      wire - OFF_UDP),
 				 0xffff);
-		memcpy(&tsc, q + FRAME_HDRS + offsetof(struct bl_hdr, tsc), 8);
+		tsc = 0;
+		memcpy(&tsc, q + FRAME_HDRS + offsetof(struct bl_hdr, tsc), BL_TSC_BYTES);
 
 		frame_stamp(p, seq, tsc);
 		memcpy(&c, p + OFF_UDP + 6, 2);
@@ -646,27 +648,77 @@ static void test_parse_malformed(void **state)
 	assert_int_equal(frame_parse(good, wire, NULL, NULL), frame_payload_len(128));
 }
 
+/* frame_check: the workload's frame passes; each single defect is named. */
+static void test_frame_check(void **state)
+{
+	struct flow f = make_flow(), rx = f;
+	struct frame_expect x;
+	uint8_t good[FRAME_MAX], p[FRAME_MAX];
+	size_t wire = frame_wire_len(128), plen = frame_payload_len(128);
+	const void *pl = NULL;
+
+	(void)state;
+	assert_int_equal(frame_build(good, sizeof(good), &f, 128), (int)wire);
+	/* The receiver's own flow: src = itself, dst = the sender. */
+	memcpy(rx.src_mac, f.dst_mac, 6);
+	memcpy(rx.dst_mac, f.src_mac, 6);
+	rx.src_ip = f.dst_ip;
+	rx.dst_ip = f.src_ip;
+	rx.sport = f.dport;
+	rx.dport = f.sport;
+	frame_expect_init(&x, &rx, plen);
+	assert_int_equal(frame_check(good, wire, 1, &x, &pl), FRAME_OK);
+	assert_ptr_equal(pl, good + FRAME_HDRS);
+#define BAD(what, verify, len, why)                                                    \
+	do {                                                                           \
+		memcpy(p, good, wire);                                                 \
+		what;                                                                  \
+		assert_int_equal(frame_check(p, len, verify, &x, &pl), why);           \
+	} while (0)
+	BAD(p[0] ^= 1, 1, wire, FRAME_BAD_MAC);
+	BAD(p[11] ^= 1, 1, wire, FRAME_BAD_MAC);
+	BAD(wr16(p + 12, 0x86dd), 1, wire, FRAME_BAD_IP);
+	BAD(p[OFF_IP + 9] = 6, 0, wire, FRAME_BAD_IP);
+	BAD(wr16(p + OFF_IP + 6, 0x2000), 0, wire, FRAME_BAD_IP);
+	BAD(p[OFF_IP + 15] ^= 1, 0, wire, FRAME_BAD_IP);
+	BAD(p[OFF_IP + 19] ^= 1, 0, wire, FRAME_BAD_IP);
+	BAD(p[OFF_IP + 15] ^= 1, 1, wire, FRAME_BAD_CSUM);
+	BAD(p[OFF_UDP + 1] ^= 1, 0, wire, FRAME_BAD_PORT);
+	BAD(p[OFF_UDP + 3] ^= 1, 0, wire, FRAME_BAD_PORT);
+	BAD(p[wire - 1] ^= 1, 1, wire, FRAME_BAD_CSUM);
+	BAD(p[wire - 1] ^= 1, 0, wire, FRAME_OK);
+	BAD((void)0, 1, wire - 1, FRAME_BAD_LEN);
+	BAD((void)0, 1, FRAME_HDRS - 1, FRAME_BAD_LEN);
+	BAD(wr16(p + OFF_UDP + 4, (uint16_t)(plen + 7)), 0, wire, FRAME_BAD_LEN);
+#undef BAD
+	/* A whole, valid frame of another size is not the workload's. */
+	assert_int_equal(frame_build(p, sizeof(p), &f, 256), (int)frame_wire_len(256));
+	assert_int_equal(frame_check(p, frame_wire_len(256), 1, &x, &pl), FRAME_BAD_LEN);
+	for (int i = 0; i < FRAME_NBAD; i++)
+		assert_non_null(frame_bad_names[i]);
+}
+
 static void test_payload_fill(void **state)
 {
 	uint8_t pl[300], small[10];
-	uint16_t magic;
-	uint64_t z;
+	uint32_t token;
+	uint64_t z = 0;
 
 	(void)state;
 	memset(pl, 0xee, sizeof(pl));
-	payload_fill(pl, 299);
-	memcpy(&magic, pl, 2);
-	assert_int_equal(magic, htons(BL_MAGIC));
-	memcpy(&z, pl + 2, 8);
+	payload_fill(pl, 299, TEST_TOKEN);
+	memcpy(&token, pl, 4);
+	assert_int_equal(token, TEST_TOKEN);
+	memcpy(&z, pl + 4, 8);
 	assert_int_equal(z, 0);
-	memcpy(&z, pl + 10, 8);
+	memcpy(&z, pl + 12, 6);
 	assert_int_equal(z, 0);
 	for (size_t i = sizeof(struct bl_hdr); i < 299; i++)
 		assert_int_equal(pl[i], (uint8_t)i);
 	assert_int_equal(pl[299], 0xee);
 
 	/* Too short for the header: pattern only, within bounds. */
-	payload_fill(small, sizeof(small));
+	payload_fill(small, sizeof(small), TEST_TOKEN);
 	for (size_t i = 0; i < sizeof(small); i++)
 		assert_int_equal(small[i], (uint8_t)i);
 }
@@ -688,6 +740,7 @@ int main(void)
 		cmocka_unit_test(test_parse_headers),
 		cmocka_unit_test(test_stamp_tmpl),
 		cmocka_unit_test(test_payload_fill),
+		cmocka_unit_test(test_frame_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

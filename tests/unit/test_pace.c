@@ -94,12 +94,71 @@ static void test_seq_track(void **state)
 	assert_int_equal(seq_track_add(&t, 3 * SEQ_WINDOW - 3), SEQ_REORDER);
 }
 
+/* seq = 2^64 - 1 from a foreign sender: never taken, never wraps the head. */
+static void test_seq_track_huge(void **state)
+{
+	static struct seq_track t;
+
+	(void)state;
+	seq_track_init(&t);
+	assert_int_equal(seq_track_add(&t, UINT64_MAX), SEQ_IMPLAUSIBLE);
+	assert_int_equal(t.next, 0);
+	assert_int_equal(seq_track_add(&t, 0), SEQ_IN_ORDER);
+	assert_int_equal(seq_track_add(&t, 1), SEQ_IN_ORDER);
+	assert_int_equal(seq_track_add(&t, UINT64_MAX), SEQ_IMPLAUSIBLE);
+	assert_int_equal(seq_track_add(&t, UINT64_MAX - 5), SEQ_IMPLAUSIBLE);
+	assert_int_equal(seq_track_add(&t, 1ull << 40), SEQ_IMPLAUSIBLE);
+	assert_int_equal(t.next, 2);
+	/* The stream goes on as if nothing had come. */
+	assert_int_equal(seq_track_add(&t, 2), SEQ_IN_ORDER);
+	assert_int_equal(seq_track_add(&t, 1), SEQ_DUP);
+	assert_int_equal(seq_track_add(&t, 4), SEQ_GAP);
+	assert_int_equal(seq_track_add(&t, 3), SEQ_REORDER);
+	/* The largest plausible jump is still a gap. */
+	assert_int_equal(seq_track_add(&t, 5 + SEQ_JUMP_MAX - 1), SEQ_GAP);
+	assert_int_equal(t.next, 5 + SEQ_JUMP_MAX);
+	assert_int_equal(seq_track_add(&t, 6), SEQ_TOO_OLD);
+	assert_int_equal(seq_track_add(&t, 4), SEQ_IMPLAUSIBLE);
+}
+
+/* A head that really passes 2^64 - 1 goes on at 0: in order, gaps,
+ * duplicates and late packets across the wrap. */
+static void test_seq_track_wrap(void **state)
+{
+	static struct seq_track t;
+	uint64_t s0 = UINT64_MAX - 2;
+
+	(void)state;
+	seq_track_init(&t);
+	/* A sender that started near the top (a long run, or a test). */
+	assert_int_equal(seq_track_add(&t, s0), SEQ_IMPLAUSIBLE);
+	t.next = s0;
+	t.span = 1000;
+	assert_int_equal(seq_track_add(&t, s0), SEQ_IN_ORDER);
+	assert_int_equal(seq_track_add(&t, s0 + 1), SEQ_IN_ORDER);
+	assert_int_equal(seq_track_add(&t, UINT64_MAX), SEQ_IN_ORDER);
+	assert_int_equal(t.next, 0);
+	assert_int_equal(seq_track_add(&t, 0), SEQ_IN_ORDER);
+	assert_int_equal(seq_track_add(&t, 2), SEQ_GAP);
+	assert_int_equal(seq_track_add(&t, 1), SEQ_REORDER);
+	assert_int_equal(seq_track_add(&t, UINT64_MAX), SEQ_DUP);
+	assert_int_equal(seq_track_add(&t, s0), SEQ_DUP);
+	assert_int_equal(t.next, 3);
+	/* Before the first sequence the tracker ever moved over: implausible. */
+	assert_int_equal(t.span, 1006);
+	assert_int_equal(seq_track_add(&t, 3 - 1006), SEQ_REORDER);
+	assert_int_equal(seq_track_add(&t, 3 - 1007), SEQ_IMPLAUSIBLE);
+	assert_int_equal(seq_track_add(&t, 3), SEQ_IN_ORDER);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pace_exact),    cmocka_unit_test(test_pace_no_drift),
 		cmocka_unit_test(test_pace_late),     cmocka_unit_test(test_pace_unpaced),
 		cmocka_unit_test(test_seq_track),
+		cmocka_unit_test(test_seq_track_huge),
+		cmocka_unit_test(test_seq_track_wrap),
 	};
 
 	return cmocka_run_group_tests_name("pace", tests, NULL, NULL);
