@@ -325,6 +325,15 @@ int iface_read(const char *name, struct iface_state *st)
 		return -errno;
 	parse_link(json_array_get(j, 0), st);
 	json_decref(j);
+	/* No link kind: a device driver's netdev (a NIC port, a VF, virtio)
+	 * has a bus device behind it; anything else is called what it is not. */
+	if (!strcmp(st->kind, "physical")) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "/sys/class/net/%s/device", name);
+		if (access(path, F_OK))
+			snprintf(st->kind, sizeof(st->kind), "virtual");
+	}
 	read_driver(name, st->driver, sizeof(st->driver));
 	st->ipv6_off = read_ipv6_off(name);
 	return 0;

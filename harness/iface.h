@@ -51,7 +51,8 @@ struct iface_state {
 	int loopback;
 	int ipv6_off;    /* its disable_ipv6; -1: no IPv6 in this kernel */
 	uint8_t mac[6];
-	char kind[16];   /* "veth", another link kind, or "physical" (none) */
+	char kind[16];   /* "veth", another link kind, "physical" (a bus device
+			  * behind it: a NIC port, a VF, virtio) or "virtual" */
 	char driver[32]; /* ethtool's driver name, "" if it has none */
 	char master[16]; /* the bridge or bond it is enslaved to, "" if none */
 	int naddr;       /* IPv6 link-local addresses are not kept: they return */

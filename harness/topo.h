@@ -42,7 +42,7 @@ struct topo_ep {
 	int ifindex;        /* of ifname inside the ns */
 	int host_ifindex;   /* of host_if in the root ns, 0 for direct */
 	/* iface: what the interface is and where it goes back to */
-	char if_kind[16];   /* "veth", another link kind, or "physical" */
+	char if_kind[16];   /* "veth", another link kind, "physical" or "virtual" */
 	char if_driver[32];
 	char if_origin[48]; /* its netns: a /run/netns name or "net:[INODE]" */
 	char if_rec[64];    /* its restore record, in the run state */

@@ -12,7 +12,8 @@
  * packet located, interface counters equal to the endpoints', RTT ordered,
  * what result.json says about the interfaces, the AF_XDP bind the kernel
  * granted); the interfaces back in the root netns as they were after a
- * run, after SIGKILL + `bypasslab cleanup`, and after SIGKILL + a lost
+ * run, after SIGINT, after SIGKILL + `bypasslab cleanup` (and not before:
+ * a cleanup from another netns must refuse and keep them reachable), and after SIGKILL + a lost
  * state file (the orphaned restore record alone brings them back); bad
  * input exits 2 with one line and creates nothing, including an interface
  * another live run holds; nothing of any run is left. The veth pair is
@@ -318,6 +319,35 @@ static void kill_mid_window(const char *name, char *prefix, size_t plen)
 	assert_false(if_nametoindex(if_a) || if_nametoindex(if_b));
 }
 
+/* SIGINT mid-window: the run tears down as after any case, exits 130, and
+ * the interfaces are back. */
+static void test_sigint(void **state)
+{
+	char cfg[512], res[512], prefix[32] = "";
+	pid_t pid;
+	int st;
+
+	(void)state;
+	need_root();
+	snprintf(cfg, sizeof(cfg), "%s/int.ini", tmpdir);
+	snprintf(res, sizeof(res), "%s/int-results", tmpdir);
+	write_cfg(cfg, 3, NULL, NULL, "[probes]\nprobes = off\n");
+	pid = start_bg(cfg, res);
+	if (!wait_lent(prefix, sizeof(prefix)))
+		fail_msg("the run never took %s and %s", if_a, if_b);
+	{
+		struct timespec ts = { 0, 800000000 }; /* into the window */
+
+		nanosleep(&ts, NULL);
+	}
+	kill(pid, SIGINT);
+	waitpid(pid, &st, 0);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 130);
+	check_restored("after SIGINT");
+	assert_no_leftovers(prefix);
+}
+
 /* SIGKILL mid-window, then `bypasslab cleanup`: the ledger's restore
  * records bring the interfaces back before the namespaces go. A cleanup
  * run from another netns cannot return them to theirs (it has no name):
@@ -533,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_default_route_refused),
 		cmocka_unit_test(test_udp_xdp),
 		cmocka_unit_test(test_in_use),
+		cmocka_unit_test(test_sigint),
 		cmocka_unit_test(test_kill_then_cleanup),
 		cmocka_unit_test(test_kill_orphan_record),
 	};
