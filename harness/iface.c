@@ -674,21 +674,44 @@ int iface_restore(const char *path)
 
 /* ---- in use, preflight ----------------------------------------------------- */
 
-int iface_in_use(const char *name, char *prefix, size_t len)
+#define CLAIM_TAG "-claim-"
+
+/* Whether directory entry fname claims or holds interface name of the
+ * netns with inode ino. */
+static int names_iface(const char *fname, const char *name, unsigned long long ino)
+{
+	char path[PATH_MAX];
+	struct iface_state st;
+	unsigned long long got = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", RS_STATE_DIR, fname);
+	if (iface_record_name(fname))
+		return !iface_record_read(path, &st) && !strcmp(st.name, name) &&
+		       st.origin_ino == ino;
+	if (!runstate_name_has_prefix(fname) ||
+	    strncmp(fname + RS_PREFIX_LEN, CLAIM_TAG, strlen(CLAIM_TAG)) ||
+	    strcmp(fname + RS_PREFIX_LEN + strlen(CLAIM_TAG), name))
+		return 0;
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &got) != 1)
+		got = 0;
+	fclose(f);
+	return got == ino;
+}
+
+int iface_in_use(const char *name, const char *self, char *prefix, size_t len)
 {
 	DIR *d = opendir(RS_STATE_DIR);
-	unsigned long long self = self_ino();
+	unsigned long long ino = self_ino();
 	struct dirent *e;
 	int found = 0;
 
 	while (d && !found && (e = readdir(d))) {
-		char path[PATH_MAX];
-		struct iface_state st;
-
-		if (!iface_record_name(e->d_name))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", RS_STATE_DIR, e->d_name);
-		if (iface_record_read(path, &st) || strcmp(st.name, name) || st.origin_ino != self)
+		if ((self && !strncmp(e->d_name, self, RS_PREFIX_LEN)) ||
+		    !names_iface(e->d_name, name, ino))
 			continue;
 		snprintf(prefix, len, "%.*s", RS_PREFIX_LEN, e->d_name);
 		found = runstate_prefix_live(prefix);
@@ -696,6 +719,38 @@ int iface_in_use(const char *name, char *prefix, size_t len)
 	if (d)
 		closedir(d);
 	return found;
+}
+
+int iface_claim(struct runstate *rs, const struct case_cfg *cases, int n)
+{
+	const struct case_cfg *c = NULL;
+	const char *self = runstate__prefix(rs);
+
+	for (int i = 0; i < n && !c; i++)
+		if (cases[i].topology == TOPO_IFACE)
+			c = &cases[i];
+	for (int s = 0; c && s < 2; s++) {
+		const char *name = s ? c->iface_b : c->iface_a;
+		char path[PATH_MAX], other[16];
+		int err;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s%s%s", RS_STATE_DIR, self, CLAIM_TAG, name);
+		err = runstate__add(rs, RS_FILE, path);
+		f = err ? NULL : fopen(path, "we");
+		if (!f || fprintf(f, "%llu\n", self_ino()) < 0 || fclose(f)) {
+			fprintf(stderr, "bypasslab: claiming %s: %s\n", name,
+				strerror(err ? -err : errno));
+			return -EIO;
+		}
+		/* Two runs that passed the preflight at once: one gives way. */
+		if (iface_in_use(name, self, other, sizeof(other))) {
+			fprintf(stderr, "bypasslab: key '%s': interface '%s' was taken by run %s "
+				"meanwhile\n", s ? "iface_b" : "iface_a", name, other);
+			return -EBUSY;
+		}
+	}
+	return 0;
 }
 
 /* One side's interface: 0, or -EINVAL with "what (allowed: ...)" in why. */
@@ -706,7 +761,7 @@ static int check_side(const char *name, const char *ip, uint32_t *kept,
 	char prefix[16];
 	int r;
 
-	if (iface_in_use(name, prefix, sizeof(prefix))) {
+	if (iface_in_use(name, NULL, prefix, sizeof(prefix))) {
 		snprintf(why, len, "interface '%s' is in use by run %s (allowed: an interface no "
 			 "live run holds)", name, prefix);
 		return -EINVAL;

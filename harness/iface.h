@@ -75,9 +75,15 @@ int iface_origin(struct iface_state *st);
 void iface_origin_str(const struct iface_state *st, char *buf, size_t len);
 /* 1 if name carries an IPv4 or IPv6 default route here, 0 if not, -errno. */
 int iface_default_route(const char *name);
-/* The prefix of a live run whose restore record names this interface of
- * the caller's netns into prefix; 1 found, 0 none. */
-int iface_in_use(const char *name, char *prefix, size_t len);
+/* The prefix of a live run (other than self, if given) that claims or
+ * holds this interface of the caller's netns into prefix; 1 found, 0 none. */
+int iface_in_use(const char *name, const char *self, char *prefix, size_t len);
+/* Claim the interfaces of the run's topology=iface cases for the whole
+ * run (between its cases they are back home, and must not be taken):
+ * RS_STATE_DIR/<prefix>-claim-<name>, in the run state. 0, or -errno with
+ * one line on stderr (-EBUSY: another run claimed one meanwhile). */
+struct runstate;
+int iface_claim(struct runstate *rs, const struct case_cfg *cases, int n);
 
 /* Write the record durably (temporary file, fsync, rename). 0 or -errno. */
 int iface_record_write(const char *path, const struct iface_state *st);

@@ -225,6 +225,8 @@ static int run_open(struct run *r)
 	}
 	if (run_alone(r))
 		return -1;
+	if (iface_claim(r->rs, r->cases, r->ncases))
+		return -1;
 	now = time(NULL);
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
