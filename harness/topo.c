@@ -555,16 +555,19 @@ static void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
+struct wait_running {
+	const char *ifname;
+	int ms;
+};
+
 /* Runs inside a netns: carrier is up once both veth ends are (a NIC's
  * once its link is negotiated). */
 static int ns_wait_running(void *arg)
 {
-	const char *ifname = arg;
-	/* Only lent interfaces keep their own names. */
-	int ms = strcmp(ifname, TOPO_IFNAME) ? TOPO_IFACE_READY_MS : TOPO_READY_MS;
+	const struct wait_running *w = arg;
 
-	for (int i = 0; i < ms; i++) {
-		int r = if_running(arg);
+	for (int i = 0; i < w->ms; i++) {
+		int r = if_running(w->ifname);
 
 		if (r)
 			return r < 0 ? r : 0;
@@ -580,8 +583,13 @@ static int wait_ready(struct topo *t)
 {
 	int err = 0;
 
-	for (int i = 0; i < 2 * t->npairs && !err; i++)
-		err = netns_exec_fn(t->ep[i].ns, ns_wait_running, t->ep[i].ifname);
+	for (int i = 0; i < 2 * t->npairs && !err; i++) {
+		struct wait_running w = { t->ep[i].ifname, TOPO_READY_MS };
+
+		if (t->kind == TOPO_IFACE)
+			w.ms = TOPO_IFACE_READY_MS;
+		err = netns_exec_fn(t->ep[i].ns, ns_wait_running, &w);
+	}
 	/* The bridge device's own carrier does not matter for forwarding
 	 * between ports (and lags: the bridge is a non-urgent linkwatch event,
 	 * batched once a second). */
