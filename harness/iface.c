@@ -28,7 +28,7 @@
 #include "proc.h"
 #include "runstate.h"
 
-#define IP_OUT_LEN 65536
+#define IP_OUT_LEN (1 << 20) /* `ip -j -d addr show` of a host with many links */
 #define BENCH_NET 0xc6120000u  /* 198.18.0.0/15, RFC 2544 */
 #define BENCH_MASK 0xfffe0000u
 
@@ -251,10 +251,17 @@ static void read_addrs(json_t *ai, struct iface_state *st)
 		const char *brd = json_string_value(json_object_get(a, "broadcast"));
 		struct iface_addr *d = &st->addr[st->naddr];
 
-		if (!fam || !local || st->naddr == IFACE_MAX_ADDRS)
+		if (!fam || !local)
 			continue;
-		if (!strcmp(fam, "inet6") && scope && !strcmp(scope, "link"))
-			continue; /* comes back by itself */
+		/* Link-local and autoconfigured IPv6 come back by themselves. */
+		if (!strcmp(fam, "inet6") &&
+		    ((scope && !strcmp(scope, "link")) ||
+		     json_is_true(json_object_get(a, "dynamic"))))
+			continue;
+		if (st->naddr == IFACE_MAX_ADDRS) {
+			st->naddr_over++;
+			continue;
+		}
 		d->family = !strcmp(fam, "inet") ? AF_INET : !strcmp(fam, "inet6") ? AF_INET6 : 0;
 		if (!d->family)
 			continue;
@@ -326,7 +333,7 @@ int iface_read(const char *name, struct iface_state *st)
 	parse_link(json_array_get(j, 0), st);
 	json_decref(j);
 	/* No link kind: a device driver's netdev (a NIC port, a VF, virtio)
-	 * has a bus device behind it; anything else is called what it is not. */
+	 * has a bus device behind it; anything else is virtual. */
 	if (!strcmp(st->kind, "physical")) {
 		char path[PATH_MAX];
 
@@ -780,6 +787,11 @@ static int check_side(const char *name, const char *ip, uint32_t *kept,
 	if (st.master[0]) {
 		snprintf(why, len, "interface '%s' is enslaved to %s, a bridge port or bond member "
 			 "(allowed: a free interface)", name, st.master);
+		return -EINVAL;
+	}
+	if (st.naddr_over) {
+		snprintf(why, len, "interface '%s' has more than %d addresses, too many to "
+			 "restore (allowed: at most %d)", name, IFACE_MAX_ADDRS, IFACE_MAX_ADDRS);
 		return -EINVAL;
 	}
 	r = iface_default_route(name);

@@ -55,7 +55,9 @@ struct iface_state {
 			  * behind it: a NIC port, a VF, virtio) or "virtual" */
 	char driver[32]; /* ethtool's driver name, "" if it has none */
 	char master[16]; /* the bridge or bond it is enslaved to, "" if none */
-	int naddr;       /* IPv6 link-local addresses are not kept: they return */
+	int naddr;       /* IPv6 link-local and autoconfigured addresses are not
+			  * kept: they return by themselves */
+	int naddr_over;  /* addresses beyond IFACE_MAX_ADDRS (preflight refuses) */
 	struct iface_addr addr[IFACE_MAX_ADDRS];
 };
 

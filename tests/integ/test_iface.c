@@ -5,8 +5,9 @@
  * makes its own veth pair in the root netns ("ti<6 hex>a"/"...b", a
  * per-run prefix that `bypasslab cleanup` never sweeps) and lends its two
  * ends as iface_a/iface_b. Before any run one end gets an address in
- * 198.18.1.0/24, MTU 1400 and IPv6 off, the other is left down, so that
- * every restored property is one that differs from what the run sets.
+ * 198.18.1.0/24, MTU 1400 and IPv6 off, the other an address in the IPv6
+ * benchmarking range 2001:2::/48 and is left down (so it never sends), so
+ * that every restored property is one that differs from what the run sets.
  *
  * Checked: udp and xdp, throughput and ping-pong through them (every lost
  * packet located, interface counters equal to the endpoints', RTT ordered,
@@ -159,11 +160,15 @@ static int setup_pair(void **state)
 	snprintf(if_ns, sizeof(if_ns), "ti%02x%02x%02xns", r[0], r[1], r[2]);
 	if (sh("ip link add %s mtu 1400 type veth peer name %s", if_a, if_b) ||
 	    sh("sysctl -qw net.ipv6.conf.%s.disable_ipv6=1", if_a) ||
-	    sh("ip addr add 198.18.1.5/24 dev %s", if_a) || sh("ip link set %s up", if_a))
+	    sh("ip addr add 198.18.1.5/24 dev %s", if_a) || sh("ip link set %s up", if_a) ||
+	    sh("ip -6 addr add 2001:2::5/64 dev %s", if_b))
 		return -1;
 	snap(if_a, &orig_a);
 	snap(if_b, &orig_b);
-	return orig_a.present && orig_b.present && orig_a.up && !orig_b.up ? 0 : -1;
+	if (!orig_a.present || !orig_b.present || !orig_a.up || orig_b.up ||
+	    !strstr(orig_b.addrs, "2001:2::5/64"))
+		return -1;
+	return 0;
 }
 
 static int teardown_pair(void **state)
