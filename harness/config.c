@@ -86,11 +86,11 @@ static const struct common_key {
 	  "its own name and returned as it was afterwards (one value)" },
 	{ "iface_b", "topology", "interface name|none", "none",
 	  "topology=iface: the receiver/server's interface (one value)" },
-	{ "ip_a", "topology", "A.B.C.D[/16..30] in 198.18.0.0/15|keep", CFG_IP_A,
-	  "topology=iface: a's address, added for the run and removed after it; keep = the "
-	  "interface's own IPv4 address (one value)" },
-	{ "ip_b", "topology", "A.B.C.D[/16..30] in 198.18.0.0/15|keep", CFG_IP_B,
-	  "topology=iface: b's address, in a's subnet (one value)" },
+	{ "ip_a", "topology", "A.B.C.D[/16..30]|keep", CFG_IP_A,
+	  "topology=iface: a's address in 198.18.0.0/15, added for the run and removed after it; "
+	  "keep = the interface's own IPv4 address there (one value)" },
+	{ "ip_b", "topology", "A.B.C.D[/16..30]|keep", CFG_IP_B,
+	  "topology=iface: b's address in 198.18.0.0/15, in a's subnet (one value)" },
 	{ "mac_b", "topology", "aa:bb:cc:dd:ee:ff|none", "none",
 	  "topology=iface: the MAC a addresses b with; none = iface_b's own, read from it (one "
 	  "value)" },
