@@ -55,7 +55,8 @@ static int case_fail(struct case_run *cr, int err, const char *status, const cha
 	return case_status(cr, err, status);
 }
 
-/* "a.eth0", "host_a", "bridge" for pair 0; "a1.eth0", "host_a1" for pair 1. */
+/* "a.eth0", "host_a", "bridge" for pair 0; "a1.eth0", "host_a1" for pair 1;
+ * a lent interface by its own name ("a.enp3s0f0"). */
 static void if_label(char *buf, size_t len, const struct topo *t, int k)
 {
 	int nep = 2 * t->npairs;
@@ -67,7 +68,7 @@ static void if_label(char *buf, size_t len, const struct topo *t, int k)
 	}
 	result_ep_label(lbl, sizeof(lbl), k % nep);
 	if (k < nep)
-		snprintf(buf, len, "%s.eth0", lbl);
+		snprintf(buf, len, "%s.%s", lbl, t->ep[k].ifname);
 	else
 		snprintf(buf, len, "host_%s", lbl);
 }
@@ -76,7 +77,7 @@ static int read_ns_side(void *arg)
 {
 	void **a = arg;
 
-	if_counters_read(0, "eth0", a[0]);
+	if_counters_read(0, a[2], a[0]);
 	return ns_counters_read(a[1]);
 }
 
@@ -86,7 +87,7 @@ static void path_counters_read(const struct topo *t, struct path_counters *pc)
 
 	memset(pc, 0, sizeof(*pc));
 	for (int i = 0; i < nep; i++) {
-		void *arg[2] = { &pc->ifs[i], &pc->ns[i] };
+		void *arg[3] = { &pc->ifs[i], &pc->ns[i], (void *)t->ep[i].ifname };
 
 		netns_visit(topo_ep_ns(&t->ep[i]), read_ns_side, arg);
 	}
@@ -131,6 +132,8 @@ static int case_topology(struct case_run *cr)
 
 	if (cr->lxc)
 		err = topo_up_lxc(&cr->t, rs, cr->cc->prefix, cr->np);
+	else if (c->topology == TOPO_IFACE)
+		err = topo_up_iface(&cr->t, rs, cr->cc->prefix, c);
 	else
 		err = topo_up_pairs(&cr->t, rs, c->topology, cr->cc->prefix, cr->np);
 	if (err)

@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "dp.h"
+#include "iface.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -69,8 +70,9 @@ static const struct common_key {
 	  "ping-pong: a reply later than this counts as lost" },
 	{ "outstanding", "workload", "1..256", "1",
 	  "ping-pong closed loop: requests in flight" },
-	{ "topology", "topology", "bridge|direct", "bridge",
-	  "veth pair through a bridge, or a direct veth pair" },
+	{ "topology", "topology", "bridge|direct|iface", "bridge",
+	  "veth pair through a bridge, a direct veth pair, or two existing interfaces of this "
+	  "host (iface_a, iface_b) lent to the run" },
 	{ "cpu_a", "topology", "-1..1023|auto", "auto", "sender/client CPU (-1 = auto)" },
 	{ "cpu_b", "topology", "-1..1023|auto", "auto", "receiver/server CPU (-1 = auto)" },
 	{ "pairs", "topology", "1..16", "1",
@@ -79,6 +81,19 @@ static const struct common_key {
 	{ "container", "topology", "netns|lxc", "netns",
 	  "endpoints in plain network namespaces, or in LXC application containers on the host "
 	  "rootfs (lxc needs topology=bridge)" },
+	{ "iface_a", "topology", "interface name|none", "none",
+	  "topology=iface: the sender/client's interface, moved into the run's namespace under "
+	  "its own name and returned as it was afterwards (one value)" },
+	{ "iface_b", "topology", "interface name|none", "none",
+	  "topology=iface: the receiver/server's interface (one value)" },
+	{ "ip_a", "topology", "A.B.C.D[/16..30]|keep", CFG_IP_A,
+	  "topology=iface: a's address in 198.18.0.0/15, added for the run and removed after it; "
+	  "keep = the interface's own IPv4 address there (one value)" },
+	{ "ip_b", "topology", "A.B.C.D[/16..30]|keep", CFG_IP_B,
+	  "topology=iface: b's address in 198.18.0.0/15, in a's subnet (one value)" },
+	{ "mac_b", "topology", "aa:bb:cc:dd:ee:ff|none", "none",
+	  "topology=iface: the MAC a addresses b with; none = iface_b's own, read from it (one "
+	  "value)" },
 	{ "datapath", "datapath", NULL /* dp_allowed() */, "udp", "how packets are moved" },
 	{ "sndbuf", "datapath", "0..1073741824", "0",
 	  "SO_SNDBUF bytes, 0 = kernel default; k/M/G = 1024-based (\"64k\" = 65536)" },
@@ -133,6 +148,10 @@ enum {
 	F_IEC = 1u << 3,    /* k/K = 1024, M = 1024^2, G = 1024^3 */
 	F_FRAME = 1u << 4,  /* size: explain the limits */
 	F_NAME = 1u << 5,   /* [A-Za-z0-9_.-] */
+	F_IFNAME = 1u << 6, /* an interface name */
+	F_IPV4 = 1u << 7,   /* iface_parse_ip() */
+	F_MAC = 1u << 8,    /* iface_parse_mac() */
+	F_NONE = 1u << 9,   /* "none" stores "" */
 };
 
 /* How each key is parsed and where it lands; same order as common_keys. */
@@ -149,7 +168,7 @@ struct key_def {
 };
 
 static const char *const w_pattern[] = { "throughput", "pingpong", NULL };
-static const char *const w_topo[] = { "bridge", "direct", NULL };
+static const char *const w_topo[] = { "bridge", "direct", "iface", NULL };
 static const char *const w_container[] = { "netns", "lxc", NULL };
 static const char *const w_switch[] = { "testpmd", "ovs", NULL };
 static const char *const w_detail[] = { "full", "light", NULL };
@@ -184,6 +203,11 @@ static const struct key_def key_defs[] = {
 	  .word_val = -1 },
 	{ .type = V_INT, .store = S_UINT, OFF(pairs), .min = 1, .max = 16 },
 	{ .type = V_ENUM, .store = S_INT, OFF(container), .words = w_container },
+	{ .type = V_STR, .store = S_CHARS, OFF(iface_a), .flags = F_SINGLE | F_IFNAME | F_NONE },
+	{ .type = V_STR, .store = S_CHARS, OFF(iface_b), .flags = F_SINGLE | F_IFNAME | F_NONE },
+	{ .type = V_STR, .store = S_CHARS, OFF(ip_a), .flags = F_SINGLE | F_IPV4 },
+	{ .type = V_STR, .store = S_CHARS, OFF(ip_b), .flags = F_SINGLE | F_IPV4 },
+	{ .type = V_STR, .store = S_CHARS, OFF(mac_b), .flags = F_SINGLE | F_MAC | F_NONE },
 	{ .type = V_DPNAME, .store = S_CHARS, OFF(datapath) },
 	{ .type = V_INT, .store = S_UINT, OFF(sndbuf), .min = 0, .max = 1ll << 30, .flags = F_IEC },
 	{ .type = V_INT, .store = S_UINT, OFF(rcvbuf), .min = 0, .max = 1ll << 30, .flags = F_IEC },
@@ -358,6 +382,8 @@ void case_defaults(struct case_cfg *c)
 	c->dpdk_switch = CFG_SWITCH_TESTPMD;
 	c->switch_cpu = -1;
 	snprintf(c->sriov_pf, sizeof(c->sriov_pf), "any");
+	snprintf(c->ip_a, sizeof(c->ip_a), "%s", CFG_IP_A);
+	snprintf(c->ip_b, sizeof(c->ip_b), "%s", CFG_IP_B);
 	c->probes = PROBES_AGGREGATE;
 	c->usdt = 0;
 	c->probe_duty = 1.0;
@@ -657,6 +683,27 @@ static int parse_bool(const char *s, int *out)
 	return -EINVAL;
 }
 
+/* What a string key's flag asks of its value beyond its characters. */
+static int str_check(const struct key_def *kd, const char *s, char *what, size_t wlen)
+{
+	uint8_t mac[6];
+	uint32_t ip;
+	int plen;
+
+	if ((kd->flags & F_IFNAME) &&
+	    (strpbrk(s, "/: \t") || !strcmp(s, ".") || !strcmp(s, ".."))) {
+		snprintf(what, wlen, "'%s' is not an interface name", s);
+		return -EINVAL;
+	}
+	if ((kd->flags & F_IPV4) && iface_parse_ip(s, &ip, &plen, what, wlen))
+		return -EINVAL;
+	if ((kd->flags & F_MAC) && iface_parse_mac(s, mac)) {
+		snprintf(what, wlen, "'%s' is not a unicast MAC address", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Parse one value (no list, no range) and store it into c. */
 static int apply_value(const struct key_def *kd, const char *s, struct case_cfg *c, char *what,
 		       size_t wlen)
@@ -670,6 +717,10 @@ static int apply_value(const struct key_def *kd, const char *s, struct case_cfg 
 	case V_STR: {
 		size_t n = strlen(s);
 
+		if ((kd->flags & F_NONE) && !strcmp(s, "none")) {
+			field[0] = 0;
+			return 0;
+		}
 		if (!n || n >= kd->size) {
 			snprintf(what, wlen, "'%s' must be 1..%zu characters", s, kd->size - 1);
 			return -EINVAL;
@@ -684,6 +735,8 @@ static int apply_value(const struct key_def *kd, const char *s, struct case_cfg 
 				return -EINVAL;
 			}
 		}
+		if (str_check(kd, s, what, wlen))
+			return -EINVAL;
 		memcpy(field, s, n + 1);
 		return 0;
 	}
@@ -1613,6 +1666,23 @@ static void default_name(const struct sweep *sw, char *name, size_t len)
 		name[j] = '\0';
 }
 
+void config_key_where(const struct sweep *sw, const char *const *keys, char *buf, size_t len)
+{
+	const struct sweep_key *sk = NULL;
+	const char *key = keys[0];
+
+	for (int i = 0; keys[i] && !sk; i++) {
+		sk = sweep_find(sw, keys[i]);
+		if (sk)
+			key = keys[i];
+	}
+	if (sk)
+		where(buf, len, sk->file, sk->line);
+	else
+		where(buf, len, sw->path ? sw->path : "config", 0);
+	bprintf(buf, len, "key '%s': ", key);
+}
+
 /* A cross-key error, reported at the first of keys[] that the sweep sets. */
 static int __attribute__((format(printf, 5, 6)))
 cross_error(const struct sweep *sw, char *err, size_t errlen, const char *const *keys,
@@ -1638,6 +1708,55 @@ cross_error(const struct sweep *sw, char *err, size_t errlen, const char *const 
 	vsnprintf(err + n, errlen - n, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
+}
+
+/* topology=iface and its keys: both interfaces, two of them, one pair in
+ * plain namespaces; its keys only with it. */
+static int check_iface(const struct sweep *sw, const struct case_cfg *c, char *err,
+		       size_t errlen)
+{
+	/* A key at its default is no use of it. */
+	const struct {
+		const char *key;
+		int set;
+	} keys[] = {
+		{ "iface_a", c->iface_a[0] != 0 },
+		{ "iface_b", c->iface_b[0] != 0 },
+		{ "ip_a", strcmp(c->ip_a, CFG_IP_A) != 0 },
+		{ "ip_b", strcmp(c->ip_b, CFG_IP_B) != 0 },
+		{ "mac_b", c->mac_b[0] != 0 },
+	};
+
+	if (c->topology != TOPO_IFACE) {
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+			if (keys[i].set)
+				return cross_error(sw, err, errlen,
+						   (const char *const[]){ keys[i].key, NULL },
+						   "only topology=iface uses it (allowed: "
+						   "topology=iface, or leave it out)");
+		return 0;
+	}
+	if (!c->iface_a[0] || !c->iface_b[0])
+		return cross_error(sw, err, errlen,
+				   (const char *const[]){ c->iface_a[0] ? "iface_b" : "iface_a",
+							  "topology", NULL },
+				   "topology=iface needs iface_a and iface_b (allowed: the names of "
+				   "two existing interfaces)");
+	if (!strcmp(c->iface_a, c->iface_b))
+		return cross_error(sw, err, errlen, (const char *const[]){ "iface_b", NULL },
+				   "'%s' is iface_a too (allowed: two different interfaces)",
+				   c->iface_b);
+	if (c->pairs > 1)
+		return cross_error(sw, err, errlen,
+				   (const char *const[]){ "pairs", "topology", NULL },
+				   "topology=iface lends one interface to each side of one pair "
+				   "(allowed: pairs=1 with topology=iface)");
+	if (c->container != CONTAINER_NETNS)
+		return cross_error(sw, err, errlen,
+				   (const char *const[]){ "container", "topology", NULL },
+				   "topology=iface moves the interfaces into plain namespaces "
+				   "(allowed: container=netns with topology=iface)");
+	return 0;
 }
 
 const struct dp_ops *case_dp(const struct case_cfg *c)
@@ -1746,6 +1865,8 @@ static int check_case(const struct sweep *sw, const struct case_cfg *c, char *er
 	/* packet with sendto() and recv() on both sides has no ring at all;
 	 * xdp's rings are as large as its UMEM pools. */
 	ring = ops && ops->ring && ops->ring(opt);
+	if (check_iface(sw, c, err, errlen))
+		return -EINVAL;
 	/* An LXC container's veth goes into a bridge (lxc.net.0.link); there is
 	 * no container-to-container veth pair. */
 	if (c->container == CONTAINER_LXC && c->topology != TOPO_BRIDGE)

@@ -18,6 +18,7 @@
 #include "dp.h"
 #include "fileutil.h"
 #include "frame.h"
+#include "iface.h"
 #include "result.h"
 
 static const char *const role_names[] = { "send", "recv", "client", "server" };
@@ -758,6 +759,34 @@ static void window_json(json_t *r, const struct result_in *in, int pp)
 	json_object_set_new(r, "interfaces", ifs);
 }
 
+static void mac_str(char *buf, size_t len, const uint8_t *m)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* topology=iface: each lent interface as the run found it, and the MAC a
+ * addressed b with (from mac_b, or b's own). */
+static void iface_topo_json(json_t *o, const struct topo *t)
+{
+	char mac[18], peer[18];
+
+	for (int i = 0; i < 2; i++) {
+		const struct topo_ep *ep = &t->ep[i];
+
+		mac_str(mac, sizeof(mac), ep->mac);
+		json_object_set_new(
+			o, i ? "b_if" : "a_if",
+			json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "name", ep->ifname, "kind",
+				  ep->if_kind, "driver", ep->if_driver, "mac", mac, "origin_netns",
+				  ep->if_origin,
+				  "prefix_len", ep->plen, "ifindex", ep->ifindex));
+	}
+	mac_str(peer, sizeof(peer), t->ep[0].peer_mac);
+	json_object_set_new(o, "b_mac", json_string(peer));
+	json_object_set_new(o, "b_mac_source",
+			    json_string(t->ep[0].mac_cfg ? "mac_b" : "interface"));
+}
+
 /* ---- the disturbance verdict ------------------------------------------------ */
 
 static void disturb_add(json_t *rs, const char *check, const char *where, double v, double thr,
@@ -941,11 +970,13 @@ static json_t *case_head_json(const struct result_in *in)
 
 		for (int i = 0; i < 2; i++)
 			inet_ntop(AF_INET, &in->topo->ep[i].ip, ip[i], sizeof(ip[i]));
-		json_object_set_new(r, "topology",
-				    json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind",
-					      topo_name(c->topology), "a_ns", in->topo->ep[0].ns,
-					      "b_ns", in->topo->ep[1].ns, "a_ip", ip[0], "b_ip",
-					      ip[1]));
+		json_t *topo = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", topo_name(c->topology),
+					 "a_ns", in->topo->ep[0].ns, "b_ns", in->topo->ep[1].ns,
+					 "a_ip", ip[0], "b_ip", ip[1]);
+
+		if (c->topology == TOPO_IFACE)
+			iface_topo_json(topo, in->topo);
+		json_object_set_new(r, "topology", topo);
 	}
 	return r;
 }

@@ -28,6 +28,7 @@
 #include "dpdk_case.h"
 #include "fileutil.h"
 #include "harness.h"
+#include "iface.h"
 #include "interrupt.h"
 #include "log.h"
 #include "disturb.h"
@@ -142,6 +143,9 @@ static int run_validate(struct run *r, char *err, size_t len)
 			return -1;
 		}
 	}
+	/* The interfaces topology=iface would take: checked on this host. */
+	if (iface_preflight(&r->sw, r->cases, r->ncases, err, len))
+		return -1;
 	if (dpdk_sriov_preflight(r->cases, r->ncases, why, sizeof(why))) {
 		snprintf(err, len, "%s: %s", r->config, why);
 		return -1;
@@ -220,6 +224,8 @@ static int run_open(struct run *r)
 		return -1;
 	}
 	if (run_alone(r))
+		return -1;
+	if (iface_claim(r->rs, r->cases, r->ncases))
 		return -1;
 	now = time(NULL);
 	localtime_r(&now, &tm);

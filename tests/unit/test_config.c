@@ -658,6 +658,36 @@ static void test_valid_combinations(void **state)
 	free(c);
 }
 
+/* topology=iface: its keys, "none" as their unset value, keep. */
+static void test_iface_keys(void **state)
+{
+	struct case_cfg *c;
+	int n;
+
+	(void)state;
+	expand_text("iface.ini",
+		    "[topology]\ntopology = iface\niface_a = enp3s0f0\niface_b = enp3s0f1\n"
+		    "ip_a = keep\nip_b = 198.18.7.9/20\nmac_b = 02:00:00:aa:bb:cc\n",
+		    &c, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(c[0].topology, TOPO_IFACE);
+	assert_string_equal(c[0].iface_a, "enp3s0f0");
+	assert_string_equal(c[0].iface_b, "enp3s0f1");
+	assert_string_equal(c[0].ip_a, "keep");
+	assert_string_equal(c[0].ip_b, "198.18.7.9/20");
+	assert_string_equal(c[0].mac_b, "02:00:00:aa:bb:cc");
+	free(c);
+	/* Defaults written out are no use of the keys with another topology. */
+	expand_text("iface-none.ini",
+		    "[topology]\ntopology = bridge\niface_a = none\nmac_b = none\n"
+		    "ip_a = " CFG_IP_A "\n",
+		    &c, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(c[0].iface_a, "");
+	assert_string_equal(c[0].mac_b, "");
+	free(c);
+}
+
 static void test_name_default(void **state)
 {
 	char err[CONFIG_ERR_LEN];
@@ -727,9 +757,9 @@ static void test_keys_table(void **state)
 		if (config_set(&sw, kv, err, sizeof(err)))
 			fail_msg("%s: %s", kv, err);
 	}
-	assert_int_equal(nkeys, 50);
-	assert_int_equal(config_nkeys(), 50);
-	assert_int_equal(sw.nkeys, 49);
+	assert_int_equal(nkeys, 55);
+	assert_int_equal(config_nkeys(), 55);
+	assert_int_equal(sw.nkeys, 54);
 	/* Every datapath's options fit case_cfg and the shared page. */
 	assert_int_equal(ndp, dp_opt_total());
 	assert_true(dp_opt_total() <= CFG_MAX_DP_OPTS);
@@ -869,7 +899,8 @@ static void test_names(void **state)
 	(void)state;
 	assert_string_equal(topo_name(TOPO_BRIDGE), "bridge");
 	assert_string_equal(topo_name(TOPO_DIRECT), "direct");
-	assert_string_equal(topo_name(2), "?");
+	assert_string_equal(topo_name(TOPO_IFACE), "iface");
+	assert_string_equal(topo_name(3), "?");
 	assert_string_equal(pattern_name(PAT_THROUGHPUT), "throughput");
 	assert_string_equal(pattern_name(PAT_PINGPONG), "pingpong");
 	assert_string_equal(pattern_name(-1), "?");
@@ -1242,6 +1273,7 @@ static void run_set_error(void **state)
 }
 
 #define W "[workload]\n"
+#define T "[topology]\n"
 #define D "[datapath]\n"
 #define L64 "64,64,64,64,64,64,64,64,64,64,"
 
@@ -1394,7 +1426,14 @@ static void run_set_error(void **state)
 	X(deep_line,                                                                             \
 	  "; a longer file\n[run]\nduration = 1\n\n# warm up first\nwarmup = 0.2\n\n"           \
 	  "[workload]\n  pattern = throughput   ; indented\nburst = 32\n\nsize = 40\n",          \
-	  12, "key 'size'", "40 is below the 64-byte minimum frame")
+	  12, "key 'size'", "40 is below the 64-byte minimum frame")                      \
+	X(iface_name_slash, T "iface_a = a/b\n", 2, "key 'iface_a'", "not an interface name")   \
+	X(iface_list, T "iface_a = p0,p1\n", 2, "key 'iface_a'", "one value")                   \
+	X(ip_outside, T "ip_a = 10.0.0.1\n", 2, "key 'ip_a'", "outside 198.18.0.0/15")          \
+	X(ip_plen, T "ip_b = 198.18.0.2/8\n", 2, "key 'ip_b'", "prefix length must be 16..30") \
+	X(ip_network, T "ip_b = 198.18.0.0/24\n", 2, "key 'ip_b'", "network or broadcast")     \
+	X(mac_multicast, T "mac_b = 01:00:5e:00:00:01\n", 2, "key 'mac_b'", "unicast MAC")      \
+	X(mac_short, T "mac_b = 02:00:00:00:01\n", 2, "key 'mac_b'", "unicast MAC")
 
 /* name, file text, line of the key blamed, key, what */
 #define EXPAND_ERRORS(X)                                                                         \
@@ -1446,7 +1485,18 @@ static void run_set_error(void **state)
 	X(uring_multishot_gro, D "datapath = uring\nuring_rx = multishot\nudp_gro = yes\n", 3,   \
 	  "key 'uring_rx'", "(allowed: uring_rx=single with udp_gro=yes)")                       \
 	X(uring_sqpoll_defer, D "datapath = uring\nuring_taskrun = defer\nuring_sqpoll = yes\n", 4, \
-	  "key 'uring_sqpoll'", "(allowed: uring_sqpoll=yes with uring_taskrun=default|coop)")
+	  "key 'uring_sqpoll'", "(allowed: uring_sqpoll=yes with uring_taskrun=default|coop)")   \
+	X(iface_missing, T "topology = iface\niface_a = p0\n", 2, "key 'topology'",             \
+	  "needs iface_a and iface_b")                                                           \
+	X(iface_same, T "topology = iface\niface_a = p0\niface_b = p0\n", 4, "key 'iface_b'",  \
+	  "is iface_a too")                                                                      \
+	X(iface_other_topo, T "topology = direct\niface_b = p1\n", 3, "key 'iface_b'",          \
+	  "only topology=iface")                                                                 \
+	X(iface_ip_other_topo, T "ip_a = 198.18.0.5\n", 2, "key 'ip_a'", "only topology=iface") \
+	X(iface_pairs, T "topology = iface\niface_a = p0\niface_b = p1\npairs = 2\n", 5,       \
+	  "key 'pairs'", "pairs=1 with topology=iface")                                          \
+	X(iface_lxc, T "topology = iface\niface_a = p0\niface_b = p1\ncontainer = lxc\n", 5,   \
+	  "key 'container'", "container=netns with topology=iface")
 
 #define DEF_CASE(n, t, l, k, w) static const struct err_case ec_##n = { #n, t, l, k, w };
 #define LOAD_TEST(n, t, l, k, w) \
@@ -1550,6 +1600,7 @@ int main(void)
 		cmocka_unit_test(test_uring_taskrun),
 		cmocka_unit_test(test_xdp_keys),
 		cmocka_unit_test(test_valid_combinations),
+		cmocka_unit_test(test_iface_keys),
 		cmocka_unit_test(test_name_default),
 		cmocka_unit_test(test_keys_table),
 		cmocka_unit_test(test_names),
