@@ -180,7 +180,7 @@ install: all
 	install -m 0644 configs/*.ini $(DESTDIR)$(DATADIR)/configs/
 	install -m 0644 configs/labs/*.ini $(DESTDIR)$(DATADIR)/configs/labs/
 	install -m 0644 docs/labs/*.md $(DESTDIR)$(DOCDIR)/labs/
-	install -m 0644 README.md docs/ARCHITECTURE.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 README.md docs/ARCHITECTURE.md docs/SCALE.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 $(MAN) $(DESTDIR)$(MANDIR)/bypasslab.1
 	install -m 0644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/bypasslab
 

@@ -180,7 +180,7 @@ static int case_ok(json_t *r)
 }
 
 /* Parameters in the order a label names them; the others follow. */
-static const char *const label_order[] = { "datapath", "topology", "pattern", "size", "burst",
+static const char *const label_order[] = { "variant", "datapath", "topology", "pattern", "size", "burst",
 					   "rate", "rate_pps", NULL };
 
 static int label_rank(const char *k)
@@ -352,12 +352,29 @@ static void key_of(json_t *params, const char *const *drop, char *buf, size_t le
 	json_decref(p);
 }
 
+/* What a variant cannot change and a comparison of variants must match:
+ * a variant also sets its own options, which differ by design. */
+static const char *const variant_match[] = { "datapath", "topology", "pattern", "size",
+					     "burst", "rate_pps", "outstanding", "pairs",
+					     "container", NULL };
+
 void rs_match_key(json_t *params, const char *skip, char *buf, size_t len)
 {
 	const char *drop[] = { "rep", "repeat", "name", "duration_s", "warmup_s",
 			       skip ? skip : "rep", NULL };
+	json_t *only;
 
-	key_of(params, drop, buf, len);
+	if (!skip || strcmp(skip, "variant")) {
+		key_of(params, drop, buf, len);
+		return;
+	}
+	only = json_object();
+	for (int i = 0; variant_match[i]; i++)
+		if (json_object_get(params, variant_match[i]))
+			json_object_set(only, variant_match[i],
+					json_object_get(params, variant_match[i]));
+	key_of(only, drop, buf, len);
+	json_decref(only);
 }
 
 static int group_cmp(const void *x, const void *y)

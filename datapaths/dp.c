@@ -38,13 +38,21 @@ int dp_nopts(const struct dp_ops *ops)
 	return n;
 }
 
-int dp_opt_first(const struct dp_ops *ops)
+int dp_opt_row(const struct dp_ops *ops, const char *key)
 {
-	int g = 0;
+	for (int j = 0; ops->opts && ops->opts[j].key; j++)
+		if (!strcmp(ops->opts[j].key, key))
+			return j;
+	return -1;
+}
 
-	for (int i = 0; dp_table[i] && dp_table[i] != ops; i++)
-		g += dp_nopts(dp_table[i]);
-	return g;
+/* Row j of dp_table[i] is a key's first row in the registry. */
+static int dp_opt_first_row(int i, int j)
+{
+	for (int k = 0; k < i; k++)
+		if (dp_opt_row(dp_table[k], dp_table[i]->opts[j].key) >= 0)
+			return 0;
+	return 1;
 }
 
 int dp_opt_total(void)
@@ -52,21 +60,30 @@ int dp_opt_total(void)
 	int g = 0;
 
 	for (int i = 0; dp_table[i]; i++)
-		g += dp_nopts(dp_table[i]);
+		for (int j = 0; j < dp_nopts(dp_table[i]); j++)
+			g += dp_opt_first_row(i, j);
 	return g;
 }
 
 const struct dp_opt *dp_opt_at(int g, const struct dp_ops **owner)
 {
-	for (int i = 0; dp_table[i] && g >= 0; i++) {
-		int n = dp_nopts(dp_table[i]);
-
-		if (g < n) {
+	for (int i = 0; dp_table[i] && g >= 0; i++)
+		for (int j = 0; j < dp_nopts(dp_table[i]); j++) {
+			if (!dp_opt_first_row(i, j) || g--)
+				continue;
 			if (owner)
 				*owner = dp_table[i];
-			return &dp_table[i]->opts[g];
+			return &dp_table[i]->opts[j];
 		}
-		g -= n;
-	}
 	return NULL;
+}
+
+int dp_opt_index(const struct dp_ops *ops, int j)
+{
+	const struct dp_opt *o;
+
+	for (int g = 0; (o = dp_opt_at(g, NULL)); g++)
+		if (!strcmp(o->key, ops->opts[j].key))
+			return g;
+	return -1;
 }

@@ -47,6 +47,10 @@ enum dp_needs {
 	/* A userspace switch between the endpoints' ports stands for the
 	 * bridge (the harness's dpdk_switch key picks which). */
 	DP_NEED_SWITCH = 1u << 2,
+	/* Every endpoint's veth receives in NAPI: GRO on it, TSO off on what
+	 * transmits into it (topo_veth_napi). UDP GRO can then merge plain
+	 * datagrams, and a busy-polling socket has a NAPI instance to poll. */
+	DP_NEED_VETH_NAPI = 1u << 3,
 };
 
 /*
@@ -65,6 +69,12 @@ struct dp_opt {
 	const char *allowed;      /* as `bypasslab keys` and errors show it */
 	const char *def;          /* the default, spelt as in a config file */
 	const char *help;
+	/* Asks the kernel for a feature (udp_segment, zerocopy): on a datapath
+	 * without this key any value but the default is a config error naming
+	 * both keys, and a sweep leaves such cases out when the default is
+	 * among the key's values. Other keys are ignored where they do not
+	 * apply. */
+	int feature;
 };
 
 /* Options one datapath may have (ep_config.opt[]). */
@@ -106,6 +116,9 @@ struct dp_case {
 	int container;     /* endpoints in containers (else plain netns) */
 	unsigned int pairs;
 	int blocking;
+	int pingpong;      /* pattern=pingpong (else throughput) */
+	unsigned int size; /* RFC 2544 frame size */
+	unsigned int burst;
 	const int64_t *opt; /* this datapath's options, in its table's order */
 };
 
@@ -115,6 +128,13 @@ struct dp_ctx {
 	struct ep_shm *shm;  /* for dp_info */
 	int ifindex;
 	void *priv; /* priv_size bytes, zeroed */
+};
+
+/* A kernel feature one of a datapath's options asks for, probed here. */
+struct dp_feature {
+	const char *key;  /* the option */
+	const char *what; /* what was tried */
+	int err;          /* 0 or -errno */
 };
 
 struct dp_ops {
@@ -138,6 +158,9 @@ struct dp_ops {
 	const char *label_opt;
 	size_t priv_size;
 	int (*probe)(void);
+	/* The kernel features its options ask for, each tried on a throwaway
+	 * socket or ring (`bypasslab probe`): how many rows filled. */
+	int (*features)(struct dp_feature *f, int max);
 	int (*open)(struct dp_ctx *ctx);
 	void (*close)(struct dp_ctx *ctx);
 	int (*alloc_tx)(struct dp_ctx *ctx, struct pkt_buf *bufs, int n);
@@ -152,11 +175,17 @@ struct dp_ops {
 /* NULL-terminated registry (dp.c). */
 extern const struct dp_ops *const dp_table[];
 const struct dp_ops *dp_find(const char *name);
-/* Every datapath's options in registry order, as one list: how many, the
- * g-th (and its datapath), and where one datapath's options begin. */
+/*
+ * Every datapath's options in registry order, as one list of keys: a key
+ * several datapaths have (udp_segment on udp, mmsg and uring) is one key,
+ * described by its first row; their rows must agree (the unit tests say
+ * so). How many keys, the g-th (and the first datapath that has it), the
+ * key of ops' option j, and ops' row of a key (-1: it has none).
+ */
 int dp_opt_total(void);
 const struct dp_opt *dp_opt_at(int g, const struct dp_ops **owner);
-int dp_opt_first(const struct dp_ops *ops);
+int dp_opt_index(const struct dp_ops *ops, int j);
+int dp_opt_row(const struct dp_ops *ops, const char *key);
 int dp_nopts(const struct dp_ops *ops);
 
 /* Account one timed system call (single writer: the endpoint thread). */

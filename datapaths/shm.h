@@ -13,9 +13,9 @@
 #include "../lib/histo.h"
 
 #define EP_SHM_MAGIC 0x62706c31u /* "bpl1" */
-#define EP_SHM_VERSION 6u
+#define EP_SHM_VERSION 7u
 
-#define EP_NOPTS 8 /* options one datapath may have (struct dp_opt) */
+#define EP_NOPTS 12 /* options one datapath may have (struct dp_opt) */
 #define EP_NFOREIGN 8 /* = FRAME_NBAD (lib/frame.h) */
 
 enum ep_role { EP_ROLE_SEND = 0, EP_ROLE_RECV, EP_ROLE_CLIENT, EP_ROLE_SERVER };
@@ -31,6 +31,8 @@ enum packet_rx_mode { PKT_RX_RING = 0, PKT_RX_RECV };
 enum uring_rx_mode { URING_RX_SINGLE = 0, URING_RX_MULTISHOT };
 /* Who runs io_uring's completion task_work: see datapaths/dp_uring.c. */
 enum uring_taskrun_mode { URING_TASKRUN_DEFAULT = 0, URING_TASKRUN_COOP, URING_TASKRUN_DEFER };
+/* Where io_uring's SQ poll thread is pinned: the other endpoint's CPU or its own. */
+enum uring_sqpoll_cpu { URING_SQCPU_PEER = 0, URING_SQCPU_SELF };
 /* xdp: attach mode of the XDP program, and how the AF_XDP socket binds. */
 enum xdp_mode_cfg { XDPMODE_NATIVE = 0, XDPMODE_GENERIC };
 enum xdp_bind_cfg { XDPBIND_COPY = 0, XDPBIND_ZEROCOPY, XDPBIND_AUTO };
@@ -61,6 +63,7 @@ struct ep_config {
 	uint32_t sndbuf;     /* bytes, 0 = kernel default */
 	uint32_t rcvbuf;
 	uint32_t ring_frames; /* ring sizes for packet/uring (frames/entries) */
+	uint32_t peer_cpu;    /* the other endpoint's CPU (a kernel thread may go there) */
 	/* This case's random token: every workload frame carries it in its
 	 * test header, and a receiver takes nothing else as the workload's. */
 	uint32_t token;
@@ -118,6 +121,18 @@ struct ep_stats {
 		uint64_t cyc;
 	} sys[EP_NSYS];
 	uint64_t sys_untimed; /* calls that found no free slot */
+	/* The kernel's fast paths (socket datapaths; 0 elsewhere). UDP GSO:
+	 * sends that carried more than one datagram, and the datagrams in
+	 * them; one such send is one packet on the wire up to the segmenter.
+	 * UDP GRO: receive buffers that held more than one datagram, and the
+	 * datagrams in them. */
+	uint64_t tx_gso_sends, tx_gso_segs;
+	uint64_t rx_gro_bufs, rx_gro_segs;
+	/* MSG_ZEROCOPY / SEND_ZC: sends made zero-copy, their completions
+	 * (every one, copied or not), the completions the kernel flagged as
+	 * copied instead (SO_EE_CODE_ZEROCOPY_COPIED, IORING_NOTIF_USAGE_ZC_COPIED),
+	 * and the calls made to reap them (error-queue reads). */
+	uint64_t zc_sends, zc_done, zc_copied, zc_reap_calls;
 } __attribute__((aligned(64)));
 
 /* Kernel-side drops the endpoint can see on its own socket (0 if n/a). */
@@ -144,6 +159,11 @@ struct ep_kstats {
 	uint64_t eth_rx_nombuf; /* no mbuf to receive into */
 	uint64_t mbufs_free;    /* mempool: mbufs not in use when the engine stopped */
 	uint64_t mbufs_total;
+	/* socket datapaths: the NAPI id the socket last saw (SO_INCOMING_NAPI_ID,
+	 * 0 = none: busy polling has no NAPI to poll), and the zero-copy sends
+	 * still uncompleted when the endpoint closed */
+	uint64_t sock_napi_id;
+	uint64_t zc_outstanding;
 };
 
 struct ep_shm {
@@ -156,7 +176,7 @@ struct ep_shm {
 	int32_t exit_code;       /* 3 = unsupported here */
 	uint32_t pid;
 	char errmsg[256];
-	char dp_info[128]; /* what the datapath actually used (modes, fallbacks) */
+	char dp_info[256]; /* what the datapath actually used (modes, fallbacks) */
 	volatile uint32_t link_up; /* endpoint -> harness while waiting to run (dp link op) */
 	struct ep_config cfg;
 	struct ep_kstats ks;

@@ -59,7 +59,8 @@ static int case_fail(struct case_run *cr, int err, const char *status, const cha
 	return case_status(cr, err, status);
 }
 
-/* "a.eth0", "host_a", "bridge" for pair 0; "a1.eth0", "host_a1" for pair 1. */
+/* "a.eth0", "host_a", "bridge" for pair 0; "a1.eth0", "host_a1" for pair 1;
+ * a lent interface by its own name ("a.enp3s0f0"). */
 static void if_label(char *buf, size_t len, const struct topo *t, int k)
 {
 	int nep = 2 * t->npairs;
@@ -71,7 +72,7 @@ static void if_label(char *buf, size_t len, const struct topo *t, int k)
 	}
 	result_ep_label(lbl, sizeof(lbl), k % nep);
 	if (k < nep)
-		snprintf(buf, len, "%s.eth0", lbl);
+		snprintf(buf, len, "%s.%s", lbl, t->ep[k].ifname);
 	else
 		snprintf(buf, len, "host_%s", lbl);
 }
@@ -80,9 +81,9 @@ static int read_ns_side(void *arg)
 {
 	void **a = arg;
 
-	if_counters_read(0, "eth0", a[0]);
-	if (a[2] && qdisc_drops_read("eth0", a[2]))
-		*(int *)a[3] = 0;
+	if_counters_read(0, a[2], a[0]);
+	if (a[3] && qdisc_drops_read(a[2], a[3]))
+		*(int *)a[4] = 0;
 	return ns_counters_read(a[1]);
 }
 
@@ -95,8 +96,8 @@ static void path_counters_read(const struct topo *t, struct path_counters *pc, i
 	memset(pc, 0, sizeof(*pc));
 	pc->qdisc_ok = qdiscs;
 	for (int i = 0; i < nep; i++) {
-		void *arg[4] = { &pc->ifs[i], &pc->ns[i], qdiscs ? &pc->qdisc[i] : NULL,
-				 &pc->qdisc_ok };
+		void *arg[5] = { &pc->ifs[i], &pc->ns[i], (void *)t->ep[i].ifname,
+				 qdiscs ? &pc->qdisc[i] : NULL, &pc->qdisc_ok };
 
 		netns_visit(topo_ep_ns(&t->ep[i]), read_ns_side, arg);
 	}
@@ -145,12 +146,18 @@ static int case_topology(struct case_run *cr)
 
 	if (cr->lxc)
 		err = topo_up_lxc(&cr->t, rs, cr->cc->prefix, cr->np);
+	else if (c->topology == TOPO_IFACE)
+		err = topo_up_iface(&cr->t, rs, cr->cc->prefix, c);
 	else
 		err = topo_up_pairs(&cr->t, rs, c->topology, cr->cc->prefix, cr->np);
 	if (err)
 		return case_fail(cr, err, "failed", "topology %s: %s", topo_name(c->topology),
 				 strerror(-err));
 	cr->topo_ok = 1;
+	err = (cr->needs & DP_NEED_VETH_NAPI) && !cr->lxc ? topo_veth_napi(&cr->t) : 0;
+	if (err)
+		return case_fail(cr, err, "unsupported", "veth NAPI (GRO on, TSO off on its peer): %s",
+				 strerror(-err));
 	if ((cr->needs & DP_NEED_NFT_GUARD) && !cr->lxc) {
 		for (int i = 0; i < cr->nep && !err; i++)
 			err = netns_visit(cr->t.ep[i].ns, run_in_ns_nft, NULL);
@@ -242,6 +249,8 @@ static int case_pages(struct case_run *cr)
 			      cr->cpu_a, cr->cc->tsc_hz);
 		ep_run_config(&ep[i + 1].shm->cfg, cr->c, &cr->t, i + 1,
 			      pp ? EP_ROLE_SERVER : EP_ROLE_RECV, cr->cpu_b, cr->cc->tsc_hz);
+		ep[i].shm->cfg.peer_cpu = cr->cpu_b;
+		ep[i + 1].shm->cfg.peer_cpu = cr->cpu_a;
 		ep[i].shm->cfg.token = ep[i + 1].shm->cfg.token = cr->in.token;
 	}
 	return cr->dpdk ? case_dpdk_eal(cr) : 0;
@@ -306,6 +315,8 @@ static int case_containers(struct case_run *cr)
 	if (!cr->lxc)
 		return 0;
 	err = topo_wait_ports(&cr->t);
+	if (!err && (cr->needs & DP_NEED_VETH_NAPI))
+		err = topo_veth_napi(&cr->t);
 	for (int i = 0; i < cr->nep && !err && (cr->needs & DP_NEED_NFT_GUARD); i++)
 		err = netns_visit(topo_ep_ns(&cr->t.ep[i]), run_in_ns_nft, NULL);
 	if (err)

@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "dp.h"
+#include "iface.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -83,8 +84,9 @@ static const struct common_key {
 	  "of its upper end" },
 	{ "search_max", "workload", "1..100000000|auto", "auto",
 	  "the search's upper bound in pps (k, M); auto: the rate=max throughput of a first trial" },
-	{ "topology", "topology", "bridge|direct", "bridge",
-	  "veth pair through a bridge, or a direct veth pair" },
+	{ "topology", "topology", "bridge|direct|iface", "bridge",
+	  "veth pair through a bridge, a direct veth pair, or two existing interfaces of this "
+	  "host (iface_a, iface_b) lent to the run" },
 	{ "cpu_a", "topology", "-1..1023|auto", "auto", "sender/client CPU (-1 = auto)" },
 	{ "cpu_b", "topology", "-1..1023|auto", "auto", "receiver/server CPU (-1 = auto)" },
 	{ "pairs", "topology", "1..16", "1",
@@ -97,6 +99,19 @@ static const struct common_key {
 	  "run with /bin/sh once the topology and the endpoints are up, before any traffic, with "
 	  "BL_NS_A, BL_NS_B, BL_IF, BL_BRIDGE, BL_PORT_A, BL_PORT_B in its environment (e.g. a tc "
 	  "shaper as a known bottleneck); a non-zero exit or more than 10 s fails the case (one "
+	  "value)" },
+	{ "iface_a", "topology", "interface name|none", "none",
+	  "topology=iface: the sender/client's interface, moved into the run's namespace under "
+	  "its own name and returned as it was afterwards (one value)" },
+	{ "iface_b", "topology", "interface name|none", "none",
+	  "topology=iface: the receiver/server's interface (one value)" },
+	{ "ip_a", "topology", "A.B.C.D[/16..30]|keep", CFG_IP_A,
+	  "topology=iface: a's address in 198.18.0.0/15, added for the run and removed after it; "
+	  "keep = the interface's own IPv4 address there (one value)" },
+	{ "ip_b", "topology", "A.B.C.D[/16..30]|keep", CFG_IP_B,
+	  "topology=iface: b's address in 198.18.0.0/15, in a's subnet (one value)" },
+	{ "mac_b", "topology", "aa:bb:cc:dd:ee:ff|none", "none",
+	  "topology=iface: the MAC a addresses b with; none = iface_b's own, read from it (one "
 	  "value)" },
 	{ "datapath", "datapath", NULL /* dp_allowed() */, "udp", "how packets are moved" },
 	{ "sndbuf", "datapath", "0..1073741824", "0",
@@ -153,8 +168,12 @@ enum {
 	F_IEC = 1u << 3,    /* k/K = 1024, M = 1024^2, G = 1024^3 */
 	F_FRAME = 1u << 4,  /* size: explain the limits */
 	F_NAME = 1u << 5,   /* [A-Za-z0-9_.-] */
-	F_PCTREF = 1u << 6, /* rate: also "P%ndr" / "P%pdr" */
-	F_WHOLE = 1u << 7,  /* taken whole, commas included */
+	F_IFNAME = 1u << 6, /* an interface name */
+	F_IPV4 = 1u << 7,   /* iface_parse_ip() */
+	F_MAC = 1u << 8,    /* iface_parse_mac() */
+	F_NONE = 1u << 9,   /* "none" stores "" */
+	F_PCTREF = 1u << 10, /* rate: also "P%ndr" / "P%pdr" */
+	F_WHOLE = 1u << 11,  /* taken whole, commas included */
 };
 
 /* How each key is parsed and where it lands; same order as common_keys. */
@@ -171,7 +190,7 @@ struct key_def {
 };
 
 static const char *const w_pattern[] = { "throughput", "pingpong", NULL };
-static const char *const w_topo[] = { "bridge", "direct", NULL };
+static const char *const w_topo[] = { "bridge", "direct", "iface", NULL };
 static const char *const w_container[] = { "netns", "lxc", NULL };
 static const char *const w_switch[] = { "testpmd", "ovs", NULL };
 static const char *const w_detail[] = { "full", "light", NULL };
@@ -213,7 +232,12 @@ static const struct key_def key_defs[] = {
 	  .word_val = -1 },
 	{ .type = V_INT, .store = S_UINT, OFF(pairs), .min = 1, .max = 16 },
 	{ .type = V_ENUM, .store = S_INT, OFF(container), .words = w_container },
-	{ .type = V_STR, .store = S_CHARS, OFF(topo_hook), .flags = F_SINGLE | F_WHOLE },
+	{ .type = V_STR, .store = S_CHARS, OFF(topo_hook), .flags = F_SINGLE | F_WHOLE | F_NONE },
+	{ .type = V_STR, .store = S_CHARS, OFF(iface_a), .flags = F_SINGLE | F_IFNAME | F_NONE },
+	{ .type = V_STR, .store = S_CHARS, OFF(iface_b), .flags = F_SINGLE | F_IFNAME | F_NONE },
+	{ .type = V_STR, .store = S_CHARS, OFF(ip_a), .flags = F_SINGLE | F_IPV4 },
+	{ .type = V_STR, .store = S_CHARS, OFF(ip_b), .flags = F_SINGLE | F_IPV4 },
+	{ .type = V_STR, .store = S_CHARS, OFF(mac_b), .flags = F_SINGLE | F_MAC | F_NONE },
 	{ .type = V_DPNAME, .store = S_CHARS, OFF(datapath) },
 	{ .type = V_INT, .store = S_UINT, OFF(sndbuf), .min = 0, .max = 1ll << 30, .flags = F_IEC },
 	{ .type = V_INT, .store = S_UINT, OFF(rcvbuf), .min = 0, .max = 1ll << 30, .flags = F_IEC },
@@ -263,15 +287,28 @@ static const char *dp_allowed(void)
 	return buf;
 }
 
+/* "udp, mmsg, uring": the datapaths that have key o (built once per key). */
+static const char *dp_owners(int g, const struct dp_opt *o)
+{
+	static char buf[CFG_MAX_DP_OPTS][64];
+	char *b = buf[g];
+
+	if (!b[0])
+		for (int i = 0; dp_table[i]; i++)
+			if (dp_opt_row(dp_table[i], o->key) >= 0)
+				snprintf(b + strlen(b), sizeof(buf[g]) - strlen(b), "%s%s",
+					 b[0] ? ", " : "", dp_table[i]->name);
+	return b;
+}
+
 /* Datapath option g as a key: its value lives in case_cfg.dp_opt[g]. */
 static void dp_key(int g, struct key *ky)
 {
-	const struct dp_ops *ops = NULL;
-	const struct dp_opt *o = dp_opt_at(g, &ops);
+	const struct dp_opt *o = dp_opt_at(g, NULL);
 
 	memset(ky, 0, sizeof(*ky));
 	ky->info = (struct config_key_info){ o->key, "datapath", o->allowed, o->def, o->help,
-					     ops->name };
+					     dp_owners(g, o) };
 	ky->def.store = S_I64;
 	ky->def.off = offsetof(struct case_cfg, dp_opt) + (size_t)g * sizeof(int64_t);
 	ky->def.size = sizeof(int64_t);
@@ -381,6 +418,8 @@ void case_defaults(struct case_cfg *c)
 	c->dpdk_switch = CFG_SWITCH_TESTPMD;
 	c->switch_cpu = -1;
 	snprintf(c->sriov_pf, sizeof(c->sriov_pf), "any");
+	snprintf(c->ip_a, sizeof(c->ip_a), "%s", CFG_IP_A);
+	snprintf(c->ip_b, sizeof(c->ip_b), "%s", CFG_IP_B);
 	c->probes = PROBES_AGGREGATE;
 	c->usdt = 0;
 	c->probe_duty = 1.0;
@@ -435,8 +474,31 @@ static int key_index(const char *name)
 	return -1;
 }
 
+/* "variant NAME": NAME ([A-Za-z0-9_.+-], 1..31 chars) into name. */
+static int variant_section(const char *sec, char *name, size_t len)
+{
+	size_t n;
+
+	if (strncmp(sec, "variant", 7) || !isspace((unsigned char)sec[7]))
+		return 0;
+	sec += 8;
+	while (isspace((unsigned char)*sec))
+		sec++;
+	n = strlen(sec);
+	if (!n || n >= CFG_VARIANT_LEN || n >= len || strspn(sec, "abcdefghijklmnopqrstuvwxyz"
+							      "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+							      "0123456789_.+-") != n)
+		return 0;
+	snprintf(name, len, "%s", sec);
+	return 1;
+}
+
 static int section_known(const char *name)
 {
+	char v[CFG_VARIANT_LEN];
+
+	if (variant_section(name, v, sizeof(v)))
+		return 1;
 	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
 		if (!strcmp(sections[i], name))
 			return 1;
@@ -479,6 +541,7 @@ static void list_sections(char *buf, size_t len)
 	buf[0] = '\0';
 	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
 		bprintf(buf, len, "%s[%s]", i ? ", " : "", sections[i]);
+	bprintf(buf, len, ", [variant NAME]");
 }
 
 /* "FILE:LINE: " or, for --set (line 0), "FILE: ". */
@@ -739,6 +802,27 @@ static int parse_pctref(const char *s, struct case_cfg *c, char *what, size_t wl
 	return 0;
 }
 
+/* What a string key's flag asks of its value beyond its characters. */
+static int str_check(const struct key_def *kd, const char *s, char *what, size_t wlen)
+{
+	uint8_t mac[6];
+	uint32_t ip;
+	int plen;
+
+	if ((kd->flags & F_IFNAME) &&
+	    (strpbrk(s, "/: \t") || !strcmp(s, ".") || !strcmp(s, ".."))) {
+		snprintf(what, wlen, "'%s' is not an interface name", s);
+		return -EINVAL;
+	}
+	if ((kd->flags & F_IPV4) && iface_parse_ip(s, &ip, &plen, what, wlen))
+		return -EINVAL;
+	if ((kd->flags & F_MAC) && iface_parse_mac(s, mac)) {
+		snprintf(what, wlen, "'%s' is not a unicast MAC address", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Parse one value (no list, no range) and store it into c. */
 static int apply_value(const struct key_def *kd, const char *s, struct case_cfg *c, char *what,
 		       size_t wlen)
@@ -752,8 +836,8 @@ static int apply_value(const struct key_def *kd, const char *s, struct case_cfg 
 	case V_STR: {
 		size_t n = strlen(s);
 
-		if ((kd->flags & F_WHOLE) && !strcasecmp(s, "none")) {
-			field[0] = '\0';
+		if ((kd->flags & F_NONE) && !strcmp(s, "none")) {
+			field[0] = 0;
 			return 0;
 		}
 		if (!n || n >= kd->size) {
@@ -770,6 +854,8 @@ static int apply_value(const struct key_def *kd, const char *s, struct case_cfg 
 				return -EINVAL;
 			}
 		}
+		if (str_check(kd, s, what, wlen))
+			return -EINVAL;
 		memcpy(field, s, n + 1);
 		return 0;
 	}
@@ -1162,21 +1248,59 @@ static void key_free(struct sweep_key *sk)
 	sk->nvalues = 0;
 }
 
-void sweep_free(struct sweep *sw)
-{
-	for (int i = 0; i < sw->nkeys; i++)
-		key_free(&sw->keys[i]);
-	free(sw->keys);
-	free(sw->path);
-	sweep_init(sw);
-}
-
 static struct sweep_key *sweep_find(const struct sweep *sw, const char *key)
 {
 	for (int i = 0; i < sw->nkeys; i++)
 		if (!strcmp(sw->keys[i].key, key))
 			return &sw->keys[i];
 	return NULL;
+}
+
+void sweep_free(struct sweep *sw)
+{
+	for (int i = 0; i < sw->nkeys; i++)
+		key_free(&sw->keys[i]);
+	for (int v = 0; v < sw->nvar; v++)
+		sweep_free(&sw->var[v]);
+	free(sw->var);
+	free(sw->vname);
+	free(sw->keys);
+	free(sw->path);
+	sweep_init(sw);
+}
+
+/* Variant `name` of sw, made if new; NULL when out of memory. */
+static struct sweep *sweep_variant(struct sweep *sw, const char *name)
+{
+	struct sweep *var;
+	char(*vname)[CFG_VARIANT_LEN];
+
+	for (int v = 0; v < sw->nvar; v++)
+		if (!strcmp(sw->vname[v], name))
+			return &sw->var[v];
+	var = realloc(sw->var, (size_t)(sw->nvar + 1) * sizeof(*var));
+	if (!var)
+		return NULL;
+	sw->var = var;
+	vname = realloc(sw->vname, (size_t)(sw->nvar + 1) * sizeof(*vname));
+	if (!vname)
+		return NULL;
+	sw->vname = vname;
+	sweep_init(&sw->var[sw->nvar]);
+	snprintf(sw->vname[sw->nvar], sizeof(sw->vname[0]), "%s", name);
+	return &sw->var[sw->nvar++];
+}
+
+/* Drop key from sw (a --set replaces what every variant says of it). */
+static void sweep_drop(struct sweep *sw, const char *key)
+{
+	struct sweep_key *sk = sweep_find(sw, key);
+
+	if (!sk)
+		return;
+	key_free(sk);
+	memmove(sk, sk + 1, (size_t)(sw->keys + sw->nkeys - (sk + 1)) * sizeof(*sk));
+	sw->nkeys--;
 }
 
 /* Insert keeping schema order; the caller has made room for one more. */
@@ -1231,6 +1355,10 @@ struct load_ctx {
 	struct sweep tmp;       /* this file's keys; merged only on success */
 	const char *path;
 	int section_line[ARRAY_SIZE(sections)]; /* where each section began */
+	/* [variant NAME] sections seen, and where (each once, as any section) */
+	char vseen[CFG_MAX_VARIANTS][CFG_VARIANT_LEN];
+	int vseen_line[CFG_MAX_VARIANTS];
+	int nvseen;
 	FILE *f;
 	char *buf;
 	size_t cap;
@@ -1255,6 +1383,30 @@ static void __attribute__((format(printf, 2, 3))) load_error(struct load_ctx *lc
 	va_start(ap, fmt);
 	vsnprintf(lc->errbuf + n, lc->errlen - n, fmt, ap);
 	va_end(ap);
+}
+
+/* A [variant NAME] header: an error if NAME came before or there are too
+ * many; 1 for any variant section (handled), 0 for the others. */
+static int variant_seen(struct load_ctx *lc, const char *sec)
+{
+	char v[CFG_VARIANT_LEN];
+
+	if (!variant_section(sec, v, sizeof(v)))
+		return 0;
+	for (int i = 0; i < lc->nvseen; i++)
+		if (!strcmp(lc->vseen[i], v)) {
+			load_error(lc, "section [%s] repeated (first at line %d; allowed: "
+				   "each section once)", sec, lc->vseen_line[i]);
+			return 1;
+		}
+	if (lc->nvseen == CFG_MAX_VARIANTS) {
+		load_error(lc, "section [%s]: more than %d variants (allowed: at most %d)", sec,
+			   CFG_MAX_VARIANTS, CFG_MAX_VARIANTS);
+		return 1;
+	}
+	snprintf(lc->vseen[lc->nvseen], sizeof(lc->vseen[0]), "%s", v);
+	lc->vseen_line[lc->nvseen++] = lc->line;
+	return 1;
 }
 
 /* Catch what inih would only call a syntax error, with a better message. */
@@ -1286,6 +1438,8 @@ static void check_line(struct load_ctx *lc, const char *s)
 			return;
 		}
 		/* A second [x] would silently merge into the first. */
+		if (variant_seen(lc, name))
+			return;
 		for (size_t i = 0; i < ARRAY_SIZE(sections); i++) {
 			if (strcmp(sections[i], name))
 				continue;
@@ -1376,6 +1530,41 @@ static char *load_reader(char *str, int num, void *stream)
 	return str;
 }
 
+/* Where a key of section sec goes: this file's keys, or a variant's. */
+static struct sweep *load_target(struct load_ctx *lc, const char *sec, const char *name,
+				 const struct config_key_info *ki)
+{
+	char vname[CFG_VARIANT_LEN];
+	struct sweep *t;
+
+	if (!variant_section(sec, vname, sizeof(vname))) {
+		if (strcmp(sec, ki->section)) {
+			if (!*sec)
+				load_error(lc, "key '%s': comes before any section (allowed: in [%s])",
+					   name, ki->section);
+			else
+				load_error(lc,
+					   "key '%s': not a key of section [%s], it belongs in [%s] "
+					   "(allowed: in [%s])",
+					   name, sec, ki->section, ki->section);
+			return NULL;
+		}
+		return &lc->tmp;
+	}
+	/* A variant is a set of cases; the run's own keys stay the run's. */
+	if (!strcmp(ki->section, "run")) {
+		load_error(lc, "key '%s': a [run] key applies to every variant (allowed: in [run])",
+			   name);
+		return NULL;
+	}
+	t = sweep_variant(&lc->tmp, vname);
+	if (!t) {
+		load_error(lc, "out of memory");
+		lc->err = -ENOMEM;
+	}
+	return t;
+}
+
 static int load_handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct load_ctx *lc = user;
@@ -1383,6 +1572,7 @@ static int load_handler(void *user, const char *section, const char *name, const
 	struct config_key_info ki = { 0 };
 	const struct sweep_key *dup;
 	struct strvec vals = { 0 };
+	struct sweep *target;
 	int k, err;
 
 	if (lc->err)
@@ -1392,25 +1582,19 @@ static int load_handler(void *user, const char *section, const char *name, const
 	snprintf(sec, sizeof(sec), "%s", section ? section : "");
 	k = key_index(name);
 	if (k < 0) {
-		list_keys(allowed, sizeof(allowed), trim(sec));
+		list_keys(allowed, sizeof(allowed), variant_section(trim(sec), what, sizeof(what))
+							  ? NULL
+							  : trim(sec));
 		load_error(lc, "key '%s': unknown key in section [%s] (allowed: %s)", name,
 			   trim(sec), allowed);
 		return 0;
 	}
 	config_key(k, &ki);
-	if (strcmp(trim(sec), ki.section)) {
-		if (!*trim(sec))
-			load_error(lc, "key '%s': comes before any section (allowed: in [%s])", name,
-				   ki.section);
-		else
-			load_error(lc,
-				   "key '%s': not a key of section [%s], it belongs in [%s] "
-				   "(allowed: in [%s])",
-				   name, trim(sec), ki.section, ki.section);
+	target = load_target(lc, trim(sec), name, &ki);
+	if (!target)
 		return 0;
-	}
-	dup = sweep_find(&lc->tmp, name);
-	if (!dup)
+	dup = sweep_find(target, name);
+	if (!dup && target == &lc->tmp)
 		dup = sweep_find(lc->sw, name);
 	if (dup) {
 		if (dup->line > 0 && !strcmp(dup->file, lc->path))
@@ -1423,7 +1607,7 @@ static int load_handler(void *user, const char *section, const char *name, const
 	}
 	err = expand_value(k, value ? value : "", &vals, what, sizeof(what));
 	if (!err)
-		err = sweep_reserve(&lc->tmp, 1);
+		err = sweep_reserve(target, 1);
 	if (err) {
 		strvec_free(&vals);
 		if (err == -ENOMEM) {
@@ -1434,7 +1618,7 @@ static int load_handler(void *user, const char *section, const char *name, const
 		}
 		return 0;
 	}
-	sweep_insert(&lc->tmp, k, lc->path, lc->line, &vals);
+	sweep_insert(target, k, lc->path, lc->line, &vals);
 	return 1;
 }
 
@@ -1484,6 +1668,11 @@ int config_load(struct sweep *sw, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", path);
 		lc.err = -ENOMEM;
 	}
+	/* One file's variants: a second file may not add more. */
+	if (!lc.err && lc.tmp.nvar && sw->nvar) {
+		snprintf(err, errlen, "%s: [variant] sections come from one file only", path);
+		lc.err = -EINVAL;
+	}
 	if (!lc.err) {
 		/* Cannot fail from here on: the sweep changes all at once. */
 		for (int i = 0; i < lc.tmp.nkeys; i++) {
@@ -1497,6 +1686,14 @@ int config_load(struct sweep *sw, const char *path, char *err, size_t errlen)
 		if (pathdup)
 			sw->path = pathdup;
 		pathdup = NULL;
+		for (int v = 0; v < lc.tmp.nvar; v++)
+			sw->file_keys += lc.tmp.var[v].nkeys;
+		sw->var = lc.tmp.var;
+		sw->vname = lc.tmp.vname;
+		sw->nvar = lc.tmp.nvar;
+		lc.tmp.var = NULL;
+		lc.tmp.vname = NULL;
+		lc.tmp.nvar = 0;
 		sw->file_keys += lc.tmp.nkeys;
 		sw->files++;
 	}
@@ -1572,6 +1769,8 @@ int config_set(struct sweep *sw, const char *kv, char *err, size_t errlen)
 		}
 		sweep_insert(sw, k, "--set", 0, &vals);
 	}
+	for (int v = 0; v < sw->nvar; v++)
+		sweep_drop(&sw->var[v], key);
 out:
 	strvec_free(&vals);
 	free(copy);
@@ -1601,6 +1800,23 @@ static void default_name(const struct sweep *sw, char *name, size_t len)
 		name[j] = '\0';
 }
 
+void config_key_where(const struct sweep *sw, const char *const *keys, char *buf, size_t len)
+{
+	const struct sweep_key *sk = NULL;
+	const char *key = keys[0];
+
+	for (int i = 0; keys[i] && !sk; i++) {
+		sk = sweep_find(sw, keys[i]);
+		if (sk)
+			key = keys[i];
+	}
+	if (sk)
+		where(buf, len, sk->file, sk->line);
+	else
+		where(buf, len, sw->path ? sw->path : "config", 0);
+	bprintf(buf, len, "key '%s': ", key);
+}
+
 /* A cross-key error, reported at the first of keys[] that the sweep sets. */
 static int __attribute__((format(printf, 5, 6)))
 cross_error(const struct sweep *sw, char *err, size_t errlen, const char *const *keys,
@@ -1628,6 +1844,55 @@ cross_error(const struct sweep *sw, char *err, size_t errlen, const char *const 
 	return -EINVAL;
 }
 
+/* topology=iface and its keys: both interfaces, two of them, one pair in
+ * plain namespaces; its keys only with it. */
+static int check_iface(const struct sweep *sw, const struct case_cfg *c, char *err,
+		       size_t errlen)
+{
+	/* A key at its default is no use of it. */
+	const struct {
+		const char *key;
+		int set;
+	} keys[] = {
+		{ "iface_a", c->iface_a[0] != 0 },
+		{ "iface_b", c->iface_b[0] != 0 },
+		{ "ip_a", strcmp(c->ip_a, CFG_IP_A) != 0 },
+		{ "ip_b", strcmp(c->ip_b, CFG_IP_B) != 0 },
+		{ "mac_b", c->mac_b[0] != 0 },
+	};
+
+	if (c->topology != TOPO_IFACE) {
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+			if (keys[i].set)
+				return cross_error(sw, err, errlen,
+						   (const char *const[]){ keys[i].key, NULL },
+						   "only topology=iface uses it (allowed: "
+						   "topology=iface, or leave it out)");
+		return 0;
+	}
+	if (!c->iface_a[0] || !c->iface_b[0])
+		return cross_error(sw, err, errlen,
+				   (const char *const[]){ c->iface_a[0] ? "iface_b" : "iface_a",
+							  "topology", NULL },
+				   "topology=iface needs iface_a and iface_b (allowed: the names of "
+				   "two existing interfaces)");
+	if (!strcmp(c->iface_a, c->iface_b))
+		return cross_error(sw, err, errlen, (const char *const[]){ "iface_b", NULL },
+				   "'%s' is iface_a too (allowed: two different interfaces)",
+				   c->iface_b);
+	if (c->pairs > 1)
+		return cross_error(sw, err, errlen,
+				   (const char *const[]){ "pairs", "topology", NULL },
+				   "topology=iface lends one interface to each side of one pair "
+				   "(allowed: pairs=1 with topology=iface)");
+	if (c->container != CONTAINER_NETNS)
+		return cross_error(sw, err, errlen,
+				   (const char *const[]){ "container", "topology", NULL },
+				   "topology=iface moves the interfaces into plain namespaces "
+				   "(allowed: container=netns with topology=iface)");
+	return 0;
+}
+
 const struct dp_ops *case_dp(const struct case_cfg *c)
 {
 	return dp_find(c->datapath);
@@ -1644,16 +1909,23 @@ int64_t case_dp_opt(const struct case_cfg *c, const char *key)
 void case_dp_view(const struct case_cfg *c, struct dp_case *dc, int64_t *opt)
 {
 	const struct dp_ops *ops = case_dp(c);
-	int first = ops ? dp_opt_first(ops) : 0, n = ops ? dp_nopts(ops) : 0;
+	int n = ops ? dp_nopts(ops) : 0;
 
 	memset(opt, 0, DP_MAX_OPTS * sizeof(*opt));
-	for (int j = 0; j < n && j < DP_MAX_OPTS && first + j < CFG_MAX_DP_OPTS; j++)
-		opt[j] = c->dp_opt[first + j];
+	for (int j = 0; j < n && j < DP_MAX_OPTS; j++) {
+		int g = dp_opt_index(ops, j);
+
+		if (g >= 0 && g < CFG_MAX_DP_OPTS)
+			opt[j] = c->dp_opt[g];
+	}
 	memset(dc, 0, sizeof(*dc));
 	dc->bridge = c->topology == TOPO_BRIDGE;
 	dc->container = c->container != CONTAINER_NETNS;
 	dc->pairs = c->pairs;
 	dc->blocking = c->blocking;
+	dc->pingpong = c->pattern == PAT_PINGPONG;
+	dc->size = c->size;
+	dc->burst = c->burst;
 	dc->opt = opt;
 }
 
@@ -1699,6 +1971,46 @@ static int search_check(const struct sweep *sw, const struct case_cfg *c, char *
 }
 
 /*
+ * A feature key (dp_opt.feature) set for a datapath that lacks it: 1 when
+ * the sweep also has the key's default (this case is left out of the
+ * product: that datapath runs with the default), else an error naming the
+ * key and `datapath`. 0: the case stands.
+ */
+static int feature_case(const struct sweep *sw, const struct case_cfg *c, char *err,
+			size_t errlen)
+{
+	const struct dp_ops *ops = case_dp(c);
+	struct case_cfg def;
+	char what[CONFIG_ERR_LEN];
+	const struct dp_opt *o;
+	struct key ky;
+
+	case_defaults(&def);
+	for (int g = 0; ops && g < dp_nkeys() && (o = dp_opt_at(g, NULL)); g++) {
+		const struct sweep_key *sk;
+
+		if (!o->feature || dp_opt_row(ops, o->key) >= 0 || c->dp_opt[g] == def.dp_opt[g])
+			continue;
+		sk = sweep_find(sw, o->key);
+		dp_key(g, &ky);
+		for (int v = 0; sk && v < sk->nvalues; v++) {
+			struct case_cfg t = def;
+
+			if (!apply_value(&ky.def, sk->values[v], &t, what, sizeof(what)) &&
+			    t.dp_opt[g] == def.dp_opt[g])
+				return 1;
+		}
+		return cross_error(sw, err, errlen, (const char *const[]){ o->key, "datapath", NULL },
+				   "datapath %s has no %s (allowed: %s = %s, or datapath = %s; in a "
+				   "sweep, add %s's default %s to its values to run %s once "
+				   "without it)",
+				   c->datapath, o->key, o->key, o->def, dp_owners(g, o), o->key,
+				   o->def, c->datapath);
+	}
+	return 0;
+}
+
+/*
  * Combinations that cannot be run as asked. Settings that merely do not apply
  * (packet_tx on udp, outstanding with a rate) are ignored by the endpoint,
  * and cpu_a == cpu_b is a legitimate same-CPU study.
@@ -1716,6 +2028,8 @@ static int check_case(const struct sweep *sw, const struct case_cfg *c, char *er
 	/* packet with sendto() and recv() on both sides has no ring at all;
 	 * xdp's rings are as large as its UMEM pools. */
 	ring = ops && ops->ring && ops->ring(opt);
+	if (check_iface(sw, c, err, errlen))
+		return -EINVAL;
 	/* An LXC container's veth goes into a bridge (lxc.net.0.link); there is
 	 * no container-to-container veth pair. */
 	if (c->container == CONTAINER_LXC && c->topology != TOPO_BRIDGE)
@@ -1757,14 +2071,14 @@ static int check_case(const struct sweep *sw, const struct case_cfg *c, char *er
 	return 0;
 }
 
-int sweep_expand(const struct sweep *sw, struct case_cfg **cases, int *ncases, char *err,
-		 size_t errlen)
+static int sweep_expand1(const struct sweep *sw, struct case_cfg **cases, int *ncases, char *err,
+			 size_t errlen)
 {
 	struct case_cfg base, *out = NULL;
 	char what[CONFIG_ERR_LEN];
 	unsigned long long total;
 	unsigned int repeat = 1;
-	int *idx = NULL, n = 0, r = 0;
+	int *idx = NULL, n = 0, r = 0, skip;
 	const struct sweep_key *rk = sweep_find(sw, "repeat");
 	struct key *ks = NULL, rky;
 
@@ -1825,10 +2139,11 @@ int sweep_expand(const struct sweep *sw, struct case_cfg **cases, int *ncases, c
 				goto fail;
 			}
 		}
-		r = check_case(sw, &base, err, errlen);
+		skip = feature_case(sw, &base, err, errlen);
+		r = skip < 0 ? skip : skip ? 0 : check_case(sw, &base, err, errlen);
 		if (r)
 			goto fail;
-		for (unsigned int rep = 0; rep < base.repeat; rep++) {
+		for (unsigned int rep = 0; !skip && rep < base.repeat; rep++) {
 			out[n] = base;
 			out[n].rep = rep;
 			n++;
@@ -1852,6 +2167,82 @@ fail:
 	free(idx);
 	free(out);
 	return r;
+}
+
+/* Variant v as a sweep of its own: the run's keys with v's in their place
+ * (shallow: m borrows every value, only m->keys is its own). */
+static int sweep_merge(const struct sweep *sw, int v, struct sweep *m)
+{
+	const struct sweep *var = &sw->var[v];
+	int i = 0, j = 0;
+
+	sweep_init(m);
+	m->path = sw->path;
+	m->keys = calloc((size_t)(sw->nkeys + var->nkeys) + 1, sizeof(*m->keys));
+	if (!m->keys)
+		return -ENOMEM;
+	while (i < sw->nkeys || j < var->nkeys) {
+		int ki = i < sw->nkeys ? key_index(sw->keys[i].key) : INT_MAX;
+		int kj = j < var->nkeys ? key_index(var->keys[j].key) : INT_MAX;
+
+		if (kj <= ki) {
+			m->keys[m->nkeys++] = var->keys[j++];
+			i += kj == ki;
+		} else {
+			m->keys[m->nkeys++] = sw->keys[i++];
+		}
+	}
+	return 0;
+}
+
+int sweep_expand(const struct sweep *sw, struct case_cfg **cases, int *ncases, char *err,
+		 size_t errlen)
+{
+	struct case_cfg *out = NULL, *vc, *grown;
+	int n = 0, vn, r = 0;
+
+	if (!sw->nvar)
+		return sweep_expand1(sw, cases, ncases, err, errlen);
+	*cases = NULL;
+	*ncases = 0;
+	for (int v = 0; v < sw->nvar && !r; v++) {
+		struct sweep m;
+
+		r = sweep_merge(sw, v, &m);
+		if (r) {
+			snprintf(err, errlen, "out of memory");
+			break;
+		}
+		r = sweep_expand1(&m, &vc, &vn, err, errlen);
+		free(m.keys);
+		if (r)
+			break;
+		grown = n + vn > CONFIG_MAX_CASES ? NULL
+						 : realloc(out, (size_t)(n + vn) * sizeof(*out));
+		if (!grown) {
+			snprintf(err, errlen, "[variant %s]: %s", sw->vname[v],
+				 n + vn > CONFIG_MAX_CASES ? "the variants take the run over the "
+							     "case limit (allowed: at most 100000 "
+							     "cases)"
+							   : "out of memory");
+			free(vc);
+			r = n + vn > CONFIG_MAX_CASES ? -EINVAL : -ENOMEM;
+			break;
+		}
+		out = grown;
+		for (int i = 0; i < vn; i++)
+			snprintf(vc[i].variant, sizeof(vc[i].variant), "%s", sw->vname[v]);
+		memcpy(out + n, vc, (size_t)vn * sizeof(*out));
+		n += vn;
+		free(vc);
+	}
+	if (r) {
+		free(out);
+		return r;
+	}
+	*cases = out;
+	*ncases = n;
+	return 0;
 }
 
 int sweep_varying(const struct sweep *sw, const char **keys, int max)

@@ -16,7 +16,7 @@
 struct dp_ops;
 struct dp_case;
 
-enum topo_kind { TOPO_BRIDGE = 0, TOPO_DIRECT };
+enum topo_kind { TOPO_BRIDGE = 0, TOPO_DIRECT, TOPO_IFACE };
 enum container_kind { CONTAINER_NETNS = 0, CONTAINER_LXC };
 enum pattern_kind { PAT_THROUGHPUT = 0, PAT_PINGPONG };
 /* sample: cpu-clock sampling only; both: aggregate tracepoints + sampling. */
@@ -30,10 +30,14 @@ enum rate_ref { RATE_ABS = 0, RATE_OF_NDR, RATE_OF_PDR };
 /* Datapath options over all datapaths (the unit tests check they fit). */
 #define CFG_MAX_DP_OPTS 32
 
+#define CFG_VARIANT_LEN 32
+#define CFG_MAX_VARIANTS 64 /* [variant NAME] sections in one file */
+
 /* One fully parsed, validated case. */
 struct case_cfg {
 	/* [run] */
 	char name[64];
+	char variant[CFG_VARIANT_LEN]; /* its [variant NAME], "" without */
 	unsigned int repeat;     /* total repetitions of each case */
 	unsigned int rep;        /* 0-based repetition index of this case */
 	double duration_s;       /* measurement window */
@@ -66,6 +70,10 @@ struct case_cfg {
 	unsigned int pairs;      /* endpoint pairs, 1..TOPO_MAX_PAIRS */
 	int container;           /* enum container_kind */
 	char topo_hook[256];     /* shell command run once the topology is up, "" = none */
+	/* topology=iface: two existing interfaces (harness/iface.h) */
+	char iface_a[16], iface_b[16];
+	char ip_a[24], ip_b[24]; /* "keep" or "A.B.C.D[/P]" */
+	char mac_b[18];          /* "" = iface_b's own */
 	/* [datapath] */
 	char datapath[16];
 	unsigned int sndbuf, rcvbuf; /* 0 = kernel default */
@@ -99,8 +107,18 @@ struct sweep {
 	struct sweep_key *keys; /* only keys that were set, in schema order */
 	int nkeys;
 	char *path;             /* first config file loaded: the default case name */
+	/* [variant NAME] sections, in file order: each is a sweep of its own,
+	 * the keys above with its keys in their place; the run is the cases
+	 * of every variant, one after the other. None: the keys above alone. */
+	struct sweep *var;
+	char (*vname)[CFG_VARIANT_LEN];
+	int nvar;
 	int files, file_keys;   /* config files loaded, keys they set */
 };
+
+/* topology=iface: the addresses lent interfaces get unless told. */
+#define CFG_IP_A "198.18.0.1/24"
+#define CFG_IP_B "198.18.0.2/24"
 
 /* Error text buffer size used throughout. */
 #define CONFIG_ERR_LEN 512
@@ -123,6 +141,10 @@ int config_set(struct sweep *sw, const char *kv, char *err, size_t errlen);
  * before returning; at most CONFIG_MAX_CASES cases. */
 int sweep_expand(const struct sweep *sw, struct case_cfg **cases, int *ncases, char *err,
 		 size_t errlen);
+/* "FILE:LINE: key 'K': " for the first of keys (NULL-terminated) the
+ * sweep sets (keys[0] and the config file alone if none), for errors found
+ * after the sweep was expanded. */
+void config_key_where(const struct sweep *sw, const char *const *keys, char *buf, size_t len);
 /* What the config needs that no single value can say, checked before a
  * run creates anything: a loaded file that sets no key is refused unless
  * --set names the datapath; every CPU a case names is online here; the

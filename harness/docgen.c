@@ -140,6 +140,10 @@ int do_man(int argc, char **argv)
 	      ".TP\n.I results/RUN_ID/NNN\\-CASE/result.json\none case's result\n"
 	      ".TP\n.I /run/bypasslab/PREFIX.state\n"
 	      "every object a run creates, recorded before it exists\n"
+	      ".TP\n.I /run/bypasslab/PREFIX\\-if\\-a.iface\n"
+	      "topology=iface: how to return an interface lent to the run (its namespace, "
+	      "name, MTU, addresses, up/down state), used by the run and by "
+	      "\\fBbypasslab cleanup\\fR\n"
 	      ".TP\n.I PREFIX/share/bypasslab/configs\n"
 	      "example configs, and the labs' configs in \\fIlabs/\\fR\n"
 	      ".SH SEE ALSO\n.BR ip (8),\n.BR lxc\\-execute (1),\n.BR bpftool (8)\n",

@@ -188,7 +188,7 @@ void ep_run_config(struct ep_config *ec, const struct case_cfg *c, const struct 
 	ec->role = role;
 	ec->cpu = cpu;
 	memcpy(ec->src_mac, t->ep[side].mac, 6);
-	memcpy(ec->dst_mac, t->ep[peer].mac, 6);
+	memcpy(ec->dst_mac, t->ep[side].peer_mac, 6);
 	ec->src_ip = t->ep[side].ip;
 	ec->dst_ip = t->ep[peer].ip;
 	ec->sport = b ? PORT_B : PORT_A;

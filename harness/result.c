@@ -18,6 +18,7 @@
 #include "dp.h"
 #include "fileutil.h"
 #include "frame.h"
+#include "iface.h"
 #include "jsonpath.h"
 #include "result.h"
 #include "search.h"
@@ -35,6 +36,8 @@ static const struct {
 	STAT(rx_foreign),  STAT(rx_reorder),  STAT(rx_dup),	 STAT(rx_late),
 	STAT(timeouts),	   STAT(pace_late),   STAT(cyc_tx),	 STAT(cyc_rx),
 	STAT(cyc_work),	   STAT(cyc_idle),    STAT(loops),	 STAT(rx_drained),
+	STAT(tx_gso_sends), STAT(tx_gso_segs), STAT(rx_gro_bufs), STAT(rx_gro_segs),
+	STAT(zc_sends),	   STAT(zc_done),     STAT(zc_copied),	 STAT(zc_reap_calls),
 };
 
 static uint64_t stat_get(const struct ep_stats *s, size_t off)
@@ -108,6 +111,9 @@ json_t *case_cfg_json(const struct case_cfg *c)
 		      c->datapath, "burst", c->burst, "sndbuf", c->sndbuf, "rcvbuf", c->rcvbuf,
 		      "probes", probes_name(c->probes));
 	dp_opts_json(o, c);
+	/* Only cases from a [variant NAME] section carry its name. */
+	if (c->variant[0])
+		json_object_set_new(o, "variant", json_string(c->variant));
 	json_object_set_new(o, "dpdk_switch", json_string(switch_name(c->dpdk_switch)));
 	json_object_set_new(o, "switch_cpu", json_integer(c->switch_cpu));
 	json_object_set_new(o, "sriov_pf", json_string(c->sriov_pf));
@@ -223,7 +229,7 @@ static json_t *datapath_json(const struct case_cfg *c)
 	} caps[] = { { "l2", DP_CAP_L2 }, { "batch", DP_CAP_BATCH }, { "zc_tx", DP_CAP_ZC_TX },
 		     { "syscalls", DP_CAP_SYSCALLS } },
 	  needs[] = { { "nft_guard", DP_NEED_NFT_GUARD }, { "eal", DP_NEED_EAL },
-		      { "switch", DP_NEED_SWITCH } };
+		      { "switch", DP_NEED_SWITCH }, { "veth_napi", DP_NEED_VETH_NAPI } };
 	const struct dp_ops *ops = case_dp(c);
 	unsigned int nd = case_needs(c);
 	json_t *o = json_object(), *jc = json_object(), *jn = json_object();
@@ -240,6 +246,9 @@ static json_t *datapath_json(const struct case_cfg *c)
 		if (!strcmp(dp_opt_at(g, NULL)->key, ops->label_opt))
 			snprintf(label, sizeof(label), "%s-%s", c->datapath,
 				 dp_opt_at(g, NULL)->words[v]);
+	/* A variant names the case's datapath in tables: "mmsg/gso-gro". */
+	if (c->variant[0])
+		snprintf(label + strlen(label), sizeof(label) - strlen(label), "/%s", c->variant);
 	json_object_set_new(o, "name", json_string(c->datapath));
 	json_object_set_new(o, "label", json_string(label));
 	json_object_set_new(o, "via", json_string(nd & DP_NEED_SWITCH ? switch_name(c->dpdk_switch)
@@ -352,6 +361,29 @@ static void foreign_json(json_t *o, const struct result_in *in, json_t *fw, int6
 
 /* Over every pair: each pair's a and b exchange packets only with each
  * other, so sent and received add up pair by pair. */
+/* Packets a sender handed the kernel: a GSO super-packet is one on the
+ * wire (veth and bridge forward it whole) until a socket segments it. */
+static int64_t ep_wire_pkts(const struct ep_stats *s)
+{
+	return (int64_t)(s->tx_pkts - s->tx_gso_segs + s->tx_gso_sends);
+}
+
+/*
+ * Datagrams per packet the UDP stack of endpoint i counts. A UDP_GRO socket
+ * takes its peer's GSO super-packets whole, so its drops are counted in
+ * super-packets: they are converted at the peer's mean datagrams per wire
+ * packet (exact when every send carries udp_segment datagrams). 1 otherwise.
+ */
+static double stack_scale(const struct result_in *in, int i)
+{
+	const struct ep_stats *peer = &in->ep[i ^ 1].shm->st;
+	int64_t w = ep_wire_pkts(peer);
+
+	if (case_dp_opt(in->case_cfg, "udp_gro") <= 0 || !peer->tx_gso_sends || w <= 0)
+		return 1.0;
+	return (double)peer->tx_pkts / (double)w;
+}
+
 static json_t *reconcile_json(const struct result_in *in)
 {
 	const struct dp_ops *ops = case_dp(in->case_cfg);
@@ -361,7 +393,7 @@ static json_t *reconcile_json(const struct result_in *in)
 	int nep = 2 * result_npairs(in);
 	json_t *o = json_object(), *where = json_object(), *ns = json_object();
 	json_t *fw = json_object();
-	int64_t lost = 0, located = 0, if_tx = 0, sent = 0, received = 0;
+	int64_t lost = 0, located = 0, if_tx = 0, sent = 0, received = 0, wire = 0;
 
 	case_dp_view(in->case_cfg, &dc, opt);
 	/* Frames of a PMD other than net_af_xdp never cross a kernel interface. */
@@ -376,6 +408,7 @@ static json_t *reconcile_json(const struct result_in *in)
 
 		lost += (a_tx - b_rx) + (b_tx - a_rx);
 		sent += a_tx + b_tx;
+		wire += ep_wire_pkts(a) + ep_wire_pkts(b);
 		received += b_rx + a_rx;
 	}
 	/* A veth that cannot hand a frame to its peer counts it as tx_dropped
@@ -411,8 +444,10 @@ static json_t *reconcile_json(const struct result_in *in)
 				      NSD(udp_noports), "ip_in_discards", NSD(ip_in_discards),
 				      "ip_in_hdr_errors", NSD(ip_in_hdr_errors),
 				      "ip_in_addr_errors", NSD(ip_in_addr_errors));
-		int64_t d = NSD(udp_inerrors) + NSD(udp_noports) + NSD(ip_in_discards) +
-			    NSD(ip_in_hdr_errors) + NSD(ip_in_addr_errors);
+		int64_t d = (int64_t)((double)(NSD(udp_inerrors) + NSD(udp_noports) +
+					       NSD(ip_in_discards) + NSD(ip_in_hdr_errors) +
+					       NSD(ip_in_addr_errors)) *
+					      stack_scale(in, i) + 0.5);
 		char k[48], lbl[8];
 
 		result_ep_label(lbl, sizeof(lbl), i);
@@ -453,10 +488,12 @@ static json_t *reconcile_json(const struct result_in *in)
 	foreign_json(o, in, fw, lost - located);
 	json_object_set_new(o, "netns_counters", ns);
 	json_object_set_new(o, "softnet_dropped", json_integer((json_int_t)in->softnet_drops));
+	/* Interfaces count GSO super-packets as one: compare with wire packets. */
 	if (kernel_ifs) {
 		json_object_set_new(o, "if_tx_packets", json_integer(if_tx));
+		json_object_set_new(o, "endpoint_wire_packets", json_integer(wire));
 		json_object_set_new(o, "if_tx_vs_endpoint_pct",
-				    json_real(sent ? 100.0 * (double)(if_tx - sent) / (double)sent
+				    json_real(wire ? 100.0 * (double)(if_tx - wire) / (double)wire
 						   : 0));
 	}
 	return o;
@@ -696,9 +733,15 @@ static json_t *throughput_json(const struct result_in *in, int pp)
 {
 	const struct case_cfg *c = in->case_cfg;
 	double w = (double)in->window_ns / 1e9;
-	uint64_t tx = 0, rx = 0, reorder = 0, dup = 0;
+	uint64_t tx = 0, rx = 0, reorder = 0, dup = 0, wire = 0;
 	double tx_pps, rx_pps;
 	json_t *tp = json_object();
+
+	/* Packets on the wire: a GSO super-packet is one until segmented. */
+	for (int i = 0; i < 2 * result_npairs(in); i++)
+		if (in->ep[i].w_open && in->ep[i].w_close)
+			wire += (uint64_t)(ep_wire_pkts(in->ep[i].w_close) -
+					   ep_wire_pkts(in->ep[i].w_open));
 
 	for (int p = 0; p < result_npairs(in); p++) {
 		uint64_t t1, r1, o1, d1;
@@ -722,6 +765,9 @@ static json_t *throughput_json(const struct result_in *in, int pp)
 			    json_real(tx_pps * (c->size + FRAME_L1_OVERHEAD) * 8 / 1e9));
 	json_object_set_new(tp, "rx_gbps_l1",
 			    json_real(rx_pps * (c->size + FRAME_L1_OVERHEAD) * 8 / 1e9));
+	json_object_set_new(tp, "wire_pps", json_real((double)wire / w));
+	json_object_set_new(tp, "datagrams_per_wire_pkt",
+			    json_real(wire ? (double)(tx + (pp ? rx : 0)) / (double)wire : 0));
 	json_object_set_new(tp, "loss_pct",
 			    json_real(tx ? 100.0 * ((double)tx - (double)rx) / (double)tx : 0));
 	if (pp)
@@ -743,6 +789,34 @@ static void window_json(json_t *r, const struct result_in *in, int pp)
 	for (int i = 0; i < in->nifs; i++)
 		json_object_set_new(ifs, in->ifs[i].name, if_json(&in->ifs[i]));
 	json_object_set_new(r, "interfaces", ifs);
+}
+
+static void mac_str(char *buf, size_t len, const uint8_t *m)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* topology=iface: each lent interface as the run found it, and the MAC a
+ * addressed b with (from mac_b, or b's own). */
+static void iface_topo_json(json_t *o, const struct topo *t)
+{
+	char mac[18], peer[18];
+
+	for (int i = 0; i < 2; i++) {
+		const struct topo_ep *ep = &t->ep[i];
+
+		mac_str(mac, sizeof(mac), ep->mac);
+		json_object_set_new(
+			o, i ? "b_if" : "a_if",
+			json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "name", ep->ifname, "kind",
+				  ep->if_kind, "driver", ep->if_driver, "mac", mac, "origin_netns",
+				  ep->if_origin,
+				  "prefix_len", ep->plen, "ifindex", ep->ifindex));
+	}
+	mac_str(peer, sizeof(peer), t->ep[0].peer_mac);
+	json_object_set_new(o, "b_mac", json_string(peer));
+	json_object_set_new(o, "b_mac_source",
+			    json_string(t->ep[0].mac_cfg ? "mac_b" : "interface"));
 }
 
 /* ---- the disturbance verdict ------------------------------------------------ */
@@ -910,8 +984,9 @@ static json_t *case_head_json(const struct result_in *in)
 	json_t *r = json_object();
 	char dir[128];
 
-	snprintf(dir, sizeof(dir), "%03d-%s-%s-%s-%u-r%u", in->idx + 1, c->datapath,
-		 topo_name(c->topology), pattern_name(c->pattern), c->size, c->rep + 1);
+	snprintf(dir, sizeof(dir), "%03d-%s%s%s-%s-%s-%u-r%u", in->idx + 1, c->datapath,
+		 c->variant[0] ? "-" : "", c->variant, topo_name(c->topology),
+		 pattern_name(c->pattern), c->size, c->rep + 1);
 	json_object_set_new(r, "type", json_string("case"));
 	json_object_set_new(r, "case", json_integer(in->idx + 1));
 	json_object_set_new(r, "case_dir", json_string(dir));
@@ -927,11 +1002,13 @@ static json_t *case_head_json(const struct result_in *in)
 
 		for (int i = 0; i < 2; i++)
 			inet_ntop(AF_INET, &in->topo->ep[i].ip, ip[i], sizeof(ip[i]));
-		json_object_set_new(r, "topology",
-				    json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind",
-					      topo_name(c->topology), "a_ns", in->topo->ep[0].ns,
-					      "b_ns", in->topo->ep[1].ns, "a_ip", ip[0], "b_ip",
-					      ip[1]));
+		json_t *topo = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", topo_name(c->topology),
+					 "a_ns", in->topo->ep[0].ns, "b_ns", in->topo->ep[1].ns,
+					 "a_ip", ip[0], "b_ip", ip[1]);
+
+		if (c->topology == TOPO_IFACE)
+			iface_topo_json(topo, in->topo);
+		json_object_set_new(r, "topology", topo);
 	}
 	return r;
 }

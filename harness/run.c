@@ -28,6 +28,7 @@
 #include "dpdk_case.h"
 #include "fileutil.h"
 #include "harness.h"
+#include "iface.h"
 #include "interrupt.h"
 #include "log.h"
 #include "disturb.h"
@@ -145,6 +146,9 @@ static int run_validate(struct run *r, char *err, size_t len)
 			return -1;
 		}
 	}
+	/* The interfaces topology=iface would take: checked on this host. */
+	if (iface_preflight(&r->sw, r->cases, r->ncases, err, len))
+		return -1;
 	if (dpdk_sriov_preflight(r->cases, r->ncases, why, sizeof(why))) {
 		snprintf(err, len, "%s: %s", r->config, why);
 		return -1;
@@ -223,6 +227,8 @@ static int run_open(struct run *r)
 		return -1;
 	}
 	if (run_alone(r))
+		return -1;
+	if (iface_claim(r->rs, r->cases, r->ncases))
 		return -1;
 	now = time(NULL);
 	localtime_r(&now, &tm);
@@ -465,9 +471,19 @@ int do_probe(int argc, char **argv)
 	for (int i = 0; dp_table[i]; i++) {
 		int err = dp_table[i]->probe();
 
+		struct dp_feature f[16];
+		int n = dp_table[i]->features ? dp_table[i]->features(f, 16) : 0;
+
 		printf("%-8s %-12s %s\n", dp_table[i]->name,
 		       err ? "unsupported" : !root ? "needs-root" : "ok",
 		       dp_table[i]->desc ? dp_table[i]->desc : "");
+		/* The kernel features its options ask for, each tried here. */
+		for (int j = 0; j < n; j++) {
+			char st[48];
+
+			snprintf(st, sizeof(st), "unsupported (%s)", strerror(-f[j].err));
+			printf("  %-16s %-12s %s\n", f[j].key, f[j].err ? st : "ok", f[j].what);
+		}
 	}
 	return EXIT_OK;
 }

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <jansson.h>
 
+#include "iface.h"
 #include "log.h"
 #include "result.h" /* json_write_atomic */
 #include "proc.h"
@@ -441,16 +442,27 @@ int runstate__undo(struct runstate *rs, enum rs_kind kind, const char *name)
 static int rs_undo_all_count(struct runstate *rs)
 {
 	int removed = 0, err = 0;
+	bool lent_stuck = false;
 
 	/* Newest first: processes before the netns they run in, bridge ports
-	 * before the bridge, files before their directory. */
+	 * before the bridge, files before their directory, lent interfaces
+	 * before their namespaces. */
 	for (size_t i = rs->nobjs; i-- > 0;) {
 		struct rs_obj *o = &rs->objs[i];
 		int r;
 
 		if (!o->live)
 			continue;
+		/* An interface that could not be brought home stays reachable
+		 * in its namespace until a later cleanup can. */
+		if (lent_stuck && o->kind == RS_NETNS) {
+			if (!err)
+				err = -EBUSY;
+			continue;
+		}
 		r = rs_undo_obj(rs, o);
+		if (r < 0 && o->kind == RS_IFACE)
+			lent_stuck = true;
 		if (r < 0 && !err)
 			err = r;
 		else if (r > 0)
@@ -676,6 +688,21 @@ static bool prefix_owned(struct prefix_set *s, const char *name, bool force)
 	return live;
 }
 
+bool runstate_prefix_live(const char *prefix)
+{
+	struct runstate *rs;
+	bool live;
+
+	if (!prefix || !prefix_valid(prefix))
+		return false;
+	rs = rs_load(prefix, true);
+	if (!rs)
+		return false;
+	live = owner_alive(rs->owner, rs->owner_start);
+	rs_free(rs);
+	return live;
+}
+
 /* A dead run's run.json still says "running": it says "killed" now, with
  * when it was cleaned up (UTC) and the owner that died. */
 static void mark_killed(const struct runstate *rs, bool verbose)
@@ -799,9 +826,13 @@ static int sweep_dir(const char *dir, enum rs_kind kind, struct prefix_set *seen
 		return 0;
 	}
 	while ((e = readdir(d))) {
+		enum rs_kind kind_here = kind;
 		int r;
 
 		if (!runstate_name_has_prefix(e->d_name) || prefix_owned(seen, e->d_name, force))
+			continue;
+		/* A namespace holding a lent interface that would not go home. */
+		if (kind == RS_NETNS && iface_records_left(e->d_name))
 			continue;
 		if (kind == RS_NETNS)
 			snprintf(path, sizeof(path), "%s", e->d_name);
@@ -809,7 +840,13 @@ static int sweep_dir(const char *dir, enum rs_kind kind, struct prefix_set *seen
 			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		/* In the state directory, an LXC container's directory (it has
 		 * the config the run wrote) is stopped as a container. */
-		r = sweep_one(kind == RS_TREE && is_lxc_dir(path) ? RS_LXC : kind, path, verbose);
+		if (kind == RS_TREE && iface_record_name(e->d_name))
+			kind_here = RS_IFACE;
+		else if (kind == RS_TREE && is_lxc_dir(path))
+			kind_here = RS_LXC;
+		else if (kind == RS_IFACE && !iface_record_name(e->d_name))
+			continue;
+		r = sweep_one(kind_here, path, verbose);
 		if (r < 0 && !*err)
 			*err = r;
 		else if (r > 0)
@@ -877,6 +914,9 @@ int cleanup_all(bool force, bool verbose)
 	}
 	if (d)
 		closedir(d);
+	/* Interfaces lent to a dead run go home before any namespace is
+	 * deleted (a veth would be destroyed with it). */
+	removed += sweep_dir(RS_STATE_DIR, RS_IFACE, &seen, force, verbose, &err);
 	/* Root-netns links before namespaces: deleting a host-side veth takes
 	 * its peer along at once, while a deleted netns frees its veths later
 	 * from a kernel workqueue. */

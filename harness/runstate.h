@@ -38,6 +38,10 @@ enum rs_kind {
 		       * contents (DPDK runtime dirs, vhost-user socket dirs) */
 	RS_HUGE,      /* absolute path DIR/BASE: every file in DIR whose name
 		       * starts with BASE (DPDK hugepage files of a --file-prefix) */
+	RS_IFACE,     /* absolute path of an interface's restore record
+		       * (iface.h): removal moves the interface back where it
+		       * came from and restores it, then deletes the record.
+		       * Recorded after the run's namespaces, so undone first. */
 	RS_NKINDS,
 };
 
@@ -73,6 +77,8 @@ int runstate__undo(struct runstate *rs, enum rs_kind kind, const char *name);
  * unlink files, rmdir directories. Idempotent; tolerant of objects that are
  * already gone. 0, or the first -errno after trying all of them. */
 int runstate__undo_all(struct runstate *rs);
+/* True if the state file of prefix names a live owner (pid + starttime). */
+bool runstate_prefix_live(const char *prefix);
 /* Record the run's run.json (an absolute path), so that `bypasslab
  * cleanup` of a killed run marks it killed. 0 or -errno. */
 int runstate__set_run(struct runstate *rs, const char *run_json);
@@ -82,8 +88,9 @@ int runstate__live(const struct runstate *rs);
 void runstate__close(struct runstate *rs);
 
 /* `bypasslab cleanup`: undo every state file whose owner is dead (or all of
- * them with force), then remove netns, root-netns links and /dev/shm files
- * named "bl??????-*" whose prefix has no live owner. Returns the number of
+ * them with force), then restore the interfaces of orphaned restore records
+ * and remove netns, root-netns links and /dev/shm files named "bl??????-*"
+ * whose prefix has no live owner. Returns the number of
  * objects removed, or -errno. verbose: say what is removed on stderr. */
 int cleanup_all(bool force, bool verbose);
 

@@ -19,6 +19,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include "iface.h"
 #include "log.h"
 #include "proc.h"
 #include "runstate_kinds.h"
@@ -295,6 +296,12 @@ static int rm_pid(const struct rs_obj *o)
 	return proc_kill((pid_t)atol(o->name), o->start, KILL_WAIT_MS);
 }
 
+/* An interface lent to the run goes back before its namespace goes. */
+static int rm_iface(const struct rs_obj *o)
+{
+	return iface_restore(o->name);
+}
+
 const struct rs_kind_desc rs_kinds[RS_NKINDS] = {
 	[RS_NETNS] = { "netns", RS_NAME_NETNS, rm_netns },
 	[RS_LINK] = { "link", RS_NAME_IFACE, rm_link },
@@ -305,4 +312,5 @@ const struct rs_kind_desc rs_kinds[RS_NKINDS] = {
 	[RS_LXC] = { "lxc", RS_NAME_PATH, rm_lxc },
 	[RS_TREE] = { "tree", RS_NAME_PATH, rm_tree },
 	[RS_HUGE] = { "huge", RS_NAME_PATH, rm_huge },
+	[RS_IFACE] = { "iface", RS_NAME_PATH, rm_iface },
 };

@@ -26,8 +26,12 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 
 #include "config.h"
+#include "harness.h"
+#include "iface.h"
 #include "log.h"
 #include "proc.h"
 #include "runstate.h"
@@ -37,6 +41,8 @@
 #define TOPO_MTU "1500"
 #define TOPO_PLEN 24
 #define TOPO_READY_MS 3000
+/* A NIC negotiates its link after `up`: seconds, not milliseconds. */
+#define TOPO_IFACE_READY_MS 15000
 #define TOPO_DIRECT_IFINDEX_A "3" /* see make_direct_link() */
 /* 02:42:c6:12:00:0N (locally administered), 198.18.0.N */
 static const uint8_t topo_mac_base[6] = { 0x02, 0x42, 0xc6, 0x12, 0x00, 0x00 };
@@ -280,7 +286,7 @@ struct topo_build {
 	int nmade;
 	struct {
 		enum rs_kind kind;
-		char name[32];
+		char name[64];
 	} made[TOPO_MAX_OBJS];
 };
 
@@ -324,8 +330,19 @@ static void topo_build_undo(struct topo_build *b)
 
 				run_cmd(argv, true);
 			}
-	while (b->nmade-- > 0)
-		runstate__undo(b->rs, b->made[b->nmade].kind, b->made[b->nmade].name);
+	/* A lent interface that would not go home keeps the namespaces (and
+	 * their records) for `bypasslab cleanup`: deleting them would destroy
+	 * a veth. */
+	for (int stuck = 0; b->nmade-- > 0;) {
+		enum rs_kind k = b->made[b->nmade].kind;
+		int r;
+
+		if (stuck && k == RS_NETNS)
+			continue;
+		r = runstate__undo(b->rs, k, b->made[b->nmade].name);
+		if (r < 0 && r != -ENOENT && k == RS_IFACE)
+			stuck = 1;
+	}
 }
 
 static void fmt_mac(char *buf, size_t len, const uint8_t *m)
@@ -360,7 +377,10 @@ static void topo_fill(struct topo *t, int kind, const char *prefix, int npairs, 
 		memcpy(ep->mac, topo_mac_base, 6);
 		ep->mac[5] = (uint8_t)(i + 1);
 		ep->ip = htonl(TOPO_NET | (uint32_t)(i + 1));
+		ep->plen = TOPO_PLEN;
 	}
+	for (int i = 0; i < 2 * npairs; i++)
+		memcpy(t->ep[i].peer_mac, t->ep[i ^ 1].mac, 6);
 }
 
 /* The other end of ep[i]'s pair. */
@@ -466,7 +486,7 @@ static int bring_up(struct topo_build *b)
 		const char *host_argv[] = { "ip", "link", "set", "dev", ep->host_if, "up", NULL };
 
 		inet_ntop(AF_INET, &ep->ip, ip, sizeof(ip));
-		snprintf(addr, sizeof(addr), "%s/%d", ip, TOPO_PLEN);
+		snprintf(addr, sizeof(addr), "%s/%d", ip, ep->plen);
 		err = ip_cmd(addr_argv);
 		if (!err)
 			err = ip_cmd(lo_argv);
@@ -496,7 +516,7 @@ static int add_neighbours(struct topo_build *b)
 				       "dev", ep->ifname, "nud", "permanent", NULL };
 
 		inet_ntop(AF_INET, &peer->ip, ip, sizeof(ip));
-		fmt_mac(mac, sizeof(mac), peer->mac);
+		fmt_mac(mac, sizeof(mac), ep->peer_mac);
 		err = ip_cmd(argv);
 	}
 	return err;
@@ -538,11 +558,19 @@ static void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Runs inside a netns: carrier is up once both veth ends are. */
+struct wait_running {
+	const char *ifname;
+	int ms;
+};
+
+/* Runs inside a netns: carrier is up once both veth ends are (a NIC's
+ * once its link is negotiated). */
 static int ns_wait_running(void *arg)
 {
-	for (int i = 0; i < TOPO_READY_MS; i++) {
-		int r = if_running(arg);
+	const struct wait_running *w = arg;
+
+	for (int i = 0; i < w->ms; i++) {
+		int r = if_running(w->ifname);
 
 		if (r)
 			return r < 0 ? r : 0;
@@ -558,8 +586,13 @@ static int wait_ready(struct topo *t)
 {
 	int err = 0;
 
-	for (int i = 0; i < 2 * t->npairs && !err; i++)
-		err = netns_exec_fn(t->ep[i].ns, ns_wait_running, t->ep[i].ifname);
+	for (int i = 0; i < 2 * t->npairs && !err; i++) {
+		struct wait_running w = { t->ep[i].ifname, TOPO_READY_MS };
+
+		if (t->kind == TOPO_IFACE)
+			w.ms = TOPO_IFACE_READY_MS;
+		err = netns_exec_fn(t->ep[i].ns, ns_wait_running, &w);
+	}
 	/* The bridge device's own carrier does not matter for forwarding
 	 * between ports (and lags: the bridge is a non-urgent linkwatch event,
 	 * batched once a second). */
@@ -652,6 +685,109 @@ int topo_up_pairs(struct topo *t, struct runstate *rs, int kind, const char *pre
 		goto out_undo;
 	pr_debug("bypasslab: topology %s up: %s <-> %s (%d pair(s))\n",
 		 kind == TOPO_BRIDGE ? "bridge" : "direct", t->ep[0].ns, t->ep[1].ns, npairs);
+	return 0;
+
+out_undo:
+	topo_build_undo(&b);
+	return err;
+}
+
+/* The kept IPv4 address of st (preflight checked there is one). */
+static int kept_addr(const struct iface_state *st, uint32_t *ip, int *plen)
+{
+	char why[160], cidr[64];
+
+	for (int i = 0; i < st->naddr; i++) {
+		if (st->addr[i].family != AF_INET)
+			continue;
+		snprintf(cidr, sizeof(cidr), "%s/%d", st->addr[i].local, st->addr[i].plen);
+		if (!iface_parse_ip(cidr, ip, plen, why, sizeof(why)))
+			return 0;
+	}
+	return -EADDRNOTAVAIL;
+}
+
+/* Record, then move one interface into ep's netns; fill ep from it. */
+static int lend_iface(struct topo_build *b, struct topo_ep *ep, const char *name,
+		      const char *ipcfg, int side)
+{
+	const char *argv[] = { "ip", "link", "set", "dev", name, "netns", ep->ns, NULL };
+	const char *mtu[] = { "ip", "-n", ep->ns, "link", "set", "dev", name, "mtu", TOPO_MTU,
+			      NULL };
+	struct iface_state st;
+	char why[160];
+	int err;
+
+	err = iface_read(name, &st);
+	if (!err)
+		err = iface_origin(&st);
+	if (err) {
+		pr_warn("bypasslab: topology: interface %s: %s\n", name, strerror(-err));
+		return err;
+	}
+	if (!strcmp(ipcfg, "keep"))
+		err = kept_addr(&st, &ep->ip, &ep->plen);
+	else
+		err = iface_parse_ip(ipcfg, &ep->ip, &ep->plen, why, sizeof(why));
+	if (err)
+		return -EADDRNOTAVAIL;
+	snprintf(st.ns, sizeof(st.ns), "%s", ep->ns);
+	snprintf(ep->if_rec, sizeof(ep->if_rec), "%s/%s-if-%c%s", RS_STATE_DIR, b->t->prefix,
+		 'a' + side, IFACE_REC_SUFFIX);
+	err = iface_record_write(ep->if_rec, &st);
+	if (!err) {
+		err = runstate__add(b->rs, RS_IFACE, ep->if_rec);
+		if (err)
+			unlink(ep->if_rec);
+	}
+	if (err) {
+		pr_warn("bypasslab: topology: recording %s: %s\n", ep->if_rec, strerror(-err));
+		return err;
+	}
+	b->made[b->nmade].kind = RS_IFACE;
+	snprintf(b->made[b->nmade].name, sizeof(b->made[0].name), "%s", ep->if_rec);
+	b->nmade++;
+	snprintf(ep->ifname, sizeof(ep->ifname), "%s", name);
+	memcpy(ep->mac, st.mac, 6);
+	snprintf(ep->if_kind, sizeof(ep->if_kind), "%s", st.kind);
+	snprintf(ep->if_driver, sizeof(ep->if_driver), "%s", st.driver);
+	iface_origin_str(&st, ep->if_origin, sizeof(ep->if_origin));
+	err = ip_cmd(argv);
+	return err ? err : ip_cmd(mtu);
+}
+
+int topo_up_iface(struct topo *t, struct runstate *rs, const char *prefix,
+		  const struct case_cfg *c)
+{
+	struct topo_build b = { .t = t, .rs = rs };
+	int err;
+
+	if (!t || !rs || !prefix || !c || strlen(prefix) > IFNAMSIZ - 4 ||
+	    strcmp(prefix, runstate__prefix(rs)))
+		return -EINVAL;
+	topo_fill(t, TOPO_IFACE, prefix, 1, 0);
+	err = make_netns(&b);
+	if (!err)
+		err = lend_iface(&b, &t->ep[0], c->iface_a, c->ip_a, 0);
+	if (!err)
+		err = lend_iface(&b, &t->ep[1], c->iface_b, c->ip_b, 1);
+	if (err)
+		goto out_undo;
+	memcpy(t->ep[1].peer_mac, t->ep[0].mac, 6);
+	memcpy(t->ep[0].peer_mac, t->ep[1].mac, 6);
+	if (c->mac_b[0] && !iface_parse_mac(c->mac_b, t->ep[0].peer_mac))
+		t->ep[0].mac_cfg = 1;
+	err = bring_up(&b);
+	if (!err)
+		err = add_neighbours(&b);
+	if (!err)
+		err = wait_ready(t);
+	if (!err)
+		err = read_ifindexes(t);
+	if (err)
+		goto out_undo;
+	pr_debug("bypasslab: topology iface up: %s in %s <-> %s in %s\n", t->ep[0].ifname,
+		 t->ep[0].ns, t->ep[1].ifname, t->ep[1].ns);
 	return 0;
 
 out_undo:
@@ -773,6 +909,19 @@ int topo_down(struct topo *t, struct runstate *rs)
 		for (int i = nep - 1; i >= 0; i--)
 			topo_undo(rs, RS_LINK, t->ep[i].host_if, &err);
 		topo_undo(rs, RS_LINK, t->bridge, &err);
+	} else if (t->kind == TOPO_IFACE) {
+		/* Home before the namespaces go: a veth would die with them. One
+		 * that would not go home keeps its namespace, and the run state
+		 * keeps both for `bypasslab cleanup`. */
+		for (int i = nep - 1; i >= 0; i--) {
+			int r = t->ep[i].if_rec[0] ? runstate__undo(rs, RS_IFACE, t->ep[i].if_rec) : 0;
+
+			if (r < 0 && r != -ENOENT) {
+				t->ep[i].ns[0] = 0;
+				if (!err)
+					err = r;
+			}
+		}
 	} else {
 		for (int i = 0; i < nep; i += 2) {
 			const char *argv[] = { "ip", "-n", t->ep[i].ns, "link", "delete", "dev",
@@ -789,5 +938,54 @@ int topo_down(struct topo *t, struct runstate *rs)
 	/* LXC's namespaces go with their containers. */
 	for (int i = nep - 1; i >= 0 && !t->lxc; i--)
 		topo_undo(rs, RS_NETNS, t->ep[i].ns, &err);
+	return err;
+}
+
+/* One ethtool value (ETHTOOL_SGRO, ETHTOOL_STSO) on a device of the calling
+ * thread's netns, read back. */
+struct dev_feat {
+	const char *ifname;
+	uint32_t set, get, val;
+};
+
+static int dev_feat_set(void *arg)
+{
+	const struct dev_feat *f = arg;
+	struct ethtool_value ev = { .cmd = f->set, .data = f->val };
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", f->ifname);
+	ifr.ifr_data = (void *)&ev;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+		err = -errno;
+	ev.cmd = f->get;
+	if (!err && ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+		err = -errno;
+	if (!err && ev.data != f->val)
+		err = -EOPNOTSUPP;
+	close(fd);
+	return err;
+}
+
+int topo_veth_napi(struct topo *t)
+{
+	int err = 0;
+
+	for (int i = 0; i < 2 * t->npairs && !err; i++) {
+		struct topo_ep *e = &t->ep[i];
+		struct dev_feat gro = { e->ifname, ETHTOOL_SGRO, ETHTOOL_GGRO, 1 };
+		/* What transmits into e's eth0: its bridge port, or the peer's eth0. */
+		struct dev_feat tso = { t->bridge[0] ? e->host_if : t->ep[i ^ 1].ifname,
+					ETHTOOL_STSO, ETHTOOL_GTSO, 0 };
+
+		err = netns_visit(topo_ep_ns(e), dev_feat_set, &gro);
+		if (!err && t->bridge[0])
+			err = dev_feat_set(&tso);
+		else if (!err)
+			err = netns_visit(topo_ep_ns(&t->ep[i ^ 1]), dev_feat_set, &tso);
+	}
 	return err;
 }

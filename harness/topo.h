@@ -8,6 +8,10 @@
  *   bridge: eth0 <-veth-> <prefix>-ha -- bridge <prefix>-br -- <prefix>-hb
  *           <-veth-> eth0, the bridge and host ports in the root netns.
  *   direct: one veth pair, eth0 in a <-> eth0 in b.
+ *   iface:  two existing interfaces of this host (iface_a, iface_b), each
+ *           moved into its side's netns under its own name with its own
+ *           MAC, an address from ip_a/ip_b (or its own, `keep`), MTU 1500,
+ *           and returned as it was by topo_down (iface.h).
  * With N pairs (topo_up_pairs), pair i has its own two namespaces
  * "<prefix>-a<i>"/"<prefix>-b<i>" (pair 0 keeps "-a"/"-b"), MACs and
  * addresses 2i+1 and 2i+2; bridge: every host port on the one bridge,
@@ -29,12 +33,20 @@ struct topo_ep {
 	char nspath[48];    /* lxc: "/proc/self/fd/<nsfd>" once attached */
 	int nsfd;           /* lxc: holds the container's netns (its counters
 			     * stay readable after it stopped); -1 if none */
-	char ifname[16];    /* inside the ns: "eth0" */
+	char ifname[16];    /* inside the ns: "eth0"; iface: its own name */
 	char host_if[16];   /* bridge port in the root ns ("" for direct) */
 	uint8_t mac[6];
+	uint8_t peer_mac[6]; /* what this side addresses the other side with */
 	uint32_t ip;        /* network order */
+	int plen;           /* prefix length of ip */
 	int ifindex;        /* of ifname inside the ns */
 	int host_ifindex;   /* of host_if in the root ns, 0 for direct */
+	/* iface: what the interface is and where it goes back to */
+	char if_kind[16];   /* "veth", another link kind, "physical" or "virtual" */
+	char if_driver[32];
+	char if_origin[48]; /* its netns: a /run/netns name or "net:[INODE]" */
+	char if_rec[64];    /* its restore record, in the run state */
+	int mac_cfg;        /* peer_mac of the a side came from mac_b */
 };
 
 struct topo {
@@ -47,6 +59,12 @@ struct topo {
 	struct topo_ep ep[2 * TOPO_MAX_PAIRS];
 };
 
+/* Every endpoint's eth0 receives in NAPI (DP_NEED_VETH_NAPI): GRO on it,
+ * and TSO off on the device that transmits into it (its bridge port, or
+ * the peer's eth0), without which veth does not hand a frame to NAPI. Only
+ * features of devices the run created change; they go with the devices. */
+int topo_veth_napi(struct topo *t);
+
 /* Build the topology from the root netns, recording every object in rs
  * before creating it. On failure everything this call created is removed
  * again and -errno is returned (-EEXIST, -EPERM, ... as reported by the
@@ -54,6 +72,12 @@ struct topo {
 int topo_up(struct topo *t, struct runstate *rs, int kind, const char *prefix);
 /* Same with npairs (1..TOPO_MAX_PAIRS) endpoint pairs; topo_up is npairs = 1. */
 int topo_up_pairs(struct topo *t, struct runstate *rs, int kind, const char *prefix, int npairs);
+/* topology=iface: the two interfaces c names, lent to the run (each one's
+ * restore record in rs before it moves). 0 or -errno; on failure both are
+ * back where they were. */
+struct case_cfg;
+int topo_up_iface(struct topo *t, struct runstate *rs, const char *prefix,
+		  const struct case_cfg *c);
 /* container=lxc: only the bridge; LXC creates each endpoint's netns and
  * its veth "<prefix>-h{a,b}[<pair>]" into the bridge (lxc.net.0.*), with
  * the MAC and address filled in here; containers are "<prefix>-a<pair>"

@@ -216,6 +216,10 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 	s->stage = ATTR_ST_SELF;
 	if (next_pid == 0) {
 		s->ctx = ATTR_CTX_IDLE;
+	} else if (ep_next && (BPF_CORE_READ(next, flags) & ATTR_PF_IO_WORKER)) {
+		/* io_uring's SQ poll thread or an io-wq worker: kernel code
+		 * doing the endpoint's I/O, never its user code. */
+		s->ctx = ATTR_CTX_KWORKER;
 	} else if (ep_next) {
 		s->ctx = ATTR_CTX_USER;
 		t = bpf_map_lookup_elem(&tasks, &next_pid);

@@ -23,7 +23,11 @@
 #define ATTR_NR_SOFTIRQ 10
 #define ATTR_CTX_SYSCALL (ATTR_CTX_SOFTIRQ + ATTR_NR_SOFTIRQ) /* + syscall nr */
 #define ATTR_NR_SYSCALLS 512
-#define ATTR_NCTX (ATTR_CTX_SYSCALL + ATTR_NR_SYSCALLS)
+/* An endpoint's kernel worker thread (same thread group, PF_IO_WORKER):
+ * io_uring's SQ poll thread and io-wq workers doing the endpoint's I/O. */
+#define ATTR_CTX_KWORKER (ATTR_CTX_SYSCALL + ATTR_NR_SYSCALLS)
+#define ATTR_NCTX (ATTR_CTX_KWORKER + 1)
+#define ATTR_PF_IO_WORKER 0x00000010u /* include/linux/sched.h PF_IO_WORKER */
 
 /* Device roles on the path (set by the harness from the topology it built). */
 #define ATTR_ROLE_NONE 0

@@ -72,6 +72,8 @@ static void ctx_name(unsigned int ctx, char *buf, size_t len)
 		snprintf(buf, len, "idle");
 	else if (ctx == ATTR_CTX_HARDIRQ)
 		snprintf(buf, len, "hardirq");
+	else if (ctx == ATTR_CTX_KWORKER)
+		snprintf(buf, len, "io_uring kernel thread");
 	else if (ctx < ATTR_CTX_SYSCALL)
 		snprintf(buf, len, "softirq %s", softirq_names[ctx - ATTR_CTX_SOFTIRQ]);
 	else if (ctx - ATTR_CTX_SYSCALL < nsys && syscall_names[ctx - ATTR_CTX_SYSCALL])
@@ -102,6 +104,8 @@ static const char *group_of(unsigned int ctx, unsigned int st)
 		return "socket enqueue/wakeup";
 	if (ctx == ATTR_CTX_USER)
 		return st == ATTR_ST_SELF ? "user" : "task_work";
+	if (ctx == ATTR_CTX_KWORKER)
+		return "io_uring kernel thread";
 	if (ctx >= ATTR_CTX_SYSCALL)
 		return "syscalls";
 	if (ctx == ATTR_CTX_SOFTIRQ + 2)

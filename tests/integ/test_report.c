@@ -604,6 +604,8 @@ static const struct {
 	  { "datapath=udp", "search_trial=0.3", "search_final=0.5", "search_max=20k",
 	    "search_precision=10" },
 	  2 },
+	/* One case per datapath of each variant. */
+	{ "configs/labs/06-kernel-fastpaths.ini", { "size=64", "pattern=throughput" }, 11 },
 };
 
 static void test_labs(void **state)

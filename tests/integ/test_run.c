@@ -82,7 +82,7 @@ static void check_result(json_t *r, const char *dp)
 	assert_true(json_array_size(json_object_get(r, "samples")) >= 1);
 }
 
-static void run_matrix(const char *dp, const char *extra)
+static void run_matrix_wl(const char *dp, const char *wl, const char *extra)
 {
 	char cfg[512], text[1024], prefix[32] = "";
 	json_t *list, *r;
@@ -95,10 +95,10 @@ static void run_matrix(const char *dp, const char *extra)
 	snprintf(text, sizeof(text),
 		 "[run]\nduration = 1\nwarmup = 0.3\n"
 		 "[workload]\npattern = throughput, pingpong\nsize = 64\nburst = 32\n"
-		 "timeout_us = 200000\n"
+		 "timeout_us = 200000\n%s"
 		 "[topology]\ntopology = bridge, direct\n"
 		 "[datapath]\ndatapath = %s\n%s",
-		 dp, extra ? extra : "");
+		 wl ? wl : "", dp, extra ? extra : "");
 	write_file(cfg, text);
 	list = run_json(args, &rc, prefix, sizeof(prefix));
 	json_array_foreach(list, i, r)
@@ -108,6 +108,11 @@ static void run_matrix(const char *dp, const char *extra)
 	assert_int_equal(rc, 0);
 	assert_int_equal(n, 4);
 	assert_no_leftovers(prefix);
+}
+
+static void run_matrix(const char *dp, const char *extra)
+{
+	run_matrix_wl(dp, NULL, extra);
 }
 
 static void test_udp(void **state)
@@ -149,7 +154,7 @@ static void test_uring_multishot(void **state)
 static void test_blocking(void **state)
 {
 	(void)state;
-	run_matrix("udp", "[workload]\nblocking = yes\n");
+	run_matrix_wl("udp", "blocking = yes\n", NULL);
 }
 
 /* Drops of a known kind: a receive buffer far too small for an unpaced

@@ -725,6 +725,36 @@ static void test_valid_combinations(void **state)
 	free(c);
 }
 
+/* topology=iface: its keys, "none" as their unset value, keep. */
+static void test_iface_keys(void **state)
+{
+	struct case_cfg *c;
+	int n;
+
+	(void)state;
+	expand_text("iface.ini",
+		    "[topology]\ntopology = iface\niface_a = enp3s0f0\niface_b = enp3s0f1\n"
+		    "ip_a = keep\nip_b = 198.18.7.9/20\nmac_b = 02:00:00:aa:bb:cc\n",
+		    &c, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(c[0].topology, TOPO_IFACE);
+	assert_string_equal(c[0].iface_a, "enp3s0f0");
+	assert_string_equal(c[0].iface_b, "enp3s0f1");
+	assert_string_equal(c[0].ip_a, "keep");
+	assert_string_equal(c[0].ip_b, "198.18.7.9/20");
+	assert_string_equal(c[0].mac_b, "02:00:00:aa:bb:cc");
+	free(c);
+	/* Defaults written out are no use of the keys with another topology. */
+	expand_text("iface-none.ini",
+		    "[topology]\ntopology = bridge\niface_a = none\nmac_b = none\n"
+		    "ip_a = " CFG_IP_A "\n",
+		    &c, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(c[0].iface_a, "");
+	assert_string_equal(c[0].mac_b, "");
+	free(c);
+}
+
 static void test_name_default(void **state)
 {
 	char err[CONFIG_ERR_LEN];
@@ -770,8 +800,13 @@ static void test_keys_table(void **state)
 
 		/* A datapath's own key: in [datapath], of a registered datapath. */
 		if (k->datapath) {
+			char owners[128], *save = NULL;
+
 			assert_string_equal(k->section, "datapath");
-			assert_non_null(dp_find(k->datapath));
+			snprintf(owners, sizeof(owners), "%s", k->datapath);
+			for (char *t = strtok_r(owners, ", ", &save); t;
+			     t = strtok_r(NULL, ", ", &save))
+				assert_non_null(dp_find(t));
 			ndp++;
 		}
 
@@ -789,9 +824,9 @@ static void test_keys_table(void **state)
 		if (config_set(&sw, kv, err, sizeof(err)))
 			fail_msg("%s: %s", kv, err);
 	}
-	assert_int_equal(nkeys, 50);
-	assert_int_equal(config_nkeys(), 50);
-	assert_int_equal(sw.nkeys, 49);
+	assert_int_equal(nkeys, 62);
+	assert_int_equal(config_nkeys(), 62);
+	assert_int_equal(sw.nkeys, 61);
 	/* Every datapath's options fit case_cfg and the shared page. */
 	assert_int_equal(ndp, dp_opt_total());
 	assert_true(dp_opt_total() <= CFG_MAX_DP_OPTS);
@@ -807,12 +842,132 @@ static void test_keys_table(void **state)
 	sweep_free(&sw);
 }
 
+/* A key several datapaths have is one key: their rows agree, and each
+ * datapath sees the value at its own row. */
+static void test_shared_keys(void **state)
+{
+	static const char *const shared[] = { "udp_segment", "udp_gro", "zerocopy",
+					      "busy_poll_us" };
+	const struct dp_ops *udp = dp_find("udp"), *uring = dp_find("uring");
+	int64_t opt[DP_MAX_OPTS];
+	struct dp_case dc;
+	struct case_cfg *c;
+	int n;
+
+	(void)state;
+	for (int g = 0; g < dp_opt_total(); g++) {
+		const struct dp_opt *o = dp_opt_at(g, NULL);
+
+		for (int i = 0; dp_table[i]; i++) {
+			int j = dp_opt_row(dp_table[i], o->key);
+			const struct dp_opt *r = j >= 0 ? &dp_table[i]->opts[j] : NULL;
+
+			if (!r)
+				continue;
+			assert_int_equal(dp_opt_index(dp_table[i], j), g);
+			assert_int_equal(r->type, o->type);
+			assert_string_equal(r->allowed, o->allowed);
+			assert_string_equal(r->def, o->def);
+			assert_true(r->min == o->min && r->max == o->max && r->words == o->words);
+			assert_int_equal(r->feature, o->feature);
+		}
+	}
+	for (size_t k = 0; k < sizeof(shared) / sizeof(shared[0]); k++) {
+		assert_true(dp_opt_row(udp, shared[k]) >= 0);
+		assert_true(dp_opt_row(dp_find("mmsg"), shared[k]) >= 0);
+		assert_true(dp_opt_row(uring, shared[k]) >= 0);
+		assert_int_equal(dp_opt_row(dp_find("packet"), shared[k]), -1);
+	}
+	expand_text("shared.ini",
+		    "[workload]\nburst = 32\n[datapath]\ndatapath = udp, uring\nudp_segment = 16\nzerocopy = yes\n",
+		    &c, &n);
+	assert_int_equal(n, 2);
+	case_dp_view(&c[0], &dc, opt);
+	assert_int_equal(opt[dp_opt_row(udp, "udp_segment")], 16);
+	assert_int_equal(opt[dp_opt_row(udp, "zerocopy")], 1);
+	case_dp_view(&c[1], &dc, opt);
+	assert_int_equal(opt[dp_opt_row(uring, "udp_segment")], 16);
+	assert_int_equal(opt[dp_opt_row(uring, "zerocopy")], 1);
+	assert_int_equal(opt[dp_opt_row(uring, "uring_fixed")], 0);
+	free(c);
+}
+
+/* A feature key's cases on a datapath without it: left out when the sweep
+ * has the key's default (that datapath runs once, without it). */
+static void test_feature_sweep(void **state)
+{
+	struct case_cfg *c;
+	int n;
+
+	(void)state;
+	expand_text("feature.ini", "[datapath]\ndatapath = udp, xdp, mmsg\nzerocopy = no, yes\n", &c, &n);
+	assert_int_equal(n, 5);
+	assert_string_equal(c[0].datapath, "udp");
+	assert_int_equal(case_dp_opt(&c[1], "zerocopy"), 1);
+	assert_string_equal(c[2].datapath, "xdp");
+	assert_int_equal(case_dp_opt(&c[2], "zerocopy"), 0);
+	assert_string_equal(c[3].datapath, "mmsg");
+	free(c);
+	/* Other datapaths' keys are still ignored where they do not apply. */
+	expand_text("feature-other.ini", "[datapath]\ndatapath = udp, xdp\nxdp_mode = generic, native\n", &c,
+		    &n);
+	assert_int_equal(n, 4);
+	free(c);
+}
+
+/* [variant NAME] sections: each a sweep of the run's keys with its own in
+ * their place; the run is every variant's cases in file order. */
+static void test_variants(void **state)
+{
+	static const char text[] = "[workload]\nsize = 64, 1518\nrate = 20k\n"
+				   "[datapath]\ndatapath = udp\n"
+				   "[variant plain]\ndatapath = udp, mmsg\n"
+				   "[variant gso]\ndatapath = mmsg\nudp_segment = 16\nsize = 64\n"
+				   "[variant bypass]\ndatapath = xdp\n";
+	char err[CONFIG_ERR_LEN];
+	struct case_cfg *c;
+	struct sweep sw;
+	int n;
+
+	(void)state;
+	expand_text("variants.ini", text, &c, &n);
+	assert_int_equal(n, 7);
+	assert_string_equal(c[0].variant, "plain");
+	/* datapath varies fastest, as in any sweep */
+	assert_string_equal(c[1].datapath, "mmsg");
+	assert_int_equal(c[2].size, 1518);
+	assert_string_equal(c[2].datapath, "udp");
+	assert_string_equal(c[4].variant, "gso");
+	assert_int_equal(c[4].size, 64);
+	assert_int_equal(case_dp_opt(&c[4], "udp_segment"), 16);
+	assert_int_equal(c[4].rate_pps, 20000); /* the run's keys hold in every variant */
+	assert_string_equal(c[5].variant, "bypass");
+	assert_string_equal(c[6].datapath, "xdp");
+	assert_int_equal(case_dp_opt(&c[5], "udp_segment"), 0);
+	free(c);
+	/* --set replaces what every variant says of the key. */
+	sweep_init(&sw);
+	assert_int_equal(load_text(&sw, "variants-set.ini", text, err), 0);
+	assert_int_equal(config_set(&sw, "size=512", err, sizeof(err)), 0);
+	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 4);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(c[i].size, 512);
+	free(c);
+	/* A combination one variant cannot run is that variant's error. */
+	assert_int_equal(config_set(&sw, "zerocopy=yes", err, sizeof(err)), 0);
+	assert_int_equal(sweep_expand(&sw, &c, &n, err, sizeof(err)), -EINVAL);
+	check_msg(err, "--set: ", "key 'zerocopy'", "datapath xdp has no zerocopy");
+	sweep_free(&sw);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
 	assert_string_equal(topo_name(TOPO_BRIDGE), "bridge");
 	assert_string_equal(topo_name(TOPO_DIRECT), "direct");
-	assert_string_equal(topo_name(2), "?");
+	assert_string_equal(topo_name(TOPO_IFACE), "iface");
+	assert_string_equal(topo_name(3), "?");
 	assert_string_equal(pattern_name(PAT_THROUGHPUT), "throughput");
 	assert_string_equal(pattern_name(PAT_PINGPONG), "pingpong");
 	assert_string_equal(pattern_name(-1), "?");
@@ -1185,6 +1340,7 @@ static void run_set_error(void **state)
 }
 
 #define W "[workload]\n"
+#define T "[topology]\n"
 #define D "[datapath]\n"
 #define L64 "64,64,64,64,64,64,64,64,64,64,"
 
@@ -1193,8 +1349,15 @@ static void run_set_error(void **state)
 	X(unknown_key, W "size = 64\nsizes = 64\n", 3, "key 'sizes'",                           \
 	  "(allowed: pattern, size, rate, burst")                                                \
 	X(unknown_section, "[run]\nrepeat = 1\n\n[wokload]\nsize = 64\n", 4, "[wokload]",       \
-	  "(allowed: [run], [workload], [topology], [datapath], [probes])")                      \
+	  "(allowed: [run], [workload], [topology], [datapath], [probes], [variant NAME])")                      \
 	X(unknown_empty_section, "[run]\n[bogus]\n", 2, "[bogus]", "unknown section")           \
+	X(variant_bad_name, "[variant a/b]\nsize = 64\n", 1, "[variant a/b]", "unknown section") \
+	X(variant_run_key, "[variant x]\nsize = 64\nduration = 2\n", 3, "key 'duration'",       \
+	  "a [run] key applies to every variant (allowed: in [run])")                            \
+	X(variant_repeated, "[variant x]\nsize = 64\n[variant y]\nsize = 64\n[variant x]\n"      \
+	  "size = 128\n", 5, "[variant x]", "repeated (first at line 1")                        \
+	X(variant_duplicate_key, "[variant x]\nsize = 64\nsize = 128\n", 3, "key 'size'",       \
+	  "already set at line 2")                                                               \
 	X(unterminated_section, "[workload\nsize = 64\n", 1, "section", "']'")                  \
 	X(wrong_section, "[run]\nduration = 1\nsize = 64\n", 3, "key 'size'",                  \
 	  "belongs in [workload]")                                                               \
@@ -1330,7 +1493,14 @@ static void run_set_error(void **state)
 	X(deep_line,                                                                             \
 	  "; a longer file\n[run]\nduration = 1\n\n# warm up first\nwarmup = 0.2\n\n"           \
 	  "[workload]\n  pattern = throughput   ; indented\nburst = 32\n\nsize = 40\n",          \
-	  12, "key 'size'", "40 is below the 64-byte minimum frame")
+	  12, "key 'size'", "40 is below the 64-byte minimum frame")                      \
+	X(iface_name_slash, T "iface_a = a/b\n", 2, "key 'iface_a'", "not an interface name")   \
+	X(iface_list, T "iface_a = p0,p1\n", 2, "key 'iface_a'", "one value")                   \
+	X(ip_outside, T "ip_a = 10.0.0.1\n", 2, "key 'ip_a'", "outside 198.18.0.0/15")          \
+	X(ip_plen, T "ip_b = 198.18.0.2/8\n", 2, "key 'ip_b'", "prefix length must be 16..30") \
+	X(ip_network, T "ip_b = 198.18.0.0/24\n", 2, "key 'ip_b'", "network or broadcast")     \
+	X(mac_multicast, T "mac_b = 01:00:5e:00:00:01\n", 2, "key 'mac_b'", "unicast MAC")      \
+	X(mac_short, T "mac_b = 02:00:00:00:01\n", 2, "key 'mac_b'", "unicast MAC")
 
 /* name, file text, line of the key blamed, key, what */
 #define EXPAND_ERRORS(X)                                                                         \
@@ -1367,7 +1537,33 @@ static void run_set_error(void **state)
 	X(dpdk_lxc, "[topology]\ncontainer = lxc\n" D "datapath = dpdk\n", 2,                 \
 	  "key 'container'", "(allowed: datapath=dpdk with container=netns)")                    \
 	X(dpdk_switch_pairs, "[topology]\npairs = 2\n" D "datapath = dpdk\n", 2, "key 'pairs'", \
-	  "the vhost switch has one pair of ports")
+	  "the vhost switch has one pair of ports")                                               \
+	X(udp_segment_packet, D "datapath = packet\nudp_segment = 8\n", 3, "key 'udp_segment'",  \
+	  "datapath packet has no udp_segment (allowed: udp_segment = 0, or datapath = udp, mmsg, " \
+	  "uring")                                                                               \
+	X(zerocopy_xdp, D "datapath = udp, xdp\nzerocopy = yes\n", 3, "key 'zerocopy'",          \
+	  "datapath xdp has no zerocopy")                                                        \
+	X(busy_poll_us_dpdk, D "datapath = dpdk\nbusy_poll_us = 50\n", 3, "key 'busy_poll_us'", \
+	  "datapath dpdk has no busy_poll_us")                                                   \
+	X(udp_segment_over_burst, W "burst = 8\n" D "datapath = mmsg\nudp_segment = 16\n", 5,   \
+	  "key 'udp_segment'", "(allowed: udp_segment <= burst)")                                \
+	X(udp_segment_over_64k, W "size = 1518\n" D "datapath = udp\nudp_segment = 64\n", 5,    \
+	  "key 'udp_segment'", "(allowed: udp_segment <= 44 at size 1518)")                     \
+	X(uring_multishot_gro, D "datapath = uring\nuring_rx = multishot\nudp_gro = yes\n", 3,   \
+	  "key 'uring_rx'", "(allowed: uring_rx=single with udp_gro=yes)")                       \
+	X(uring_sqpoll_defer, D "datapath = uring\nuring_taskrun = defer\nuring_sqpoll = yes\n", 4, \
+	  "key 'uring_sqpoll'", "(allowed: uring_sqpoll=yes with uring_taskrun=default|coop)")   \
+	X(iface_missing, T "topology = iface\niface_a = p0\n", 2, "key 'topology'",             \
+	  "needs iface_a and iface_b")                                                           \
+	X(iface_same, T "topology = iface\niface_a = p0\niface_b = p0\n", 4, "key 'iface_b'",  \
+	  "is iface_a too")                                                                      \
+	X(iface_other_topo, T "topology = direct\niface_b = p1\n", 3, "key 'iface_b'",          \
+	  "only topology=iface")                                                                 \
+	X(iface_ip_other_topo, T "ip_a = 198.18.0.5\n", 2, "key 'ip_a'", "only topology=iface") \
+	X(iface_pairs, T "topology = iface\niface_a = p0\niface_b = p1\npairs = 2\n", 5,       \
+	  "key 'pairs'", "pairs=1 with topology=iface")                                          \
+	X(iface_lxc, T "topology = iface\niface_a = p0\niface_b = p1\ncontainer = lxc\n", 5,   \
+	  "key 'container'", "container=netns with topology=iface")
 
 #define DEF_CASE(n, t, l, k, w) static const struct err_case ec_##n = { #n, t, l, k, w };
 #define LOAD_TEST(n, t, l, k, w) \
@@ -1472,6 +1668,7 @@ int main(void)
 		cmocka_unit_test(test_uring_taskrun),
 		cmocka_unit_test(test_xdp_keys),
 		cmocka_unit_test(test_valid_combinations),
+		cmocka_unit_test(test_iface_keys),
 		cmocka_unit_test(test_name_default),
 		cmocka_unit_test(test_keys_table),
 		cmocka_unit_test(test_names),
@@ -1485,6 +1682,9 @@ int main(void)
 		cmocka_unit_test(test_cpu_online),
 		cmocka_unit_test(test_results_dir_host),
 		cmocka_unit_test(test_set_cross_error),
+		cmocka_unit_test(test_shared_keys),
+		cmocka_unit_test(test_feature_sweep),
+		cmocka_unit_test(test_variants),
 		LOAD_ERRORS(LOAD_TEST) EXPAND_ERRORS(EXPAND_TEST) SET_ERRORS(SET_TEST)
 	};
 
