@@ -1174,7 +1174,10 @@ static json_t *goal_json(const struct result_search_in *in, int g, json_t *sj)
 	json_object_set_new(o, "final_trial", sg->final_trial >= 0 ? json_integer(sg->final_trial) :
 								      json_null());
 	json_object_set_new(o, "bracket_lo_pps", json_integer((json_int_t)sg->lo));
-	json_object_set_new(o, "bracket_hi_pps", json_integer((json_int_t)sg->hi));
+	/* No bound yet: stopped in the trial that was to measure it. */
+	json_object_set_new(o, "bracket_hi_pps", sg->hi == UINT64_MAX ?
+							 json_null() :
+							 json_integer((json_int_t)sg->hi));
 	json_object_set_new(o, "pps", found ? json_integer((json_int_t)sg->rate_pps) : json_null());
 	json_object_set_new(o, "gbps_l2", found ? json_real(pps * size * 8 / 1e9) : json_null());
 	json_object_set_new(o, "gbps_l1",
