@@ -1125,6 +1125,7 @@ static json_t *trial_json(const struct search *s, int i, json_t *res)
 	json_object_set_new(o, "loss_pct", json_real(t->loss_pct));
 	json_object_set_new(o, "on_pace", json_boolean(t->on_pace));
 	json_object_set_new(o, "used", json_boolean(t->used));
+	json_object_set_new(o, "short_of_target", json_boolean(t->short_of_target));
 	json_object_set_new(o, "judged_at_pps", json_integer((json_int_t)t->rate_pps));
 	json_object_set_new(o, "pass_ndr", json_boolean(t->pass[0]));
 	json_object_set_new(o, "pass_pdr", json_boolean(t->pass[1]));

@@ -65,7 +65,9 @@ static void apply(struct search *s, int ti)
 	for (int g = 0; g < SEARCH_NGOALS; g++) {
 		struct search_goal *sg = &s->g[g];
 
-		t->pass[g] = search_passes(&s->cfg, t, g);
+		/* A sender that could not offer the target has not shown the
+		 * target lossless: it fails it, whatever it lost. */
+		t->pass[g] = !t->short_of_target && search_passes(&s->cfg, t, g);
 		if (!t->used)
 			continue;
 		if (t->pass[g]) {
@@ -106,9 +108,11 @@ static int trial(struct search *s, int kind, int goal, uint64_t target, double d
 		if (kind == SEARCH_TRIAL_MAX && !target)
 			s->max_pps = t->offered_pps > 1 ? (uint64_t)(t->offered_pps + 0.5) : 1;
 		t->on_pace = on_pace(t);
-		t->rate_pps = !target ? s->max_pps : t->on_pace ? target :
-				(uint64_t)(t->offered_pps + 0.5);
+		t->rate_pps = target ? target : s->max_pps;
 		t->used = t->on_pace || attempt == SEARCH_PACE_RETRIES;
+		/* Never on pace: above the target it offered at least that, below
+		 * it the sender cannot offer the target paced. */
+		t->short_of_target = t->used && !t->on_pace && t->offered_pps < (double)target;
 		apply(s, s->ntrials - 1);
 		if (t->used)
 			return 0;
@@ -162,7 +166,7 @@ static int final_at_lo(const struct search *s, int g)
 	for (int i = 0; i < s->ntrials; i++) {
 		const struct search_trial *t = &s->trials[i];
 
-		if (t->kind == SEARCH_TRIAL_FINAL && t->used && t->on_pace && t->pass[g] &&
+		if (t->kind == SEARCH_TRIAL_FINAL && t->used && t->pass[g] &&
 		    t->rate_pps == s->g[g].lo)
 			return i;
 	}
@@ -203,8 +207,8 @@ static int search_goal(struct search *s, int g, search_trial_fn fn, void *ctx, i
 		sg->finals++;
 		sg->final_trial = s->ntrials - 1;
 		sg->rate_pps = sg->lo;
-		/* Confirmed only at the rate it was asked for. */
-		if (s->trials[sg->final_trial].pass[g] && s->trials[sg->final_trial].on_pace) {
+		/* Confirmed only at the rate it was asked for (a short one fails). */
+		if (s->trials[sg->final_trial].pass[g]) {
 			sg->outcome = SEARCH_CONFIRMED;
 			return 0;
 		}

@@ -24,7 +24,9 @@
 #define SEARCH_NGOALS 2        /* 0: NDR, 1: PDR */
 /* A paced trial is on pace when it offered its target within this; one
  * that is not is run again, at most SEARCH_PACE_RETRIES times, and if it
- * never is, the last one's verdict counts at the rate it really offered. */
+ * never is, the last one counts: as offered when it offered more than the
+ * target, as failing the target when it offered less (the sender cannot
+ * offer that rate paced, so nothing shows it lossless there). */
 #define SEARCH_PACE_TOL_PCT 1.0
 #define SEARCH_PACE_RETRIES 2
 
@@ -61,8 +63,8 @@ struct search_trial {
 	int pass[SEARCH_NGOALS];
 	int on_pace;            /* rate=max, or offered within SEARCH_PACE_TOL_PCT of target */
 	int used;               /* its verdict went into the brackets */
-	uint64_t rate_pps;      /* the rate it was judged at: target, or offered when it
-				 * never kept pace, or the measured max */
+	int short_of_target;    /* used off pace below its target: fails every goal */
+	uint64_t rate_pps;      /* the rate it was judged at: the target, or the measured max */
 };
 
 struct search_goal {

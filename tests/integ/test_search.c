@@ -56,8 +56,11 @@ static json_t *jget(json_t *o, const char *path)
 	return o;
 }
 
-/* Every trial that went into the brackets offered its target within 1 %,
- * from the measured rate; the on_pace flag agrees with the numbers. */
+/* Pacing is measured, not assumed: every trial's on_pace agrees with its
+ * measured offered rate against its target (1 %); no trial that offered
+ * less than its target is credited with passing it (one that never kept
+ * pace and fell short counts as failing); a trial off pace that counted
+ * anyway is printed. */
 static void check_pace(json_t *search, const char *label)
 {
 	json_t *t;
@@ -77,10 +80,16 @@ static void check_pace(json_t *search, const char *label)
 			fail_msg("%s: trial %zu: on_pace %d but offered %.0f for %lld (%.2f %%)",
 				 label, i, json_is_true(json_object_get(t, "on_pace")), off,
 				 (long long)json_integer_value(tgt), dev);
-		if (used && dev > 1.0)
-			fail_msg("%s: trial %zu counted at %.0f pps offered for a target of %lld "
-				 "(%.2f %% off)",
+		if (used && off < 0.99 * (double)json_integer_value(tgt) &&
+		    (json_is_true(json_object_get(t, "pass_ndr")) ||
+		     json_is_true(json_object_get(t, "pass_pdr")) ||
+		     !json_is_true(json_object_get(t, "short_of_target"))))
+			fail_msg("%s: trial %zu offered %.0f pps for a target of %lld (%.2f %% short) "
+				 "and was not counted as failing it",
 				 label, i, off, (long long)json_integer_value(tgt), dev);
+		if (used && dev > 1.0)
+			print_message("%s: trial %zu counted off pace: %.0f pps for %lld\n", label, i,
+				      off, (long long)json_integer_value(tgt));
 		repeated += !used;
 	}
 	if (repeated)

@@ -22,6 +22,7 @@ struct model {
 	int calls, fail_at, fail_err;
 	int slow_from, slow_n; /* calls slow_from .. +slow_n-1 offer 90 % of the target */
 	double cliff_pct;      /* above cap the loss jumps to at least this */
+	double pace_max;       /* a paced sender offers at most this (0: any target) */
 };
 
 static int model_trial(void *ctx, const struct search *s, struct search_trial *t)
@@ -37,6 +38,8 @@ static int model_trial(void *ctx, const struct search *s, struct search_trial *t
 		return m->fail_err;
 	if (m->slow_n && m->calls >= m->slow_from && m->calls < m->slow_from + m->slow_n)
 		r *= 0.9;
+	if (t->target_pps && m->pace_max > 0 && r > m->pace_max)
+		r = m->pace_max;
 	rx = r < cap ? r : cap;
 	t->offered_pps = r;
 	t->received_pps = rx;
@@ -64,8 +67,9 @@ static void check_trials(const struct search *s)
 	for (int i = 0; i < s->ntrials; i++) {
 		const struct search_trial *t = &s->trials[i];
 
-		assert_int_equal(t->pass[0], t->lost <= 0);
+		assert_int_equal(t->pass[0], !t->short_of_target && t->lost <= 0);
 		assert_true(t->used || !t->on_pace);
+		assert_true(!t->short_of_target || (t->used && t->offered_pps < t->target_pps));
 		if (t->pass[0])
 			assert_true(t->pass[1]);
 		if (i > 0)
@@ -245,14 +249,36 @@ static void test_off_pace(void **state)
 	assert_int_equal(s.trials[2].target_pps, s.trials[1].target_pps);
 	assert_true(s.g[0].rate_pps <= 50000 && s.g[0].rate_pps >= 49500);
 
+	/* Never on pace, and short: it fails its target, though nothing was lost. */
 	assert_int_equal(search_run(&s, &c, model_trial, &always), 0);
 	for (int i = 1; i <= SEARCH_PACE_RETRIES; i++)
 		assert_false(s.trials[i].used);
 	assert_true(s.trials[SEARCH_PACE_RETRIES + 1].used);
 	assert_false(s.trials[SEARCH_PACE_RETRIES + 1].on_pace);
+	assert_true(s.trials[SEARCH_PACE_RETRIES + 1].short_of_target);
+	assert_false(s.trials[SEARCH_PACE_RETRIES + 1].pass[0]);
 	assert_int_equal(s.trials[SEARCH_PACE_RETRIES + 1].rate_pps,
-			 (uint64_t)llround(s.trials[SEARCH_PACE_RETRIES + 1].offered_pps));
-	assert_true(s.g[0].rate_pps <= 50000 && s.g[0].rate_pps >= 49500);
+			 s.trials[SEARCH_PACE_RETRIES + 1].target_pps);
+	assert_true(s.g[0].rate_pps < s.trials[SEARCH_PACE_RETRIES + 1].target_pps);
+	assert_int_equal(s.g[0].outcome, SEARCH_CONFIRMED);
+}
+
+/* A paced sender slower than rate=max and than the path: nothing is lost
+ * anywhere, but rates it cannot offer are not shown lossless; the search
+ * ends below its paced ceiling, confirmed, well within the trial cap. */
+static void test_pace_ceiling(void **state)
+{
+	struct model m = { .cap = 1e9, .sender_max = 637000, .pace_max = 560000 };
+	struct search_cfg c = cfg_default(SEARCH_NDR | SEARCH_PDR);
+	struct search s;
+
+	(void)state;
+	assert_int_equal(search_run(&s, &c, model_trial, &m), 0);
+	check_trials(&s);
+	assert_int_equal(s.g[0].outcome, SEARCH_CONFIRMED);
+	assert_int_equal(s.g[1].outcome, SEARCH_CONFIRMED);
+	assert_true(s.g[0].rate_pps <= 560000 * 1.01 && s.g[0].rate_pps >= 560000 * 0.98);
+	assert_true(s.ntrials < 40);
 }
 
 /* A cliff: above the capacity the loss is far beyond search_loss, so NDR
@@ -300,7 +326,7 @@ int main(void)
 		cmocka_unit_test(test_unconfirmed),     cmocka_unit_test(test_no_rate),
 		cmocka_unit_test(test_interrupted),     cmocka_unit_test(test_failed_trial),
 		cmocka_unit_test(test_precision),       cmocka_unit_test(test_off_pace),
-		cmocka_unit_test(test_shared_final),
+		cmocka_unit_test(test_shared_final),    cmocka_unit_test(test_pace_ceiling),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
