@@ -42,12 +42,6 @@ int search_passes(const struct search_cfg *cfg, const struct search_trial *t, in
 	return t->loss_pct <= cfg->pdr_loss_pct;
 }
 
-static uint64_t trial_rate(const struct search *s, const struct search_trial *t)
-{
-	(void)s;
-	return t->rate_pps;
-}
-
 static int on_pace(const struct search_trial *t)
 {
 	double tgt = (double)t->target_pps;
@@ -60,7 +54,7 @@ static int on_pace(const struct search_trial *t)
 static void apply(struct search *s, int ti)
 {
 	struct search_trial *t = &s->trials[ti];
-	uint64_t r = trial_rate(s, t);
+	uint64_t r = t->rate_pps;
 
 	for (int g = 0; g < SEARCH_NGOALS; g++) {
 		struct search_goal *sg = &s->g[g];
@@ -75,7 +69,7 @@ static void apply(struct search *s, int ti)
 				sg->lo = r;
 			continue;
 		}
-		if (sg->first_fail < 0 || r < trial_rate(s, &s->trials[sg->first_fail]))
+		if (sg->first_fail < 0 || r < s->trials[sg->first_fail].rate_pps)
 			sg->first_fail = ti;
 		if (r < sg->hi && r > sg->lo)
 			sg->hi = r;
@@ -134,7 +128,7 @@ static void narrow_below(struct search *s, int g)
 	uint64_t fail = sg->lo, best = 0;
 
 	for (int i = 0; i < s->ntrials; i++) {
-		uint64_t r = trial_rate(s, &s->trials[i]);
+		uint64_t r = s->trials[i].rate_pps;
 
 		if (s->trials[i].used && s->trials[i].pass[g] && r < fail && r > best)
 			best = r;
