@@ -69,7 +69,8 @@ static void apply(struct search *s, int ti)
 				sg->lo = r;
 			continue;
 		}
-		if (sg->first_fail < 0 || r < s->trials[sg->first_fail].rate_pps)
+		/* Where loss begins: a trial short of its target may have lost nothing. */
+		if (t->lost > 0 && (sg->first_fail < 0 || r < s->trials[sg->first_fail].rate_pps))
 			sg->first_fail = ti;
 		if (r < sg->hi && r > sg->lo)
 			sg->hi = r;

@@ -73,7 +73,8 @@ struct search_goal {
 	int finals;             /* final trials run */
 	uint64_t rate_pps;      /* the found rate (outcome CONFIRMED or UNCONFIRMED) */
 	int final_trial;        /* index of the last final trial, -1 none */
-	int first_fail;         /* index of the lowest-rate trial that failed it, -1 none */
+	int first_fail;         /* index of the lowest-rate trial that failed it by losing
+				 * packets, -1 none */
 };
 
 struct search {

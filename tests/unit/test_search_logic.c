@@ -278,6 +278,8 @@ static void test_pace_ceiling(void **state)
 	assert_int_equal(s.g[0].outcome, SEARCH_CONFIRMED);
 	assert_int_equal(s.g[1].outcome, SEARCH_CONFIRMED);
 	assert_true(s.g[0].rate_pps <= 560000 * 1.01 && s.g[0].rate_pps >= 560000 * 0.98);
+	/* Nothing was lost, so no trial is where loss began. */
+	assert_int_equal(s.g[0].first_fail, -1);
 	assert_true(s.ntrials < 40);
 }
 
