@@ -42,18 +42,10 @@ static int mmsg_open(struct dp_ctx *ctx)
 {
 	struct mmsg_priv *p = ctx->priv;
 	char info[160];
-	int err;
 
-	dp_feat_read(&p->feat, ctx->cfg, 0);
-	p->fd = dp_sock_udp_open(ctx, &p->peer);
+	p->fd = dp_feat_sock_open(ctx, &p->feat, 0, &p->peer, info, sizeof(info));
 	if (p->fd < 0)
 		return p->fd;
-	err = dp_feat_apply(ctx, p->fd, &p->feat, info, sizeof(info));
-	if (err) {
-		close(p->fd);
-		p->fd = -1;
-		return err;
-	}
 	p->zc_flag = p->feat.zerocopy ? MSG_ZEROCOPY : 0;
 	snprintf(ctx->shm->dp_info, sizeof(ctx->shm->dp_info), "send=sendmmsg%s recv=recvmmsg%s%s%s",
 		 p->feat.segment > 1 ? " of super-packets" : "",

@@ -408,3 +408,20 @@ int dp_sock_features(struct dp_feature *f, int max)
 	close(s);
 	return n;
 }
+
+int dp_feat_sock_open(struct dp_ctx *ctx, struct dp_feat *f, int base, struct sockaddr_in *peer,
+		      char *info, size_t len)
+{
+	int fd, err;
+
+	dp_feat_read(f, ctx->cfg, base);
+	fd = dp_sock_udp_open(ctx, peer);
+	if (fd < 0)
+		return fd;
+	err = dp_feat_apply(ctx, fd, f, info, len);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}

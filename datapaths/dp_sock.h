@@ -60,6 +60,10 @@ void dp_feat_read(struct dp_feat *f, const struct ep_config *cfg, int base);
 /* The socket options f asks for, each read back; a refusal is -EOPNOTSUPP
  * with the key and errno in errmsg. info: what was granted ("" if none). */
 int dp_feat_apply(struct dp_ctx *ctx, int fd, const struct dp_feat *f, char *info, size_t len);
+/* A connected UDP socket to the peer with f read from cfg (options at
+ * base) and applied: the fd, or -errno with nothing left open. */
+int dp_feat_sock_open(struct dp_ctx *ctx, struct dp_feat *f, int base, struct sockaddr_in *peer,
+		      char *info, size_t len);
 /* The UDP_GRO segment size in a received message's control data, 0 if
  * it carried one datagram. */
 unsigned int dp_gro_seg(const struct msghdr *m);

@@ -459,7 +459,7 @@ static void test_sigkill_then_cleanup(void **state)
  * state file, namespace or anything else created. */
 static void test_sriov_preflight(void **state)
 {
-	char cfg[512], res[512], *out = NULL;
+	char cfg[512], res[512], errf[512], *out = NULL;
 	const char *args[] = { bin, "run", cfg, "--results", res, NULL };
 	int rc, fd, saved;
 
@@ -467,10 +467,11 @@ static void test_sriov_preflight(void **state)
 	need_root();
 	snprintf(cfg, sizeof(cfg), "%s/dpdk-sriov.ini", tmpdir);
 	snprintf(res, sizeof(res), "%s/dpdk-sriov-results", tmpdir);
+	snprintf(errf, sizeof(errf), "%s/dpdk-sriov-stderr", tmpdir);
 	write_file(cfg, "[run]\nduration = 0.5\n[topology]\ntopology = direct\n"
 			"[datapath]\ndatapath = dpdk\ndpdk_port = sriov\n");
 	/* The reason goes to stderr: catch it. */
-	fd = open(res, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	assert_true(fd >= 0);
 	saved = dup(2);
 	dup2(fd, 2);
@@ -482,7 +483,7 @@ static void test_sriov_preflight(void **state)
 	assert_int_equal(rc, 2);
 	{
 		char buf[1024] = "";
-		FILE *f = fopen(res, "r");
+		FILE *f = fopen(errf, "r");
 		size_t n;
 
 		assert_non_null(f);
@@ -494,7 +495,10 @@ static void test_sriov_preflight(void **state)
 		if (!strstr(buf, "dpdk-sriov.ini"))
 			fail_msg("preflight does not name the config: %s", buf);
 	}
-	unlink(res);
+	unlink(errf);
+	/* Nothing created: not even the results directory. */
+	if (access(res, F_OK) == 0)
+		fail_msg("%s exists after a refused run", res);
 }
 
 int main(void)
