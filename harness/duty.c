@@ -62,15 +62,25 @@ static uint64_t ep_pkts(const struct ep_stats *st, uint32_t role)
 	return role == EP_ROLE_SEND || role == EP_ROLE_CLIENT ? st->tx_pkts : st->rx_pkts;
 }
 
-/* This slice's own figure per endpoint, for the agreement check. */
+/*
+ * This slice's own figure per endpoint, for the agreement check: its core's
+ * busy ns per packet. A polling endpoint's empty polls (the engine's TSC
+ * time in receive calls that returned nothing) are busy time that scales
+ * with how long it waited, not with the packets: they are left out, so a
+ * slice at a lower offered rate does not look costlier per packet. A
+ * blocking endpoint's empty calls slept, which is not busy time.
+ */
 static void slice_figures(struct duty *d, const struct attr_snap *c, const struct ep_stats *now)
 {
 	for (int i = 0; c && d->so && i < d->nep && d->slices < DUTY_MAX_SLICES; i++) {
-		uint32_t role = d->shm[i]->cfg.role;
-		uint64_t pkts = ep_pkts(&now[i], role) - ep_pkts(&d->o[i], role);
-		double busy = attr_snap__busy_ns(d->a, d->so, c, (int)d->shm[i]->cfg.cpu);
+		const struct ep_config *cfg = &d->shm[i]->cfg;
+		uint64_t pkts = ep_pkts(&now[i], cfg->role) - ep_pkts(&d->o[i], cfg->role);
+		double busy = attr_snap__busy_ns(d->a, d->so, c, (int)cfg->cpu);
 
-		d->npp[i][d->slices] = pkts >= 100 ? (float)(busy / (double)pkts) : 0.0f;
+		if (!cfg->blocking && cfg->tsc_hz)
+			busy -= (double)(now[i].cyc_idle - d->o[i].cyc_idle) * 1e9 /
+				(double)cfg->tsc_hz;
+		d->npp[i][d->slices] = pkts >= 100 && busy > 0 ? (float)(busy / (double)pkts) : 0.0f;
 	}
 }
 
