@@ -5,8 +5,8 @@
  *
  * - The slices run as asked: status "ok", one per second of the window,
  *   traced for the asked fraction (within 2 points), and the slices agree
- *   with each other (each endpoint core's busy ns per packet varies by at
- *   most 15 % across them).
+ *   with each other (the sender core's busy ns per packet varies by at most
+ *   20 % across them, a receiver's by at most 30 %).
  * - The light breakdowns are the full one's: each group's share of an
  *   endpoint core's busy time (idle and other tasks left out: they belong
  *   to the machine, not the case; and the probes group, which light detail
@@ -25,7 +25,13 @@
 #define FRAC 0.2
 #define DURATION 4
 #define SHARE_POINTS 5.0
-#define SLICE_CV_PCT 15.0
+/* Slices agree: the CPU-bound sender's busy ns per packet varies by at
+ * most 20 % across them (this guest's own drift within a run reaches
+ * ~14 %); a receiver's, whose per-packet work follows the batch sizes its
+ * offered rate gives it, by at most 30 %. A slice begun from a wrong state
+ * stands out by far more. */
+#define SLICE_CV_PCT 20.0
+#define SLICE_CV_RECV_PCT 30.0
 #define COST_POINTS 10.0
 
 static json_t *run_probes(const char *name, const char *dp, const char *probes, double duty,
@@ -163,9 +169,19 @@ static void check_slices(json_t *r)
 	assert_in_range(slices, DURATION, DURATION + 1);
 	if (fabs(num(d, "traced_fraction") - FRAC) > 0.02)
 		fail_msg("traced %.3f of the window, asked %.2f", num(d, "traced_fraction"), FRAC);
-	if (num(d, "slice_agreement.cv_max_pct") > SLICE_CV_PCT)
-		fail_msg("the slices disagree: cv %.1f %% > %.0f %%",
-			 num(d, "slice_agreement.cv_max_pct"), SLICE_CV_PCT);
+	for (size_t i = 0; i < json_array_size(json_object_get(
+					 json_object_get(d, "slice_agreement"), "endpoints"));
+	     i++) {
+		json_t *e = json_array_get(
+			json_object_get(json_object_get(d, "slice_agreement"), "endpoints"), i);
+		double cv = json_number_value(json_object_get(e, "cv_pct"));
+		double lim = i ? SLICE_CV_RECV_PCT : SLICE_CV_PCT;
+
+		print_message("endpoint %zu slices: cv %.1f %% (at most %.0f %%)\n", i, cv, lim);
+		if (cv > lim)
+			fail_msg("the slices disagree on endpoint %zu: cv %.1f %% > %.0f %%", i, cv,
+				 lim);
+	}
 	model = num(attr_core(r, 0), "instrument.pct_of_core");
 	measured = num(d, "rates.traced_cost_pct");
 	print_message("instrument on the sender's core: modelled %.1f %%, measured %.1f %%\n", model,
