@@ -1822,21 +1822,10 @@ static int __attribute__((format(printf, 5, 6)))
 cross_error(const struct sweep *sw, char *err, size_t errlen, const char *const *keys,
 	    const char *fmt, ...)
 {
-	const struct sweep_key *sk = NULL;
-	const char *key = keys[0];
 	va_list ap;
 	size_t n;
 
-	for (int i = 0; keys[i] && !sk; i++) {
-		sk = sweep_find(sw, keys[i]);
-		if (sk)
-			key = keys[i];
-	}
-	if (sk)
-		where(err, errlen, sk->file, sk->line);
-	else
-		where(err, errlen, sw->path ? sw->path : "config", 0);
-	bprintf(err, errlen, "key '%s': ", key);
+	config_key_where(sw, keys, err, errlen);
 	n = strlen(err);
 	va_start(ap, fmt);
 	vsnprintf(err + n, errlen - n, fmt, ap);
