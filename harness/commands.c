@@ -25,6 +25,8 @@ const struct bl_command bl_commands[] = {
 	{ "compare", do_compare, "compare RUN_A RUN_B | RUN --by KEY A B [--json]: B/A with CIs" },
 	{ "sriov", sriov_main, "sriov [--sysfs ROOT] [--json]: SR-IOV PFs and VFs (exit 2 if none)" },
 	{ "endpoint", endpoint_main, "endpoint --shm PATH: one endpoint (started by run)" },
+	{ "agent", agent_main, "agent: one side of a topology=hosts case on this host, driven "
+			       "over stdin/stdout (started by run, through ssh)" },
 	{ "version", do_version, "version: the version and the libraries it was built against "
 				 "(also --version)" },
 	{ "man", do_man, NULL },

@@ -28,6 +28,7 @@
 #include "dpdk_case.h"
 #include "fileutil.h"
 #include "harness.h"
+#include "hosts.h"
 #include "iface.h"
 #include "interrupt.h"
 #include "log.h"
@@ -148,6 +149,9 @@ static int run_validate(struct run *r, char *err, size_t len)
 	}
 	/* The interfaces topology=iface would take: checked on this host. */
 	if (iface_preflight(&r->sw, r->cases, r->ncases, err, len))
+		return -1;
+	/* ... and on the hosts topology=hosts would use, through their agents. */
+	if (hosts_preflight(&r->sw, r->cases, r->ncases, err, len))
 		return -1;
 	if (dpdk_sriov_preflight(r->cases, r->ncases, why, sizeof(why))) {
 		snprintf(err, len, "%s: %s", r->config, why);
