@@ -173,7 +173,7 @@ static int do_peer(struct agent *ag, const json_t *m)
 	if (err)
 		return reply_error(ag, "interface %s: %s", ag->t.ep[ag->side].ifname,
 				   strerror(-err));
-	return reply_ok(ag);
+	return ctl_send(&ag->ctl, "peer", json_pack("{s:i}", "ifindex", ag->t.ep[ag->side].ifindex));
 }
 
 /* The endpoint on a page of this host, with the harness's configuration

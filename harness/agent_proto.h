@@ -13,7 +13,7 @@
  *   check   {side, iface, ip, force}             -> ok | error
  *   setup   {side, iface, ip, force, cpu}        -> setup {ns, ifname, mac, ip, plen, kind,
  *                                                   driver, origin, prefix, tsc_hz} | error
- *   peer    {ip, mac}                            -> ok | error
+ *   peer    {ip, mac}                            -> peer {ifindex} | error
  *   spawn   {cfg, tag}                           -> spawned {pid} | error
  *   cmd     {cmd} (RUN, STOP)                    -> (nothing)
  *   probes  {light}                              -> ok | error

@@ -17,7 +17,8 @@
 const struct bl_command bl_commands[] = {
 	{ "run", do_run, "run CONFIG [--set key=v1,v2]... [--json] [-v]: run every case of a config "
 			 "(CONFIG '-': standard input)" },
-	{ "cleanup", do_cleanup, "cleanup [--force] [-v]: remove what crashed or killed runs left" },
+	{ "cleanup", do_cleanup, "cleanup [--force] [-v] [--host H [--ssh-options O] [--remote-bin P]]: "
+				 "remove what crashed or killed runs left, here or on host H over ssh" },
 	{ "probe", do_probe, "probe: which datapaths the calling user can run on this machine" },
 	{ "keys", do_keys, "keys: every config key, its section, allowed values and default" },
 	{ "topo", do_topo, "topo [--topology bridge|direct] -- CMD: run CMD on a run's topology" },

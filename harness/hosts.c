@@ -102,7 +102,8 @@ static int peers_up(struct case_run *cr)
 		err = ep_remote_call(cr->ep[side].rem, "peer",
 				     json_pack("{s:I, s:s}", "ip", (json_int_t)t->ep[side ^ 1].ip,
 					       "mac", mac),
-				     "ok", &m, REMOTE_CALL_MS, cr->errmsg, sizeof(cr->errmsg));
+				     "peer", &m, REMOTE_CALL_MS, cr->errmsg, sizeof(cr->errmsg));
+		t->ep[side].ifindex = (int)json_integer_value(json_object_get(m, "ifindex"));
 		json_decref(m);
 	}
 	return err;
