@@ -338,7 +338,10 @@ int ep_remote_snap_recv(struct ep_remote *r, int which, uint64_t t_sent)
 		json_decref(m);
 		return -EIO;
 	}
-	r->skew_ns = (mono_ns() - t_sent) / 2;
+	r->snap_sent = t_sent;
+	r->within_ns = mono_ns() - t_sent;
+	if ((uint64_t)json_integer_value(json_object_get(m, "after_ns")) < r->within_ns)
+		r->within_ns -= (uint64_t)json_integer_value(json_object_get(m, "after_ns"));
 	if (json_object_get(m, "rtt"))
 		ctl_get_hex(m, "rtt", &r->mirror->rtt, sizeof(r->mirror->rtt));
 	r->snap_t_ns = (uint64_t)json_integer_value(json_object_get(m, "t_ns"));
@@ -349,7 +352,8 @@ int ep_remote_snap_recv(struct ep_remote *r, int which, uint64_t t_sent)
 	r->softnet = (uint64_t)json_integer_value(json_object_get(m, "softnet"));
 	if (which == 1 || which == 2) {
 		r->win_t[which - 1] = r->snap_t_ns;
-		r->win_skew[which - 1] = r->skew_ns;
+		r->win_sent[which - 1] = t_sent;
+		r->win_within[which - 1] = r->within_ns;
 	}
 	json_decref(m);
 	return 0;
@@ -416,9 +420,10 @@ void ep_remote_close(struct ep_remote *r)
 
 json_t *ep_remote_json(const struct ep_remote *r)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "host", r->host, "hostname",
-			 r->name, "kernel", r->kernel, "version", r->version, "agent_prefix",
-			 r->prefix, "tsc_hz", (json_int_t)r->tsc_hz, "window_open_skew_ns",
-			 (json_int_t)r->win_skew[0], "window_close_skew_ns",
-			 (json_int_t)r->win_skew[1]);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "host", r->host,
+			 "hostname", r->name, "kernel", r->kernel, "version", r->version,
+			 "agent_prefix", r->prefix, "tsc_hz", (json_int_t)r->tsc_hz,
+			 "window_ns_own_clock", (json_int_t)(r->win_t[1] - r->win_t[0]),
+			 "open_snapshot_within_ns", (json_int_t)r->win_within[0],
+			 "close_snapshot_within_ns", (json_int_t)r->win_within[1]);
 }

@@ -6,8 +6,10 @@
  * page that ep_run.c reads as if it were local. The agent pushes the
  * page's state word as it changes; counters, CPU time, the core's ticks
  * and the interface's counters come back on request (a snapshot), each
- * stamped with half the request's round trip: how far the remote instant
- * can be from the local one.
+ * with the interval of the harness's clock it was taken in: from the
+ * request's sending to its reply's arrival, less what the agent did after
+ * taking it. Two hosts' snapshots are no further apart than the union of
+ * their intervals (hosts_json: the window's skew bounds).
  */
 #ifndef BL_EP_REMOTE_H
 #define BL_EP_REMOTE_H
@@ -43,14 +45,17 @@ struct ep_remote {
 	struct ep_shm *mirror;
 	/* the last snapshot */
 	uint64_t snap_t_ns; /* on its clock */
-	uint64_t skew_ns;   /* half the snapshot's round trip */
+	/* The snapshot was taken within [sent, sent + within_ns] on the
+	 * harness's clock: the round trip less the agent's work after it. */
+	uint64_t snap_sent, within_ns;
 	struct proc_cpu cpu;
 	struct cpu_ticks tk;
 	struct if_counters ifc;
 	struct ns_counters nsc;
 	uint64_t softnet;
-	/* window open and close, on its clock, and their skew bounds */
-	uint64_t win_t[2], win_skew[2];
+	/* window open and close: on its clock, and on the harness's the
+	 * interval each lies in (sent, sent + within) */
+	uint64_t win_t[2], win_sent[2], win_within[2];
 	int final_ok;
 };
 

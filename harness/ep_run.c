@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "dp.h"
@@ -59,6 +60,8 @@ int ep_run_spawn(struct ep_run *ep, const char *ns, struct runstate *rs)
 		return -errno;
 	if (pid == 0) {
 		interrupt_child();
+		/* An agent runs at a higher priority than its endpoint (agent.c). */
+		setpriority(PRIO_PROCESS, 0, 0);
 		if (netns_enter(ns) < 0) {
 			fprintf(stderr, "bypasslab: enter netns %s: %s\n", ns, strerror(errno));
 			_exit(1);

@@ -256,6 +256,21 @@ void hosts_filter_runs(const struct case_run *cr, char *runs)
 		runs[n - 1] = 0;
 }
 
+/* How far apart the two sides' snapshots of the window's open (k = 0) or
+ * close (1) can be: each lies in [sent, sent + within] of the harness's
+ * clock, so no further apart than the union of the two intervals. */
+static uint64_t skew_bound(const struct case_run *cr, int k)
+{
+	const struct ep_remote *a = cr->ep[0].rem, *b = cr->ep[1].rem;
+	uint64_t lo, hi;
+
+	lo = a->win_sent[k] < b->win_sent[k] ? a->win_sent[k] : b->win_sent[k];
+	hi = a->win_sent[k] + a->win_within[k];
+	if (b->win_sent[k] + b->win_within[k] > hi)
+		hi = b->win_sent[k] + b->win_within[k];
+	return hi - lo;
+}
+
 json_t *hosts_json(const struct case_run *cr)
 {
 	json_t *h = json_object();
@@ -263,6 +278,12 @@ json_t *hosts_json(const struct case_run *cr)
 	for (int side = 0; side < 2; side++)
 		if (cr->ep[side].rem)
 			json_object_set_new(h, side ? "b" : "a", ep_remote_json(cr->ep[side].rem));
+	if (cr->ep[0].rem && cr->ep[1].rem && cr->drained) {
+		json_object_set_new(h, "window_open_skew_bound_ns",
+				    json_integer((json_int_t)skew_bound(cr, 0)));
+		json_object_set_new(h, "window_close_skew_bound_ns",
+				    json_integer((json_int_t)skew_bound(cr, 1)));
+	}
 	json_object_set_new(h, "rtt_clock", json_string("the client's own TSC"));
 	json_object_set_new(h, "one_way_latency",
 			    json_string("not measured: the hosts share no clock (needs PTP)"));
