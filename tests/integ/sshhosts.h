@@ -41,14 +41,14 @@
  * handler takes down whatever is still up when the program exits (a test
  * that failed between up and down).
  *
- * A test killed with SIGKILL leaves its objects (the sshds themselves die
- * with the test: parent-death signal). By hand, with P the prefix (the
- * directory's name, or `ip netns list | grep '^th'`):
- *   for n in $(ip netns pids PA; ip netns pids PB); do kill -9 $n; done
- *   pkill -9 -f /tmp/P.     # sshds, should any remain
+ * A test killed with SIGKILL leaves its objects (the sshd listeners die
+ * with it: parent-death signal). By hand, P being the prefix (the name of
+ * the directory /tmp/P.XXXXXX, or `ip netns list | grep '^th'`):
+ *   for n in $(ip netns pids PA) $(ip netns pids PB); do kill -9 $n; done
  *   ip link del Pma; ip link del Pmb; ip netns del PA; ip netns del PB
  *   rm -rf /tmp/P.*
- * and /run/sshd if no sshd of the system uses it.
+ * An sshd still running shows /tmp/P. in `pgrep -a sshd`: kill it by pid.
+ * /run/sshd, if this machine has no sshd of its own: rmdir /run/sshd.
  */
 #ifndef BL_SSHHOSTS_H
 #define BL_SSHHOSTS_H
@@ -57,6 +57,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -764,6 +765,16 @@ static __attribute__((unused)) int sshhosts_ssh(const struct sshhosts *h, int ho
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+static __attribute__((unused)) int sshhosts_rm_one(const char *path, const struct stat *st,
+						   int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	remove(path);
+	return 0; /* on with the rest: leftovers() reports what stayed */
+}
+
 /* Idempotent; safe on a half-built or zeroed struct. */
 static __attribute__((unused)) void sshhosts_down(struct sshhosts *h)
 {
@@ -831,14 +842,8 @@ static __attribute__((unused)) void sshhosts_down(struct sshhosts *h)
 			closedir(d);
 	}
 	/* Only ever our own /tmp/th...: */
-	if (!strncmp(h->dir, "/tmp/th", 7) && !strstr(h->dir, "..") && !access(h->dir, F_OK)) {
-		char dir[sizeof(h->dir)];
-
-		snprintf(dir, sizeof(dir), "%s", h->dir);
-		h->dir[0] = 0; /* the commands' log is in it */
-		SSHHOSTS_RUN(h, msg, "rm", "-rf", "--", dir);
-		snprintf(h->dir, sizeof(h->dir), "%s", dir);
-	}
+	if (!strncmp(h->dir, "/tmp/th", 7) && !strstr(h->dir, "..") && !access(h->dir, F_OK))
+		nftw(h->dir, sshhosts_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	if (sshhosts_made_privsep && !sshhosts_any_sshd()) {
 		rmdir("/run/sshd");
 		sshhosts_made_privsep = 0;
