@@ -29,6 +29,7 @@
 #include <sys/random.h>
 
 #include "case_run.h"
+#include "hosts.h"
 #include "dp.h"
 #include "endpoint.h"
 #include "interrupt.h"
@@ -115,22 +116,17 @@ static void path_counters_read(const struct topo *t, struct path_counters *pc, i
 	pc->softnet_drops = softnet_dropped();
 }
 
-/* AF_PACKET receivers take frames from the tap, before IP: keep the UDP
- * stack from answering them with ICMP port unreachable. netns-local, gone
- * with the namespace. */
-static int run_in_ns_nft(void *arg)
+/* The path's counters now: read here, or each host's from its agent. */
+static void case_path_counters(struct case_run *cr, struct path_counters *pc)
 {
-	char rule[256];
-	const char *argv[] = { "nft", rule, NULL };
-
-	snprintf(rule, sizeof(rule),
-		 "add table ip bypasslab; add chain ip bypasslab pre { type filter hook "
-		 "prerouting priority -300; }; add rule ip bypasslab pre udp dport { %d, %d } "
-		 "counter drop",
-		 PORT_A, PORT_B);
-	(void)arg;
-	return run_cmd(argv, false);
+	if (cr->t.kind != TOPO_HOSTS) {
+		path_counters_read(&cr->t, pc, cr->c->topo_hook[0] != 0);
+		return;
+	}
+	ep_run_refresh_all(cr->ep, cr->nep, 0);
+	hosts_path_counters(cr, pc);
 }
+
 
 
 /* Topology: namespaces and links, and the AF_PACKET guard in each
@@ -144,6 +140,8 @@ static int case_topology(struct case_run *cr)
 	struct runstate *rs = cr->cc->rs;
 	int err;
 
+	if (c->topology == TOPO_HOSTS)
+		return hosts_up(cr);
 	if (cr->lxc)
 		err = topo_up_lxc(&cr->t, rs, cr->cc->prefix, cr->np);
 	else if (c->topology == TOPO_IFACE)
@@ -160,7 +158,7 @@ static int case_topology(struct case_run *cr)
 				 strerror(-err));
 	if ((cr->needs & DP_NEED_NFT_GUARD) && !cr->lxc) {
 		for (int i = 0; i < cr->nep && !err; i++)
-			err = netns_visit(cr->t.ep[i].ns, run_in_ns_nft, NULL);
+			err = topo_guard_udp(cr->t.ep[i].ns);
 		if (err)
 			return case_fail(cr, err, "failed",
 					 "nft drop rule for AF_PACKET receive: %d", err);
@@ -227,6 +225,14 @@ static int case_pages(struct case_run *cr)
 	int pp = cr->pp;
 
 	for (int i = 0; i < cr->nep; i++) {
+		/* On another host: a mirror of its page there. */
+		if (ep[i].rem) {
+			ep[i].shm = hosts_mirror(&ep[i]);
+			if (!ep[i].shm)
+				return case_fail(cr, -ENOMEM, "failed", "mirror: %s",
+						 strerror(ENOMEM));
+			continue;
+		}
 		snprintf(ep[i].shm_path, sizeof(ep[i].shm_path), "/dev/shm/%s-%.7s",
 			 cr->cc->prefix, ep[i].tag);
 		runstate__add(cr->cc->rs, RS_SHM, ep[i].shm_path);
@@ -318,7 +324,7 @@ static int case_containers(struct case_run *cr)
 	if (!err && (cr->needs & DP_NEED_VETH_NAPI))
 		err = topo_veth_napi(&cr->t);
 	for (int i = 0; i < cr->nep && !err && (cr->needs & DP_NEED_NFT_GUARD); i++)
-		err = netns_visit(topo_ep_ns(&cr->t.ep[i]), run_in_ns_nft, NULL);
+		err = topo_guard_udp(topo_ep_ns(&cr->t.ep[i]));
 	if (err)
 		return case_fail(cr, err, "failed", "lxc: containers' network: %s",
 				 strerror(-err));
@@ -358,7 +364,7 @@ static int case_switch(struct case_run *cr)
 
 /* Sent and received over every pair: a's sends, and b's (throughput) or
  * a's (ping-pong) receives; live counters, or the window's open. */
-static void pair_totals(const struct case_run *cr, int live, uint64_t *tx, uint64_t *rx)
+static void pair_totals(struct case_run *cr, int live, uint64_t *tx, uint64_t *rx)
 {
 	*tx = *rx = 0;
 	for (int i = 0; i < cr->nep; i += 2) {
@@ -366,6 +372,8 @@ static void pair_totals(const struct case_run *cr, int live, uint64_t *tx, uint6
 		struct ep_stats cur[2];
 
 		if (live) {
+			if (!i)
+				ep_run_refresh_all(cr->ep, cr->nep, 0);
 			ep_run_snap(&cur[0], cr->ep[i].shm);
 			ep_run_snap(&cur[1], cr->ep[i + 1].shm);
 			a = &cur[0];
@@ -382,6 +390,8 @@ static void case_other_runs(struct case_run *cr)
 	char now[sizeof(cr->in.other_runs)];
 
 	if (disturb_other_runs(cr->cc->prefix, now, sizeof(now)))
+		hosts_filter_runs(cr, now);
+	if (now[0])
 		disturb_merge_runs(cr->in.other_runs, sizeof(cr->in.other_runs), now);
 }
 
@@ -396,14 +406,15 @@ static int window_open(struct case_run *cr)
 			return -ENOMEM;
 	}
 	cr->t_open = mono_ns();
+	ep_run_refresh_all(ep, cr->nep, 1);
 	for (int i = 0; i < cr->nep; i++)
 		ep_run_snap(&ep[i].w_open, ep[i].shm);
 	for (int i = 0; i < cr->nep; i += 2)
 		memcpy(ep[i].rtt_open, &ep[i].shm->rtt, sizeof(struct histo));
 	for (int i = 0; i < cr->nep; i++)
-		proc_cpu_read(ep[i].ep_pid, &ep[i].cpu_open);
+		ep_run_cpu(&ep[i], &ep[i].cpu_open);
 	for (int i = 0; i < cr->nep; i++)
-		cpu_ticks_read(case_cpu(cr, i), &ep[i].tk_open);
+		ep_run_ticks(&ep[i], case_cpu(cr, i), &ep[i].tk_open);
 	case_probes_open(cr);
 	return 0;
 }
@@ -472,12 +483,13 @@ static void window_close(struct case_run *cr)
 	struct ep_run *ep = cr->ep;
 
 	cr->t_close = mono_ns();
+	ep_run_refresh_all(ep, cr->nep, 2);
 	for (int i = 0; i < cr->nep; i++)
 		ep_run_snap(&ep[i].w_close, ep[i].shm);
 	for (int i = 0; i < cr->nep; i++)
-		proc_cpu_read(ep[i].ep_pid, &ep[i].cpu_close);
+		ep_run_cpu(&ep[i], &ep[i].cpu_close);
 	for (int i = 0; i < cr->nep; i++)
-		cpu_ticks_read(case_cpu(cr, i), &ep[i].tk_close);
+		ep_run_ticks(&ep[i], case_cpu(cr, i), &ep[i].tk_close);
 	case_probes_close(cr);
 	case_other_runs(cr);
 	window_rtt(cr);
@@ -489,11 +501,11 @@ static int case_window(struct case_run *cr)
 {
 	int err;
 
-	path_counters_read(&cr->t, &cr->pc0, cr->c->topo_hook[0] != 0);
+	case_path_counters(cr, &cr->pc0);
 	for (int i = 1; i < cr->nep; i += 2)
-		__atomic_store_n(&cr->ep[i].shm->cmd, EP_CMD_RUN, __ATOMIC_RELEASE);
+		ep_run_cmd(&cr->ep[i], EP_CMD_RUN);
 	for (int i = 0; i < cr->nep; i += 2)
-		__atomic_store_n(&cr->ep[i].shm->cmd, EP_CMD_RUN, __ATOMIC_RELEASE);
+		ep_run_cmd(&cr->ep[i], EP_CMD_RUN);
 	err = case_probes_warmup(cr, (int)(cr->c->warmup_s * 1000.0));
 	if (!err)
 		err = window_open(cr);
@@ -528,7 +540,7 @@ static void case_drain(struct case_run *cr)
 		ep_run_stop(&ep[i]);
 	for (int i = 1; i < cr->nep; i += 2)
 		ep_run_wait_state(&ep[i], EP_ST_DONE, STOP_TIMEOUT_MS);
-	path_counters_read(&cr->t, &cr->pc1, cr->c->topo_hook[0] != 0);
+	case_path_counters(cr, &cr->pc1);
 	for (int i = 0; i < cr->nep; i++)
 		ep_run_check(&ep[i], cr->status, sizeof(cr->status), cr->errmsg,
 			     sizeof(cr->errmsg));
@@ -634,9 +646,12 @@ static json_t *case_collect(struct case_run *cr)
 	in->npairs = cr->np;
 	in->machine = cr->cc->machine;
 	in->idx = cr->cc->idx;
+	in->hosts = cr->t.kind == TOPO_HOSTS ? hosts_json(cr) : NULL;
 	res = result_build(in, cr->samples);
 	cr->samples = NULL;
 	in->attribution = NULL;
+	json_decref(in->hosts);
+	in->hosts = NULL;
 	return res;
 }
 
@@ -652,6 +667,8 @@ static void case_teardown(struct case_run *cr)
 	}
 	if (cr->topo_ok)
 		topo_down(&cr->t, cr->cc->rs);
+	/* Each agent tears its side down (its interface home) and ends. */
+	hosts_down(cr);
 	for (int i = 0; i < cr->nep; i++) {
 		if (ep[i].shm) {
 			ep_shm_unmap(ep[i].shm);

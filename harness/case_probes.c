@@ -12,6 +12,7 @@
 
 #include "attr.h"
 #include "case_run.h"
+#include "hosts.h"
 #include "interrupt.h"
 
 static uint32_t netns_ino(const char *path)
@@ -256,6 +257,9 @@ int case_probes_up(struct case_run *cr)
 	const struct case_cfg *c = cr->c;
 	int err = 0;
 
+	/* Each host's agent attaches to its own side. */
+	if (c->topology == TOPO_HOSTS)
+		return c->probes == PROBES_OFF ? 0 : hosts_probes_up(cr);
 	if (c->usdt)
 		err = usdt_up(cr);
 	if (!err && c->probes != PROBES_OFF && c->probes != PROBES_SAMPLE)
@@ -271,13 +275,18 @@ int case_probes_up(struct case_run *cr)
 int case_probes_warmup(struct case_run *cr, int ms)
 {
 	struct attr *a = cr->pr.attr;
+	int hosts = cr->c->topology == TOPO_HOSTS && cr->c->probes != PROBES_OFF;
 	int err;
 
+	if (hosts)
+		hosts_probes_stats(cr, 1);
 	if (a)
 		attr__stats_begin(a);
 	err = hsleep_ms(ms);
 	if (a)
 		attr__stats_end(a);
+	if (hosts)
+		hosts_probes_stats(cr, 0);
 	return err;
 }
 
@@ -312,6 +321,8 @@ json_t *case_probes_json(struct case_run *cr)
 	uint64_t window_ns = cr->t_close - cr->t_open;
 	json_t *j = NULL;
 
+	if (cr->c->topology == TOPO_HOSTS)
+		return hosts_probes_json(cr);
 	if (pr->attr && pr->open && pr->close)
 		j = probes_json(pr->attr, pr->open, pr->close, cr->ep, cr->nep, cr->pp, cr->cpu_a,
 				cr->cpu_b, pr->dty.a ? pr->dty.traced_ns : window_ns);

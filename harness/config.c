@@ -84,9 +84,10 @@ static const struct common_key {
 	  "of its upper end" },
 	{ "search_max", "workload", "1..100000000|auto", "auto",
 	  "the search's upper bound in pps (k, M); auto: the rate=max throughput of a first trial" },
-	{ "topology", "topology", "bridge|direct|iface", "bridge",
-	  "veth pair through a bridge, a direct veth pair, or two existing interfaces of this "
-	  "host (iface_a, iface_b) lent to the run" },
+	{ "topology", "topology", "bridge|direct|iface|hosts", "bridge",
+	  "veth pair through a bridge, a direct veth pair, two existing interfaces of this "
+	  "host (iface_a, iface_b) lent to the run, or one interface on each of two hosts "
+	  "(host_a, host_b) driven over ssh" },
 	{ "cpu_a", "topology", "-1..1023|auto", "auto", "sender/client CPU (-1 = auto)" },
 	{ "cpu_b", "topology", "-1..1023|auto", "auto", "receiver/server CPU (-1 = auto)" },
 	{ "pairs", "topology", "1..16", "1",
@@ -111,8 +112,22 @@ static const struct common_key {
 	{ "ip_b", "topology", "A.B.C.D[/16..30]|keep", CFG_IP_B,
 	  "topology=iface: b's address in 198.18.0.0/15, in a's subnet (one value)" },
 	{ "mac_b", "topology", "aa:bb:cc:dd:ee:ff|none", "none",
-	  "topology=iface: the MAC a addresses b with; none = iface_b's own, read from it (one "
-	  "value)" },
+	  "topology=iface|hosts: the MAC a addresses b with; none = iface_b's own, read from it "
+	  "(one value)" },
+	{ "host_a", "topology", "local|[user@]host[:port]", "local",
+	  "topology=hosts: where the sender/client runs: this host, or an OpenSSH destination "
+	  "whose `bypasslab agent` (same version) drives it (one value)" },
+	{ "host_b", "topology", "local|[user@]host[:port]", "local",
+	  "topology=hosts: where the receiver/server runs (one value)" },
+	{ "ssh_options", "topology", "ssh options|none", "none",
+	  "topology=hosts: options for every ssh to host_a/host_b, split on blanks, e.g. \"-i KEY "
+	  "-o StrictHostKeyChecking=accept-new\" (one value)" },
+	{ "remote_bin", "topology", "path", "bypasslab",
+	  "topology=hosts: the bypasslab binary on a remote host (found through its PATH unless "
+	  "absolute) (one value)" },
+	{ "force", "topology", "yes|no|true|false|on|off|1|0", "no",
+	  "topology=iface|hosts: lend an interface even though it carries the default route "
+	  "(one value)" },
 	{ "datapath", "datapath", NULL /* dp_allowed() */, "udp", "how packets are moved" },
 	{ "sndbuf", "datapath", "0..1073741824", "0",
 	  "SO_SNDBUF bytes, 0 = kernel default; k/M/G = 1024-based (\"64k\" = 65536)" },
@@ -174,6 +189,8 @@ enum {
 	F_NONE = 1u << 9,   /* "none" stores "" */
 	F_PCTREF = 1u << 10, /* rate: also "P%ndr" / "P%pdr" */
 	F_WHOLE = 1u << 11,  /* taken whole, commas included */
+	F_HOST = 1u << 12,   /* "local" or an ssh destination: no blank, no leading '-' */
+	F_PATH = 1u << 13,   /* a file name: no blank, no leading '-' */
 };
 
 /* How each key is parsed and where it lands; same order as common_keys. */
@@ -190,7 +207,7 @@ struct key_def {
 };
 
 static const char *const w_pattern[] = { "throughput", "pingpong", NULL };
-static const char *const w_topo[] = { "bridge", "direct", "iface", NULL };
+static const char *const w_topo[] = { "bridge", "direct", "iface", "hosts", NULL };
 static const char *const w_container[] = { "netns", "lxc", NULL };
 static const char *const w_switch[] = { "testpmd", "ovs", NULL };
 static const char *const w_detail[] = { "full", "light", NULL };
@@ -238,6 +255,11 @@ static const struct key_def key_defs[] = {
 	{ .type = V_STR, .store = S_CHARS, OFF(ip_a), .flags = F_SINGLE | F_IPV4 },
 	{ .type = V_STR, .store = S_CHARS, OFF(ip_b), .flags = F_SINGLE | F_IPV4 },
 	{ .type = V_STR, .store = S_CHARS, OFF(mac_b), .flags = F_SINGLE | F_MAC | F_NONE },
+	{ .type = V_STR, .store = S_CHARS, OFF(host_a), .flags = F_SINGLE | F_HOST },
+	{ .type = V_STR, .store = S_CHARS, OFF(host_b), .flags = F_SINGLE | F_HOST },
+	{ .type = V_STR, .store = S_CHARS, OFF(ssh_options), .flags = F_SINGLE | F_WHOLE | F_NONE },
+	{ .type = V_STR, .store = S_CHARS, OFF(remote_bin), .flags = F_SINGLE | F_PATH },
+	{ .type = V_BOOL, .store = S_INT, OFF(force), .flags = F_SINGLE },
 	{ .type = V_DPNAME, .store = S_CHARS, OFF(datapath) },
 	{ .type = V_INT, .store = S_UINT, OFF(sndbuf), .min = 0, .max = 1ll << 30, .flags = F_IEC },
 	{ .type = V_INT, .store = S_UINT, OFF(rcvbuf), .min = 0, .max = 1ll << 30, .flags = F_IEC },
@@ -420,6 +442,9 @@ void case_defaults(struct case_cfg *c)
 	snprintf(c->sriov_pf, sizeof(c->sriov_pf), "any");
 	snprintf(c->ip_a, sizeof(c->ip_a), "%s", CFG_IP_A);
 	snprintf(c->ip_b, sizeof(c->ip_b), "%s", CFG_IP_B);
+	snprintf(c->host_a, sizeof(c->host_a), "local");
+	snprintf(c->host_b, sizeof(c->host_b), "local");
+	snprintf(c->remote_bin, sizeof(c->remote_bin), "bypasslab");
 	c->probes = PROBES_AGGREGATE;
 	c->usdt = 0;
 	c->probe_duty = 1.0;
@@ -802,6 +827,9 @@ static int parse_pctref(const char *s, struct case_cfg *c, char *what, size_t wl
 	return 0;
 }
 
+#define HOST_CHARS                                                                         \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@._:-[]/+%"
+
 /* What a string key's flag asks of its value beyond its characters. */
 static int str_check(const struct key_def *kd, const char *s, char *what, size_t wlen)
 {
@@ -818,6 +846,14 @@ static int str_check(const struct key_def *kd, const char *s, char *what, size_t
 		return -EINVAL;
 	if ((kd->flags & F_MAC) && iface_parse_mac(s, mac)) {
 		snprintf(what, wlen, "'%s' is not a unicast MAC address", s);
+		return -EINVAL;
+	}
+	/* Either goes onto ssh's command line as one word: an option there
+	 * would change what ssh does. */
+	if ((kd->flags & (F_HOST | F_PATH)) &&
+	    (!s[0] || s[0] == '-' || strspn(s, HOST_CHARS) != strlen(s))) {
+		snprintf(what, wlen, "'%s' is not %s", s,
+			 kd->flags & F_HOST ? "local or [user@]host[:port]" : "a path");
 		return -EINVAL;
 	}
 	return 0;
@@ -1833,53 +1869,109 @@ cross_error(const struct sweep *sw, char *err, size_t errlen, const char *const 
 	return -EINVAL;
 }
 
-/* topology=iface and its keys: both interfaces, two of them, one pair in
- * plain namespaces; its keys only with it. */
+/* A key at its default is no use of it. */
+struct key_use {
+	const char *key;
+	int set;
+};
+
+/* Each key set only with a topology that uses it. */
+static int check_key_uses(const struct sweep *sw, const struct key_use *k, size_t n, int used,
+			  const char *which, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n && !used; i++)
+		if (k[i].set)
+			return cross_error(sw, err, errlen, (const char *const[]){ k[i].key, NULL },
+					   "only %s uses it (allowed: %s, or leave it out)", which,
+					   which);
+	return 0;
+}
+
+/* topology=hosts: what its agents can drive. Each host lends one
+ * interface to one endpoint, whose breakdown its own agent takes. */
+static int check_hosts(const struct sweep *sw, const struct case_cfg *c, char *err,
+		       size_t errlen)
+{
+	const struct dp_ops *ops = case_dp(c);
+
+	if (ops && (ops->needs & DP_NEED_EAL))
+		return cross_error(sw, err, errlen,
+				   (const char *const[]){ "datapath", "topology", NULL },
+				   "datapath %s needs a switch and EAL files on one host (allowed: "
+				   "udp, mmsg, uring, packet or xdp with topology=hosts)",
+				   c->datapath);
+	if (c->probes != PROBES_OFF && c->probes != PROBES_AGGREGATE)
+		return cross_error(sw, err, errlen,
+				   (const char *const[]){ "probes", "topology", NULL },
+				   "probes=%s needs one clock for both endpoints (path) or is not "
+				   "carried by the agents yet (sample, both) (allowed: probes=off or "
+				   "aggregate with topology=hosts)",
+				   probes_name(c->probes));
+	if (c->probe_duty < 1.0 || c->usdt || c->topo_hook[0])
+		return cross_error(sw, err, errlen,
+				   (const char *const[]){ c->probe_duty < 1.0 ? "probe_duty"
+						       : c->usdt	  ? "usdt"
+									  : "topo_hook",
+							  "topology", NULL },
+				   "the agents on the hosts do not carry it yet (allowed: "
+				   "probe_duty=1, usdt=no, no topo_hook with topology=hosts)");
+	return 0;
+}
+
+/* topology=iface|hosts and their keys: both interfaces, one pair in plain
+ * namespaces; their keys only with them. */
 static int check_iface(const struct sweep *sw, const struct case_cfg *c, char *err,
 		       size_t errlen)
 {
-	/* A key at its default is no use of it. */
-	const struct {
-		const char *key;
-		int set;
-	} keys[] = {
+	int lent = c->topology == TOPO_IFACE || c->topology == TOPO_HOSTS;
+	const struct key_use ikeys[] = {
 		{ "iface_a", c->iface_a[0] != 0 },
 		{ "iface_b", c->iface_b[0] != 0 },
 		{ "ip_a", strcmp(c->ip_a, CFG_IP_A) != 0 },
 		{ "ip_b", strcmp(c->ip_b, CFG_IP_B) != 0 },
 		{ "mac_b", c->mac_b[0] != 0 },
+		{ "force", c->force != 0 },
+	};
+	const struct key_use hkeys[] = {
+		{ "host_a", strcmp(c->host_a, "local") != 0 },
+		{ "host_b", strcmp(c->host_b, "local") != 0 },
+		{ "ssh_options", c->ssh_options[0] != 0 },
+		{ "remote_bin", strcmp(c->remote_bin, "bypasslab") != 0 },
 	};
 
-	if (c->topology != TOPO_IFACE) {
-		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-			if (keys[i].set)
-				return cross_error(sw, err, errlen,
-						   (const char *const[]){ keys[i].key, NULL },
-						   "only topology=iface uses it (allowed: "
-						   "topology=iface, or leave it out)");
+	if (check_key_uses(sw, ikeys, ARRAY_SIZE(ikeys), lent, "topology=iface or hosts", err,
+			   errlen) ||
+	    check_key_uses(sw, hkeys, ARRAY_SIZE(hkeys), c->topology == TOPO_HOSTS,
+			   "topology=hosts", err, errlen))
+		return -EINVAL;
+	if (!lent)
 		return 0;
-	}
 	if (!c->iface_a[0] || !c->iface_b[0])
 		return cross_error(sw, err, errlen,
 				   (const char *const[]){ c->iface_a[0] ? "iface_b" : "iface_a",
 							  "topology", NULL },
-				   "topology=iface needs iface_a and iface_b (allowed: the names of "
-				   "two existing interfaces)");
-	if (!strcmp(c->iface_a, c->iface_b))
+				   "topology=%s needs iface_a and iface_b (allowed: the names of "
+				   "two existing interfaces)",
+				   topo_name(c->topology));
+	/* Two hosts may well name their ports alike. */
+	if (!strcmp(c->iface_a, c->iface_b) &&
+	    (c->topology == TOPO_IFACE || !strcmp(c->host_a, c->host_b)))
 		return cross_error(sw, err, errlen, (const char *const[]){ "iface_b", NULL },
 				   "'%s' is iface_a too (allowed: two different interfaces)",
 				   c->iface_b);
 	if (c->pairs > 1)
 		return cross_error(sw, err, errlen,
 				   (const char *const[]){ "pairs", "topology", NULL },
-				   "topology=iface lends one interface to each side of one pair "
-				   "(allowed: pairs=1 with topology=iface)");
+				   "topology=%s lends one interface to each side of one pair "
+				   "(allowed: pairs=1 with topology=%s)",
+				   topo_name(c->topology), topo_name(c->topology));
 	if (c->container != CONTAINER_NETNS)
 		return cross_error(sw, err, errlen,
 				   (const char *const[]){ "container", "topology", NULL },
-				   "topology=iface moves the interfaces into plain namespaces "
-				   "(allowed: container=netns with topology=iface)");
-	return 0;
+				   "topology=%s moves the interfaces into plain namespaces "
+				   "(allowed: container=netns with topology=%s)",
+				   topo_name(c->topology), topo_name(c->topology));
+	return c->topology == TOPO_HOSTS ? check_hosts(sw, c, err, errlen) : 0;
 }
 
 const struct dp_ops *case_dp(const struct case_cfg *c)

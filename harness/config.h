@@ -16,7 +16,7 @@
 struct dp_ops;
 struct dp_case;
 
-enum topo_kind { TOPO_BRIDGE = 0, TOPO_DIRECT, TOPO_IFACE };
+enum topo_kind { TOPO_BRIDGE = 0, TOPO_DIRECT, TOPO_IFACE, TOPO_HOSTS };
 enum container_kind { CONTAINER_NETNS = 0, CONTAINER_LXC };
 enum pattern_kind { PAT_THROUGHPUT = 0, PAT_PINGPONG };
 /* sample: cpu-clock sampling only; both: aggregate tracepoints + sampling. */
@@ -74,6 +74,12 @@ struct case_cfg {
 	char iface_a[16], iface_b[16];
 	char ip_a[24], ip_b[24]; /* "keep" or "A.B.C.D[/P]" */
 	char mac_b[18];          /* "" = iface_b's own */
+	/* topology=hosts: each side on a host of its own, driven by a
+	 * `bypasslab agent` there (harness/agent.c, ep_remote.c) */
+	char host_a[128], host_b[128]; /* "local" or an OpenSSH [user@]host[:port] */
+	char ssh_options[512];   /* passed to ssh, split on blanks; "" = none */
+	char remote_bin[256];    /* the bypasslab binary on a remote host */
+	int force;               /* iface/hosts: lend an interface that carries the default route */
 	/* [datapath] */
 	char datapath[16];
 	unsigned int sndbuf, rcvbuf; /* 0 = kernel default */

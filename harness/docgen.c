@@ -235,7 +235,7 @@ int do_completion(int argc, char **argv)
 		"\t\t\tCOMPREPLY=($(compgen -f -X '!*.ini' -- \"$cur\") $(compgen -d -- \"$cur\"))\n"
 		"\t\tfi ;;\n"
 		"\treport|compare) COMPREPLY=($(compgen -d -- \"$cur\")) ;;\n"
-		"\tcleanup) COMPREPLY=($(compgen -W \"--force --verbose\" -- \"$cur\")) ;;\n"
+		"\tcleanup) COMPREPLY=($(compgen -W \"--force --verbose --host --ssh-options --remote-bin\" -- \"$cur\")) ;;\n"
 		"\tesac\n}\n"
 		"complete -F _bypasslab bypasslab\n",
 		probes);

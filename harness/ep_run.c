@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "dp.h"
+#include "ep_remote.h"
 #include "ep_run.h"
 #include "interrupt.h"
 #include "log.h"
@@ -26,11 +27,32 @@ void ep_run_snap(struct ep_stats *dst, const struct ep_shm *shm)
 	memcpy(dst, (const void *)&shm->st, sizeof(*dst));
 }
 
+/* The agent starts it there from the configuration in the mirror. */
+static int remote_spawn(struct ep_run *ep)
+{
+	json_t *m = json_pack("{s:s}", "tag", ep->tag), *r;
+	char buf[256];
+	int err;
+
+	ep->shm->cfg.tsc_hz = ep->rem->tsc_hz;
+	ctl_set_hex(m, "cfg", &ep->shm->cfg, sizeof(ep->shm->cfg));
+	err = ep_remote_call(ep->rem, "spawn", m, "spawned", &r, REMOTE_CALL_MS, buf, sizeof(buf));
+	if (err) {
+		snprintf(ep->shm->errmsg, sizeof(ep->shm->errmsg), "%s", buf);
+		return err;
+	}
+	ep->ep_pid = (pid_t)json_integer_value(json_object_get(r, "pid"));
+	json_decref(r);
+	return 0;
+}
+
 int ep_run_spawn(struct ep_run *ep, const char *ns, struct runstate *rs)
 {
 	pid_t pid;
 
 	ep->t_fork = mono_ns();
+	if (ep->rem)
+		return remote_spawn(ep);
 	pid = fork();
 
 	if (pid < 0)
@@ -57,6 +79,8 @@ int ep_run_reap(struct ep_run *ep, int block)
 	int st;
 	pid_t r;
 
+	if (ep->rem)
+		return ep->reaped || ep->rem->gone;
 	if (ep->pid <= 0 || ep->reaped)
 		return 1;
 	r = waitpid(ep->pid, &st, block ? 0 : WNOHANG);
@@ -76,6 +100,9 @@ static void poke_endpoint(const struct ep_run *ep)
 {
 	uint32_t s = __atomic_load_n(&ep->shm->state, __ATOMIC_ACQUIRE);
 
+	/* A remote endpoint's agent wakes it on STOP and EXIT. */
+	if (ep->rem)
+		return;
 	if (ep->ep_pid > 0 && !ep->reaped && (s == EP_ST_READY || s == EP_ST_RUNNING))
 		kill(ep->ep_pid, SIGUSR1);
 }
@@ -91,8 +118,11 @@ int ep_run_wait(struct ep_run *ep, uint32_t state, const char *path, int timeout
 	unsigned int n = 0;
 
 	for (;;) {
-		uint32_t s = __atomic_load_n(&ep->shm->state, __ATOMIC_ACQUIRE);
+		uint32_t s;
 
+		if (ep->rem)
+			ep_remote_pump(ep->rem);
+		s = __atomic_load_n(&ep->shm->state, __ATOMIC_ACQUIRE);
 		if (path ? !access(path, F_OK)
 			 : s == state || (state == EP_ST_READY && s == EP_ST_RUNNING))
 			return 0;
@@ -114,12 +144,53 @@ int ep_run_wait_state(struct ep_run *ep, uint32_t state, int timeout_ms)
 	return ep_run_wait(ep, state, NULL, timeout_ms);
 }
 
-void ep_run_stop(struct ep_run *ep)
+void ep_run_cmd(struct ep_run *ep, uint32_t cmd)
 {
 	if (!ep->shm)
 		return;
-	__atomic_store_n(&ep->shm->cmd, EP_CMD_STOP, __ATOMIC_RELEASE);
-	poke_endpoint(ep);
+	__atomic_store_n(&ep->shm->cmd, cmd, __ATOMIC_RELEASE);
+	if (ep->rem)
+		ep_remote_send(ep->rem, "cmd", json_pack("{s:i}", "cmd", (int)cmd));
+}
+
+void ep_run_stop(struct ep_run *ep)
+{
+	ep_run_cmd(ep, EP_CMD_STOP);
+	if (ep->shm)
+		poke_endpoint(ep);
+}
+
+int ep_run_refresh_all(struct ep_run *ep, int nep, int which)
+{
+	uint64_t t_sent[2 * TOPO_MAX_PAIRS] = { 0 };
+	int err = 0;
+
+	for (int i = 0; i < nep; i++)
+		if (ep[i].rem && ep_remote_snap_send(ep[i].rem, which, &t_sent[i]))
+			t_sent[i] = 0;
+	for (int i = 0; i < nep; i++) {
+		int r = ep[i].rem && t_sent[i] ? ep_remote_snap_recv(ep[i].rem, which, t_sent[i]) : 0;
+
+		if (r && !err)
+			err = r;
+	}
+	return err;
+}
+
+void ep_run_cpu(const struct ep_run *ep, struct proc_cpu *pc)
+{
+	if (ep->rem)
+		*pc = ep->rem->cpu;
+	else
+		proc_cpu_read(ep->ep_pid, pc);
+}
+
+void ep_run_ticks(const struct ep_run *ep, unsigned int cpu, struct cpu_ticks *tk)
+{
+	if (ep->rem)
+		*tk = ep->rem->tk;
+	else
+		cpu_ticks_read(cpu, tk);
 }
 
 /* Until every endpoint's port is up (datapaths with a link op). */
@@ -150,6 +221,13 @@ void ep_run_finish(struct ep_run *ep, struct runstate *rs)
 	char pidname[32];
 	uint64_t end;
 
+	if (ep->rem) {
+		/* Its final page, counters and driver figures with it. */
+		if (!ep->reaped && !ep->rem->gone && ep->shm)
+			ep_remote_exit(ep->rem, &ep->status);
+		ep->reaped = 1;
+		return;
+	}
 	if (ep->pid <= 0)
 		return;
 	if (ep->shm)
@@ -234,10 +312,11 @@ void ep_run_check(const struct ep_run *ep, char *status, size_t slen, char *errm
 
 /* Let the path drain into every receiver: until none of them has received
  * anything for 20 ms, at most 500 ms. */
-void ep_run_drain(const struct ep_run *ep, int nep)
+void ep_run_drain(struct ep_run *ep, int nep)
 {
 	uint64_t until = mono_ns() + 500000000ull, last = 0;
 
+	ep_run_refresh_all(ep, nep, 0);
 	for (int i = 1; i < nep; i += 2)
 		last += ep[i].shm->st.rx_pkts;
 	while (mono_ns() < until) {
@@ -245,6 +324,7 @@ void ep_run_drain(const struct ep_run *ep, int nep)
 		uint64_t now = 0;
 
 		nanosleep(&ts, NULL);
+		ep_run_refresh_all(ep, nep, 0);
 		for (int i = 1; i < nep; i += 2)
 			now += ep[i].shm->st.rx_pkts;
 		if (now == last)

@@ -17,13 +17,16 @@
 #include "shm.h"
 #include "topo.h"
 
-#define PORT_A 9000
-#define PORT_B 9001
+#define PORT_A TOPO_PORT_A
+#define PORT_B TOPO_PORT_B
 #define READY_TIMEOUT_MS 5000
 #define STOP_TIMEOUT_MS 3000
 #define LINK_TIMEOUT_MS 10000
 
+struct ep_remote;
+
 struct ep_run {
+	struct ep_remote *rem; /* topology=hosts: on another host (ep_remote.h); shm mirrors it */
 	char tag[8];        /* "a", "b", "a1", ...: result_ep_label() */
 	char shm_path[128];
 	struct ep_shm *shm;
@@ -58,8 +61,20 @@ int ep_run_wait_state(struct ep_run *ep, uint32_t state, int timeout_ms);
  * is the one still down. */
 int ep_run_wait_links(const struct ep_run *ep, int nep, int timeout_ms, int *which);
 void ep_run_stop(struct ep_run *ep);
+/* Write a command word (RUN); a remote endpoint's agent writes it there. */
+void ep_run_cmd(struct ep_run *ep, uint32_t cmd);
+/* Remote endpoints' pages, CPU time, core ticks and interface counters
+ * fetched into their mirrors, every request out before any reply is
+ * waited for (which: 0 plain, 1 window open, 2 window close: the agents'
+ * probes snapshot too). Nothing to do for local endpoints. 0 or the first
+ * -errno. */
+int ep_run_refresh_all(struct ep_run *ep, int nep, int which);
+/* Its process's CPU time, and its core's /proc/stat line: read here, or
+ * as the last refresh brought them. */
+void ep_run_cpu(const struct ep_run *ep, struct proc_cpu *pc);
+void ep_run_ticks(const struct ep_run *ep, unsigned int cpu, struct cpu_ticks *tk);
 /* Let the path drain into every receiver (the b sides). */
-void ep_run_drain(const struct ep_run *ep, int nep);
+void ep_run_drain(struct ep_run *ep, int nep);
 /* Tell it to exit, then make sure the process is gone. */
 void ep_run_finish(struct ep_run *ep, struct runstate *rs);
 /* status and errmsg if it did not finish cleanly; left alone if it did. */

@@ -10,6 +10,7 @@
 
 int do_run(int argc, char **argv);
 int do_cleanup(int argc, char **argv);
+int agent_main(int argc, char **argv);
 int do_probe(int argc, char **argv);
 int do_keys(int argc, char **argv);
 int do_topo(int argc, char **argv);

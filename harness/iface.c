@@ -761,8 +761,8 @@ int iface_claim(struct runstate *rs, const struct case_cfg *cases, int n)
 }
 
 /* One side's interface: 0, or -EINVAL with "what (allowed: ...)" in why. */
-static int check_side(const char *name, const char *ip, uint32_t *kept,
-		      int *kept_plen, int *ip_key, char *why, size_t len)
+int iface_check(const char *name, const char *ip, int force, uint32_t *kept, int *kept_plen,
+		int *ip_key, char *why, size_t len)
 {
 	struct iface_state st;
 	char prefix[16];
@@ -794,10 +794,11 @@ static int check_side(const char *name, const char *ip, uint32_t *kept,
 			 "restore (allowed: at most %d)", name, IFACE_MAX_ADDRS, IFACE_MAX_ADDRS);
 		return -EINVAL;
 	}
-	r = iface_default_route(name);
+	r = force ? 0 : iface_default_route(name);
 	if (r) {
 		snprintf(why, len, "interface '%s' carries the default route: moving it would cut "
-			 "this host off (allowed: an interface without the default route)", name);
+			 "this host off (allowed: an interface without the default route, or "
+			 "force = yes)", name);
 		return -EINVAL;
 	}
 	*kept = 0;
@@ -849,7 +850,7 @@ int iface_preflight(const struct sweep *sw, const struct case_cfg *cases, int n,
 		const char *ipk = s ? c->ip_b : c->ip_a;
 		int ip_key = 0;
 
-		if (check_side(name, ipk, &kept[s], &plen[s], &ip_key, why, sizeof(why))) {
+		if (iface_check(name, ipk, c->force, &kept[s], &plen[s], &ip_key, why, sizeof(why))) {
 			const char *key = ip_key ? (s ? "ip_b" : "ip_a") : (s ? "iface_b" : "iface_a");
 
 			config_key_where(sw, (const char *const[]){ key, NULL }, err, len);

@@ -101,6 +101,12 @@ int iface_records_left(const char *prefix);
  * destroy a veth). */
 int iface_restore(const char *path);
 
+/* What only this host can say of one side: the interface exists here, is
+ * free, carries no default route (unless force), is no bridge port, and
+ * `keep` has an address to keep (*kept, *kept_plen; *ip_key = 1 if that
+ * is what failed). 0, or -EINVAL with why filled. */
+int iface_check(const char *name, const char *ip, int force, uint32_t *kept, int *kept_plen,
+		int *ip_key, char *why, size_t len);
 /* `run`: for every case with topology=iface, what only this host can say
  * (the interfaces exist here, are free, carry no default route, are no
  * bridge port, `keep` has an address to keep). 0, or -EINVAL with one line

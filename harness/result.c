@@ -1006,8 +1006,10 @@ static json_t *case_head_json(const struct result_in *in)
 					 "a_ns", in->topo->ep[0].ns, "b_ns", in->topo->ep[1].ns,
 					 "a_ip", ip[0], "b_ip", ip[1]);
 
-		if (c->topology == TOPO_IFACE)
+		if (c->topology == TOPO_IFACE || c->topology == TOPO_HOSTS)
 			iface_topo_json(topo, in->topo);
+		if (in->hosts)
+			json_object_set_new(topo, "hosts", json_incref(in->hosts));
 		json_object_set_new(r, "topology", topo);
 	}
 	return r;

@@ -61,6 +61,9 @@ struct result_in {
 	/* probes: the breakdown per core, the sampling judge and the duty
 	 * slices (taken over); NULL without probes or a closed window. */
 	json_t *attribution;
+	/* topology=hosts: each side's host and agent, and the window's skew
+	 * bounds (taken over); NULL otherwise. */
+	json_t *hosts;
 };
 
 /* "a", "b" for pair 0, "a<i>", "b<i>" for pair i: endpoint i of ep[]. */

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 
 #include "breakdown.h"
@@ -28,6 +29,7 @@
 #include "dpdk_case.h"
 #include "fileutil.h"
 #include "harness.h"
+#include "hosts.h"
 #include "iface.h"
 #include "interrupt.h"
 #include "log.h"
@@ -148,6 +150,9 @@ static int run_validate(struct run *r, char *err, size_t len)
 	}
 	/* The interfaces topology=iface would take: checked on this host. */
 	if (iface_preflight(&r->sw, r->cases, r->ncases, err, len))
+		return -1;
+	/* ... and on the hosts topology=hosts would use, through their agents. */
+	if (hosts_preflight(&r->sw, r->cases, r->ncases, err, len))
 		return -1;
 	if (dpdk_sriov_preflight(r->cases, r->ncases, why, sizeof(why))) {
 		snprintf(err, len, "%s: %s", r->config, why);
@@ -430,8 +435,54 @@ out:
 	return ret;
 }
 
+/* `cleanup --host H`: the same cleanup run there, over ssh with the
+ * given options; its output is ours, its exit code too. */
+static int cleanup_remote(const char *host, const char *opts, const char *bin, int force,
+			  int verbose)
+{
+	const char *argv[64];
+	char o[512], url[160];
+	int n = 0, st;
+	pid_t pid;
+
+	snprintf(o, sizeof(o), "%s", opts ? opts : "");
+	snprintf(url, sizeof(url), "ssh://%s", host);
+	argv[n++] = "ssh";
+	argv[n++] = "-T";
+	argv[n++] = "-oBatchMode=yes";
+	for (char *save = NULL, *w = strtok_r(o, " \t", &save); w && n < 54;
+	     w = strtok_r(NULL, " \t", &save))
+		argv[n++] = w;
+	argv[n++] = url;
+	argv[n++] = "--";
+	argv[n++] = bin ? bin : "bypasslab";
+	argv[n++] = "cleanup";
+	if (force)
+		argv[n++] = "--force";
+	if (verbose)
+		argv[n++] = "-v";
+	argv[n] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		execvp("ssh", (char *const *)argv);
+		fprintf(stderr, "bypasslab cleanup: exec ssh: %s\n", strerror(errno));
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid) {
+		fprintf(stderr, "bypasslab cleanup: ssh: %s\n", strerror(errno));
+		return EXIT_FAIL;
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 255) {
+		fprintf(stderr, "bypasslab cleanup: host %s: ssh failed (unreachable, or "
+				"authentication refused)\n", host);
+		return EXIT_FAIL;
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : EXIT_FAIL;
+}
+
 int do_cleanup(int argc, char **argv)
 {
+	const char *host = NULL, *opts = NULL, *bin = NULL;
 	int force = 0, verbose = 0, n;
 
 	for (int i = 1; i < argc; i++) {
@@ -439,10 +490,23 @@ int do_cleanup(int argc, char **argv)
 			force = 1;
 		else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
 			verbose = 1;
+		else if (!strcmp(argv[i], "--host") && i + 1 < argc && argv[i + 1][0] != '-')
+			host = argv[++i];
+		else if (!strcmp(argv[i], "--ssh-options") && i + 1 < argc)
+			opts = argv[++i];
+		else if (!strcmp(argv[i], "--remote-bin") && i + 1 < argc && argv[i + 1][0] != '-')
+			bin = argv[++i];
 		else {
-			fprintf(stderr, "usage: bypasslab cleanup [--force] [-v]\n");
+			fprintf(stderr, "usage: bypasslab cleanup [--force] [-v] [--host "
+					"[USER@]HOST[:PORT] [--ssh-options OPTS] [--remote-bin PATH]]\n");
 			return EXIT_USAGE;
 		}
+	}
+	if (host)
+		return cleanup_remote(host, opts, bin, force, verbose);
+	if (opts || bin) {
+		fprintf(stderr, "bypasslab cleanup: --ssh-options and --remote-bin go with --host\n");
+		return EXIT_USAGE;
 	}
 	n = cleanup_all(force, verbose);
 	if (n < 0) {

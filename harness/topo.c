@@ -397,6 +397,8 @@ static int make_netns(struct topo_build *b)
 		const char *ns = b->t->ep[i].ns;
 		const char *argv[] = { "ip", "netns", "add", ns, NULL };
 
+		if (!topo_here(b->t, i))
+			continue;
 		err = create_obj(b, RS_NETNS, ns, argv);
 		if (err)
 			return err;
@@ -469,32 +471,38 @@ static int make_direct_links(struct topo_build *b)
 	return err;
 }
 
+/* One endpoint's interface: addressed and up, lo up, its bridge port up. */
+static int bring_up_ep(const struct topo_ep *ep)
+{
+	char addr[INET_ADDRSTRLEN + 4], ip[INET_ADDRSTRLEN];
+	const char *addr_argv[] = { "ip", "-n", ep->ns, "addr", "add", addr, "dev", ep->ifname,
+				    NULL };
+	const char *lo_argv[] = { "ip", "-n", ep->ns, "link", "set", "dev", "lo", "up", NULL };
+	const char *up_argv[] = { "ip", "-n", ep->ns, "link", "set", "dev", ep->ifname, "up",
+				  NULL };
+	const char *host_argv[] = { "ip", "link", "set", "dev", ep->host_if, "up", NULL };
+	int err;
+
+	inet_ntop(AF_INET, &ep->ip, ip, sizeof(ip));
+	snprintf(addr, sizeof(addr), "%s/%d", ip, ep->plen);
+	err = ip_cmd(addr_argv);
+	if (!err)
+		err = ip_cmd(lo_argv);
+	if (!err)
+		err = ip_cmd(up_argv);
+	if (!err && ep->host_if[0])
+		err = ip_cmd(host_argv);
+	return err;
+}
+
 static int bring_up(struct topo_build *b)
 {
 	struct topo *t = b->t;
 	int err = 0;
 
-	for (int i = 0; i < 2 * t->npairs && !err; i++) {
-		struct topo_ep *ep = &t->ep[i];
-		char addr[INET_ADDRSTRLEN + 4], ip[INET_ADDRSTRLEN];
-		const char *addr_argv[] = { "ip", "-n", ep->ns, "addr", "add", addr, "dev",
-					    ep->ifname, NULL };
-		const char *lo_argv[] = { "ip", "-n", ep->ns, "link", "set", "dev", "lo", "up",
-					  NULL };
-		const char *up_argv[] = { "ip", "-n", ep->ns, "link", "set", "dev", ep->ifname,
-					  "up", NULL };
-		const char *host_argv[] = { "ip", "link", "set", "dev", ep->host_if, "up", NULL };
-
-		inet_ntop(AF_INET, &ep->ip, ip, sizeof(ip));
-		snprintf(addr, sizeof(addr), "%s/%d", ip, ep->plen);
-		err = ip_cmd(addr_argv);
-		if (!err)
-			err = ip_cmd(lo_argv);
-		if (!err)
-			err = ip_cmd(up_argv);
-		if (!err && ep->host_if[0])
-			err = ip_cmd(host_argv);
-	}
+	for (int i = 0; i < 2 * t->npairs && !err; i++)
+		if (topo_here(t, i))
+			err = bring_up_ep(&t->ep[i]);
 	if (!err && t->bridge[0]) {
 		const char *argv[] = { "ip", "link", "set", "dev", t->bridge, "up", NULL };
 
@@ -503,7 +511,6 @@ static int bring_up(struct topo_build *b)
 	return err;
 }
 
-/* No ARP ever: each side knows the other's MAC from the start. */
 static int add_neighbours(struct topo_build *b)
 {
 	struct topo *t = b->t;
@@ -515,6 +522,8 @@ static int add_neighbours(struct topo_build *b)
 		const char *argv[] = { "ip", "-n", ep->ns, "neigh", "replace", ip, "lladdr", mac,
 				       "dev", ep->ifname, "nud", "permanent", NULL };
 
+		if (!topo_here(t, i))
+			continue;
 		inet_ntop(AF_INET, &peer->ip, ip, sizeof(ip));
 		fmt_mac(mac, sizeof(mac), ep->peer_mac);
 		err = ip_cmd(argv);
@@ -589,6 +598,8 @@ static int wait_ready(struct topo *t)
 	for (int i = 0; i < 2 * t->npairs && !err; i++) {
 		struct wait_running w = { t->ep[i].ifname, TOPO_READY_MS };
 
+		if (!topo_here(t, i))
+			continue;
 		if (t->kind == TOPO_IFACE)
 			w.ms = TOPO_IFACE_READY_MS;
 		err = netns_exec_fn(t->ep[i].ns, ns_wait_running, &w);
@@ -620,7 +631,7 @@ static int read_ifindexes(struct topo *t)
 {
 	for (int i = 0; i < 2 * t->npairs; i++) {
 		struct topo_ep *ep = &t->ep[i];
-		int idx = netns_exec_fn(ep->ns, ifindex_in_ns, ep->ifname);
+		int idx = topo_here(t, i) ? netns_exec_fn(ep->ns, ifindex_in_ns, ep->ifname) : 1;
 
 		if (idx <= 0)
 			goto fail;
@@ -795,6 +806,63 @@ out_undo:
 	return err;
 }
 
+/* Runs inside the netns. */
+static int nft_guard(void *arg)
+{
+	char rule[256];
+	const char *argv[] = { "nft", rule, NULL };
+
+	snprintf(rule, sizeof(rule),
+		 "add table ip bypasslab; add chain ip bypasslab pre { type filter hook "
+		 "prerouting priority -300; }; add rule ip bypasslab pre udp dport { %d, %d } "
+		 "counter drop",
+		 TOPO_PORT_A, TOPO_PORT_B);
+	(void)arg;
+	return run_cmd(argv, false);
+}
+
+int topo_guard_udp(const char *ns)
+{
+	return netns_visit(ns, nft_guard, NULL);
+}
+
+int topo_up_side(struct topo *t, struct runstate *rs, const char *prefix, int side,
+		 const char *iface, const char *ipcfg)
+{
+	struct topo_build b = { .t = t, .rs = rs };
+	int err;
+
+	if (!t || !rs || !prefix || (side != 0 && side != 1) || strlen(prefix) > IFNAMSIZ - 4 ||
+	    strcmp(prefix, runstate__prefix(rs)))
+		return -EINVAL;
+	topo_fill(t, TOPO_IFACE, prefix, 1, 0);
+	t->one_side = side + 1;
+	err = make_netns(&b);
+	if (!err)
+		err = lend_iface(&b, &t->ep[side], iface, ipcfg, side);
+	if (!err)
+		err = bring_up(&b);
+	if (err)
+		topo_build_undo(&b);
+	return err;
+}
+
+int topo_side_peer(struct topo *t, uint32_t peer_ip, const uint8_t peer_mac[6])
+{
+	struct topo_build b = { .t = t };
+	int side = t->one_side - 1, err;
+
+	if (side != 0 && side != 1)
+		return -EINVAL;
+	t->ep[side ^ 1].ip = peer_ip;
+	memcpy(t->ep[side ^ 1].mac, peer_mac, 6);
+	memcpy(t->ep[side].peer_mac, peer_mac, 6);
+	err = add_neighbours(&b);
+	if (!err)
+		err = wait_ready(t);
+	return err ? err : read_ifindexes(t);
+}
+
 int topo_up_lxc(struct topo *t, struct runstate *rs, const char *prefix, int npairs)
 {
 	struct topo_build b = { .t = t, .rs = rs };
@@ -892,7 +960,8 @@ int topo_down(struct topo *t, struct runstate *rs)
 	int nep = 2 * (t && t->npairs > 0 ? t->npairs : 1);
 	int err = 0;
 
-	if (!t || !t->prefix[0])
+	/* topology=hosts: each side is its host's agent's (agent.c). */
+	if (!t || !t->prefix[0] || t->kind == TOPO_HOSTS)
 		return 0;
 	if (!rs)
 		return -EINVAL;

@@ -56,8 +56,17 @@ struct topo {
 	int bridge_ifindex;
 	int npairs;         /* pair i: ep[2i] = a side, ep[2i + 1] = b side */
 	int lxc;            /* endpoints' namespaces and veths made by LXC */
+	/* topology=hosts: 0 = both sides are here; 1 = only a, 2 = only b
+	 * (an agent's half: the other side is another host's) */
+	int one_side;
 	struct topo_ep ep[2 * TOPO_MAX_PAIRS];
 };
+
+/* Whether endpoint i of t is on this host. */
+static inline int topo_here(const struct topo *t, int i)
+{
+	return !t->one_side || i == t->one_side - 1;
+}
 
 /* Every endpoint's eth0 receives in NAPI (DP_NEED_VETH_NAPI): GRO on it,
  * and TSO off on the device that transmits into it (its bridge port, or
@@ -78,6 +87,24 @@ int topo_up_pairs(struct topo *t, struct runstate *rs, int kind, const char *pre
 struct case_cfg;
 int topo_up_iface(struct topo *t, struct runstate *rs, const char *prefix,
 		  const struct case_cfg *c);
+/* The workload's UDP ports, as every endpoint uses them (ep_run.h). */
+#define TOPO_PORT_A 9000
+#define TOPO_PORT_B 9001
+/* AF_PACKET receivers take frames from the tap, before IP: keep the UDP
+ * stack of netns ns (a /run/netns name or a path) from answering them
+ * with ICMP port unreachable. netns-local, gone with the namespace. 0 or
+ * -errno. */
+int topo_guard_udp(const char *ns);
+/* topology=hosts, an agent's half: the interface lent to side's namespace
+ * "<prefix>-a" or "-b" (as topo_up_iface does it), addressed from ipcfg
+ * and up. The peer's address and MAC come later (topo_side_peer). 0 or
+ * -errno; on failure the interface is back where it was. */
+int topo_up_side(struct topo *t, struct runstate *rs, const char *prefix, int side,
+		 const char *iface, const char *ipcfg);
+/* ... the other host's side: its address and MAC as the neighbour, then
+ * the carrier waited for and the ifindex read. 0 or -errno (-ETIMEDOUT: no
+ * carrier); the caller tears down. */
+int topo_side_peer(struct topo *t, uint32_t peer_ip, const uint8_t peer_mac[6]);
 /* container=lxc: only the bridge; LXC creates each endpoint's netns and
  * its veth "<prefix>-h{a,b}[<pair>]" into the bridge (lxc.net.0.*), with
  * the MAC and address filled in here; containers are "<prefix>-a<pair>"

@@ -824,9 +824,9 @@ static void test_keys_table(void **state)
 		if (config_set(&sw, kv, err, sizeof(err)))
 			fail_msg("%s: %s", kv, err);
 	}
-	assert_int_equal(nkeys, 62);
-	assert_int_equal(config_nkeys(), 62);
-	assert_int_equal(sw.nkeys, 61);
+	assert_int_equal(nkeys, 67);
+	assert_int_equal(config_nkeys(), 67);
+	assert_int_equal(sw.nkeys, 66);
 	/* Every datapath's options fit case_cfg and the shared page. */
 	assert_int_equal(ndp, dp_opt_total());
 	assert_true(dp_opt_total() <= CFG_MAX_DP_OPTS);
@@ -967,7 +967,8 @@ static void test_names(void **state)
 	assert_string_equal(topo_name(TOPO_BRIDGE), "bridge");
 	assert_string_equal(topo_name(TOPO_DIRECT), "direct");
 	assert_string_equal(topo_name(TOPO_IFACE), "iface");
-	assert_string_equal(topo_name(3), "?");
+	assert_string_equal(topo_name(TOPO_HOSTS), "hosts");
+	assert_string_equal(topo_name(4), "?");
 	assert_string_equal(pattern_name(PAT_THROUGHPUT), "throughput");
 	assert_string_equal(pattern_name(PAT_PINGPONG), "pingpong");
 	assert_string_equal(pattern_name(-1), "?");
@@ -1346,6 +1347,8 @@ static void run_set_error(void **state)
 
 /* name, file text, line, key, what */
 #define LOAD_ERRORS(X)                                                                           \
+	X(hosts_option_as_host, T "topology = hosts\nhost_a = -oProxyCommand=x\n", 3,            \
+	  "key 'host_a'", "is not local or [user@]host[:port]")                                  \
 	X(unknown_key, W "size = 64\nsizes = 64\n", 3, "key 'sizes'",                           \
 	  "(allowed: pattern, size, rate, burst")                                                \
 	X(unknown_section, "[run]\nrepeat = 1\n\n[wokload]\nsize = 64\n", 4, "[wokload]",       \
@@ -1563,7 +1566,15 @@ static void run_set_error(void **state)
 	X(iface_pairs, T "topology = iface\niface_a = p0\niface_b = p1\npairs = 2\n", 5,       \
 	  "key 'pairs'", "pairs=1 with topology=iface")                                          \
 	X(iface_lxc, T "topology = iface\niface_a = p0\niface_b = p1\ncontainer = lxc\n", 5,   \
-	  "key 'container'", "container=netns with topology=iface")
+	  "key 'container'", "container=netns with topology=iface")                            \
+	X(hosts_key_other_topo, T "host_b = root@h\n", 2, "key 'host_b'", "only topology=hosts") \
+	X(hosts_same_iface, T "topology = hosts\niface_a = p0\niface_b = p0\n", 4,              \
+	  "key 'iface_b'", "is iface_a too")                                                     \
+	X(hosts_dpdk, T "topology = hosts\niface_a = p0\niface_b = p1\n" D "datapath = dpdk\n", \
+	  6, "key 'datapath'", "needs a switch and EAL files on one host")                       \
+	X(hosts_probes_path,                                                                     \
+	  T "topology = hosts\niface_a = p0\niface_b = p1\n[probes]\nprobes = path\n", 6,       \
+	  "key 'probes'", "(allowed: probes=off or aggregate with topology=hosts)")
 
 #define DEF_CASE(n, t, l, k, w) static const struct err_case ec_##n = { #n, t, l, k, w };
 #define LOAD_TEST(n, t, l, k, w) \

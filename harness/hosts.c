@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The hosts-only parts of a topology=hosts case (hosts.h). Side a is
+ * ep[0] and its agent on host_a, side b ep[1] on host_b; each agent lends
+ * its host's interface to a namespace of its own there and starts the
+ * endpoint on a page there, which the harness sees through the mirror in
+ * ep[i].shm.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <arpa/inet.h>
+
+#include "case_run.h"
+#include "dp.h"
+#include "ep_remote.h"
+#include "hosts.h"
+#include "iface.h"
+#include "log.h"
+
+static const char *side_host(const struct case_cfg *c, int side)
+{
+	return side ? c->host_b : c->host_a;
+}
+
+static int hosts_fail(struct case_run *cr, const char *status)
+{
+	snprintf(cr->status, sizeof(cr->status), "%s", status);
+	return -1;
+}
+
+/* What the agent lent, as this side of the topology. */
+static void side_from(struct topo_ep *te, struct ep_remote *r, const json_t *m)
+{
+	const char *mac = json_string_value(json_object_get(m, "mac"));
+
+	snprintf(te->ns, sizeof(te->ns), "%s", json_string_value(json_object_get(m, "ns")) ?: "");
+	snprintf(te->ifname, sizeof(te->ifname), "%s",
+		 json_string_value(json_object_get(m, "ifname")) ?: "");
+	snprintf(te->if_kind, sizeof(te->if_kind), "%s",
+		 json_string_value(json_object_get(m, "kind")) ?: "");
+	snprintf(te->if_driver, sizeof(te->if_driver), "%s",
+		 json_string_value(json_object_get(m, "driver")) ?: "");
+	snprintf(te->if_origin, sizeof(te->if_origin), "%s",
+		 json_string_value(json_object_get(m, "origin")) ?: "");
+	if (mac)
+		iface_parse_mac(mac, te->mac);
+	te->ip = (uint32_t)json_integer_value(json_object_get(m, "ip"));
+	te->plen = (int)json_integer_value(json_object_get(m, "plen"));
+	te->nsfd = -1;
+	snprintf(r->prefix, sizeof(r->prefix), "%s",
+		 json_string_value(json_object_get(m, "prefix")) ?: "");
+	r->tsc_hz = (uint64_t)json_integer_value(json_object_get(m, "tsc_hz"));
+}
+
+/* One side's agent, and its interface lent there. */
+static int side_up(struct case_run *cr, int side)
+{
+	const struct case_cfg *c = cr->c;
+	struct ep_remote *r;
+	json_t *m;
+	int err;
+
+	r = ep_remote_open(side_host(c, side), c, cr->errmsg, sizeof(cr->errmsg));
+	if (!r)
+		return -EHOSTUNREACH;
+	cr->ep[side].rem = r;
+	runstate__add_pid(cr->cc->rs, r->pid);
+	m = json_pack("{s:i, s:s, s:s, s:b, s:i, s:b}", "side", side, "iface",
+		      side ? c->iface_b : c->iface_a, "ip", side ? c->ip_b : c->ip_a, "force",
+		      c->force, "cpu", (int)case_cpu(cr, side), "guard",
+		      !!(cr->needs & DP_NEED_NFT_GUARD));
+	err = ep_remote_call(r, "setup", m, "setup", &m, REMOTE_CALL_MS, cr->errmsg,
+			     sizeof(cr->errmsg));
+	if (err)
+		return err;
+	side_from(&cr->t.ep[side], r, m);
+	json_decref(m);
+	return 0;
+}
+
+/* Each side's neighbour: the other side's address and MAC (a's from
+ * mac_b if given). */
+static int peers_up(struct case_run *cr)
+{
+	struct topo *t = &cr->t;
+	char mac[18];
+	int err = 0;
+
+	memcpy(t->ep[0].peer_mac, t->ep[1].mac, 6);
+	memcpy(t->ep[1].peer_mac, t->ep[0].mac, 6);
+	if (cr->c->mac_b[0] && !iface_parse_mac(cr->c->mac_b, t->ep[0].peer_mac))
+		t->ep[0].mac_cfg = 1;
+	for (int side = 0; side < 2 && !err; side++) {
+		const uint8_t *p = t->ep[side].peer_mac;
+		json_t *m;
+
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p[0], p[1], p[2], p[3],
+			 p[4], p[5]);
+		err = ep_remote_call(cr->ep[side].rem, "peer",
+				     json_pack("{s:I, s:s}", "ip", (json_int_t)t->ep[side ^ 1].ip,
+					       "mac", mac),
+				     "peer", &m, REMOTE_CALL_MS, cr->errmsg, sizeof(cr->errmsg));
+		t->ep[side].ifindex = (int)json_integer_value(json_object_get(m, "ifindex"));
+		json_decref(m);
+	}
+	return err;
+}
+
+int hosts_up(struct case_run *cr)
+{
+	struct topo *t = &cr->t;
+	int err = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->kind = TOPO_HOSTS;
+	t->npairs = 1;
+	snprintf(t->prefix, sizeof(t->prefix), "%s", cr->cc->prefix);
+	for (int side = 0; side < 2 && !err; side++)
+		err = side_up(cr, side);
+	if (!err)
+		err = peers_up(cr);
+	if (err)
+		return hosts_fail(cr, "failed");
+	cr->topo_ok = 1;
+	return 0;
+}
+
+struct ep_shm *hosts_mirror(struct ep_run *ep)
+{
+	void *p = mmap(NULL, sizeof(struct ep_shm), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	ep->rem->mirror = p;
+	return p;
+}
+
+int hosts_probes_up(struct case_run *cr)
+{
+	for (int side = 0; side < 2; side++) {
+		json_t *m;
+		int err = ep_remote_call(cr->ep[side].rem, "probes",
+					 json_pack("{s:b}", "light", cr->c->probe_light), "ok", &m,
+					 REMOTE_CALL_MS, cr->errmsg, sizeof(cr->errmsg));
+
+		json_decref(m);
+		if (err)
+			return hosts_fail(cr, "failed");
+	}
+	return 0;
+}
+
+void hosts_probes_stats(struct case_run *cr, int on)
+{
+	char buf[256];
+
+	for (int side = 0; side < 2; side++) {
+		json_t *m;
+
+		if (ep_remote_call(cr->ep[side].rem, "stats", json_pack("{s:b}", "on", on), "ok", &m,
+				   REMOTE_CALL_MS, buf, sizeof(buf)))
+			pr_warn("bypasslab: %s\n", buf);
+		json_decref(m);
+	}
+}
+
+/* Side's breakdown: its core(s), each with its host. */
+static json_t *side_attr(struct case_run *cr, int side)
+{
+	struct ep_remote *r = cr->ep[side].rem;
+	json_t *m, *j, *core;
+	char buf[256];
+	size_t k;
+
+	if (ep_remote_call(r, "attr",
+			   json_pack("{s:I}", "window_ns", (json_int_t)(r->win_t[1] - r->win_t[0])),
+			   "attr", &m, REMOTE_CALL_MS, buf, sizeof(buf))) {
+		pr_warn("bypasslab: %s\n", buf);
+		return NULL;
+	}
+	j = json_incref(json_object_get(m, "j"));
+	json_decref(m);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return NULL;
+	}
+	json_array_foreach(json_object_get(j, "cores"), k, core)
+	{
+		json_object_set_new(core, "host", json_string(r->host));
+		json_object_set_new(core, "hostname", json_string(r->name));
+	}
+	return j;
+}
+
+json_t *hosts_probes_json(struct case_run *cr)
+{
+	json_t *j[2], *all, *by = json_array();
+
+	if (cr->c->probes == PROBES_OFF) {
+		json_decref(by);
+		return NULL;
+	}
+	for (int side = 0; side < 2; side++)
+		j[side] = side_attr(cr, side);
+	if (!j[0] || !j[1]) {
+		json_decref(j[0]);
+		json_decref(j[1]);
+		json_decref(by);
+		return NULL;
+	}
+	/* a's object with b's cores after its own; what each host's probes
+	 * were (programs, clock, missing tracepoints) under by_host. */
+	all = json_deep_copy(j[0]);
+	json_array_extend(json_object_get(all, "cores"), json_object_get(j[1], "cores"));
+	for (int side = 0; side < 2; side++) {
+		json_object_del(j[side], "cores");
+		json_object_set_new(j[side], "host", json_string(cr->ep[side].rem->host));
+		json_array_append_new(by, j[side]);
+	}
+	json_object_set_new(all, "by_host", by);
+	return all;
+}
+
+void hosts_path_counters(const struct case_run *cr, struct path_counters *pc)
+{
+	memset(pc, 0, sizeof(*pc));
+	for (int side = 0; side < 2; side++) {
+		const struct ep_remote *r = cr->ep[side].rem;
+
+		if (!r)
+			continue;
+		pc->ifs[side] = r->ifc;
+		pc->ns[side] = r->nsc;
+		pc->softnet_drops += r->softnet;
+	}
+	pc->nifs = 2;
+}
+
+void hosts_filter_runs(const struct case_run *cr, char *runs)
+{
+	for (int side = 0; side < 2; side++) {
+		const struct ep_remote *r = cr->ep[side].rem;
+		char *p;
+
+		if (!r || !r->prefix[0] || !(p = strstr(runs, r->prefix)))
+			continue;
+		memmove(p, p + strlen(r->prefix), strlen(p + strlen(r->prefix)) + 1);
+		while (*p == ' ')
+			memmove(p, p + 1, strlen(p));
+	}
+	for (size_t n = strlen(runs); n && runs[n - 1] == ' '; n--)
+		runs[n - 1] = 0;
+}
+
+json_t *hosts_json(const struct case_run *cr)
+{
+	json_t *h = json_object();
+
+	for (int side = 0; side < 2; side++)
+		if (cr->ep[side].rem)
+			json_object_set_new(h, side ? "b" : "a", ep_remote_json(cr->ep[side].rem));
+	json_object_set_new(h, "rtt_clock", json_string("the client's own TSC"));
+	json_object_set_new(h, "one_way_latency",
+			    json_string("not measured: the hosts share no clock (needs PTP)"));
+	return h;
+}
+
+void hosts_down(struct case_run *cr)
+{
+	char pid[16];
+
+	for (int side = 1; side >= 0; side--) {
+		struct ep_remote *r = cr->ep[side].rem;
+
+		if (!r)
+			continue;
+		snprintf(pid, sizeof(pid), "%d", (int)r->pid);
+		ep_remote_close(r);
+		runstate__done(cr->cc->rs, RS_PID, pid);
+		cr->ep[side].rem = NULL;
+	}
+}
+
+/* One host can take its side: reachable, this version, the interface
+ * free there. */
+static int preflight_side(const struct sweep *sw, const struct case_cfg *c, int side, char *err,
+			  size_t len)
+{
+	struct ep_remote *r;
+	char why[320];
+	json_t *m = NULL;
+	int e = 0;
+
+	r = ep_remote_open(side_host(c, side), c, why, sizeof(why));
+	if (r)
+		e = ep_remote_call(r, "check",
+				   json_pack("{s:i, s:s, s:s, s:b}", "side", side, "iface",
+					     side ? c->iface_b : c->iface_a, "ip",
+					     side ? c->ip_b : c->ip_a, "force", c->force),
+				   "ok", &m, REMOTE_CALL_MS, why, sizeof(why));
+	json_decref(m);
+	ep_remote_close(r);
+	if (r && !e)
+		return 0;
+	/* Unreachable: the host's key; refused there: the interface's. */
+	config_key_where(sw,
+			 (const char *const[]){ r ? (side ? "iface_b" : "iface_a")
+					      : (side ? "host_b" : "host_a"),
+						NULL },
+			 err, len);
+	snprintf(err + strlen(err), len - strlen(err), "%s", why);
+	return -EINVAL;
+}
+
+int hosts_preflight(const struct sweep *sw, const struct case_cfg *cases, int n, char *err,
+		    size_t len)
+{
+	for (int i = 0; i < n; i++) {
+		const struct case_cfg *c = &cases[i];
+		int seen = 0;
+
+		if (c->topology != TOPO_HOSTS)
+			continue;
+		/* Once per host and interface. */
+		for (int k = 0; k < i && !seen; k++)
+			seen = cases[k].topology == TOPO_HOSTS &&
+			       !strcmp(cases[k].host_a, c->host_a) &&
+			       !strcmp(cases[k].host_b, c->host_b) &&
+			       !strcmp(cases[k].iface_a, c->iface_a) &&
+			       !strcmp(cases[k].iface_b, c->iface_b);
+		for (int side = 0; side < 2 && !seen; side++)
+			if (preflight_side(sw, c, side, err, len))
+				return -EINVAL;
+	}
+	return 0;
+}
