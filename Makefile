@@ -127,7 +127,7 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) $(shell pkg-config --libs cmocka)
 
-$(OUTPUT)/tests/%: tests/integ/%.c tests/integ/integ.h $(LIB_OBJS)
+$(OUTPUT)/tests/%: tests/integ/%.c tests/integ/integ.h tests/integ/sshhosts.h $(LIB_OBJS)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(filter %.c %.o,$^) -o $@ $(LDLIBS) $(shell pkg-config --libs cmocka)
