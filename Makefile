@@ -13,7 +13,6 @@ BPF_INC := -I/usr/include/$(shell gcc -dumpmachine 2>/dev/null || echo $$(uname 
 PKGS := libbpf jansson inih liburing libxdp
 CFLAGS ?= -O2 -g
 BL_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
-CFLAGS += -DBL_VERSION=\"$(BL_VERSION)\"
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
 	  -I$(OUTPUT) -Ilib -Idatapaths -Iharness -Ianalysis -Iprobes \
 	  $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -78,6 +77,14 @@ $(OUTPUT)/bypasslab: $(OBJS)
 
 $(OUTPUT)/datapaths/dp_dpdk.o: CFLAGS += $(DPDK_CFLAGS)
 $(OUTPUT)/harness/docgen.o: $(OUTPUT)/build_libs.h
+# Every object that names the version: a stale one would make an agent
+# and its harness disagree about it (topology = hosts refuses that).
+VERSION_OBJS := $(addprefix $(OUTPUT)/harness/,agent.o commands.o docgen.o ep_remote.o sysinfo.o)
+$(VERSION_OBJS): $(OUTPUT)/build_version.h
+
+$(OUTPUT)/build_version.h: FORCE | $(OUTPUT)
+	$(Q)printf '#define BL_VERSION "%s"\n' "$(BL_VERSION)" > $@.tmp; \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
 
 # Rewritten only when a version changed, so nothing rebuilds needlessly.
 $(OUTPUT)/build_libs.h: FORCE | $(OUTPUT)

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
+#include "build_version.h" /* generated: BL_VERSION */
 #include "agent_proto.h"
 #include "attr.h"
 #include "calib.h"

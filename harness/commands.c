@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 
+#include "build_version.h" /* generated: BL_VERSION */
 #include "docgen.h"
 #include "endpoint.h"
 #include "harness.h"

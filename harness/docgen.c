@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "build_version.h" /* generated: BL_VERSION */
 #include "build_libs.h" /* generated: BL_LIB_* from pkg-config */
 #include "config.h"
 #include "docgen.h"

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
+#include "build_version.h" /* generated: BL_VERSION */
 #include "config.h"
 #include "ep_remote.h"
 #include "interrupt.h"
@@ -124,7 +125,9 @@ static void drain_stderr(struct ep_remote *r)
 		for (char *save = NULL, *l = strtok_r(buf, "\r\n", &save); l;
 		     l = strtok_r(NULL, "\r\n", &save)) {
 			snprintf(r->elast, sizeof(r->elast), "%s", l);
-			pr_warn("bypasslab: host %s: %s\n", r->host, l);
+			/* Before hello, what ssh says is the error line's. */
+			if (r->said_hello)
+				pr_warn("bypasslab: host %s: %s\n", r->host, l);
 		}
 	}
 }
@@ -210,6 +213,7 @@ struct ep_remote *ep_remote_open(const char *host, const struct case_cfg *c, cha
 		ep_remote_close(r);
 		return NULL;
 	}
+	r->said_hello = 1;
 	return r;
 }
 
@@ -383,7 +387,8 @@ void ep_remote_close(struct ep_remote *r)
 
 	if (!r)
 		return;
-	if (r->pid > 0 && !r->gone && !ep_remote_send(r, "bye", NULL)) {
+	/* An agent that never said hello (or not ours) is only closed on. */
+	if (r->pid > 0 && !r->gone && r->said_hello && !ep_remote_send(r, "bye", NULL)) {
 		json_t *m = next_reply(r, REMOTE_BYE_MS, &err);
 
 		if (!m)

@@ -41,6 +41,7 @@ struct ep_remote {
 	int efd;           /* its stderr, forwarded line by line */
 	char elast[256];   /* the last line it wrote there */
 	int gone;          /* the channel ended */
+	int said_hello;    /* its stderr is forwarded from then on */
 	uint64_t tsc_hz;
 	struct ep_shm *mirror;
 	/* the last snapshot */

@@ -304,7 +304,11 @@ void ep_run_check(const struct ep_run *ep, char *status, size_t slen, char *errm
 	} else if (st != EP_ST_DONE) {
 		/* Died (killed, crashed) or hung: its counters stop short. */
 		snprintf(status, slen, "failed");
-		if (ep->reaped && WIFSIGNALED(ep->status))
+		if (ep->rem && ep->rem->gone)
+			snprintf(errmsg, elen, "endpoint %.7s: its agent on host %s is gone%s%.200s",
+				 ep->tag, ep->rem->host, ep->rem->elast[0] ? ": " : "",
+				 ep->rem->elast);
+		else if (ep->reaped && WIFSIGNALED(ep->status))
 			snprintf(errmsg, elen, "endpoint %.7s (pid %d) was killed by signal %d",
 				 ep->tag, ep->pid, WTERMSIG(ep->status));
 		else

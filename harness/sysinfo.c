@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <sys/utsname.h>
 
+#include "build_version.h" /* generated: BL_VERSION */
 #include "harness.h"
 
 static int read_line(const char *path, char *buf, size_t len)

@@ -21,6 +21,8 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <signal.h>
@@ -211,11 +213,470 @@ static void test_hosts_fixture_down(void **state)
 		ssh_ok(&H, i, "true", NULL, 0);
 }
 
+/* ---- topology = hosts over the fixture ------------------------------------ */
+
+static char self_bin[PATH_MAX];
+static char ssh_cfg_opt[320]; /* "-F FILE": the fixture's ssh options as a config file */
+
+/* The fixture's options as an ssh_config file: a config line holds 198
+ * characters, and so would a user's key path and options. */
+static const char *ssh_opts(void)
+{
+	char path[300], text[2048];
+
+	if (ssh_cfg_opt[0])
+		return ssh_cfg_opt;
+	snprintf(path, sizeof(path), "%s/ssh_config", tmpdir);
+	snprintf(text, sizeof(text),
+		 "Host *\n  IdentityFile %s/id\n  IdentitiesOnly yes\n  UserKnownHostsFile "
+		 "%s/known_hosts\n  StrictHostKeyChecking accept-new\n  BatchMode yes\n"
+		 "  ConnectTimeout 5\n  LogLevel ERROR\n",
+		 H.dir, H.dir);
+	write_file(path, text);
+	snprintf(ssh_cfg_opt, sizeof(ssh_cfg_opt), "-F %s", path);
+	return ssh_cfg_opt;
+}
+
+/* A hosts config over the fixture's wire: host b, its interface, the ssh
+ * options, remote_bin and one more topology line may be replaced. */
+struct hcfg {
+	const char *datapath, *pattern;
+	double duration;
+	const char *host_b, *iface_b, *ssh_options, *remote_bin, *extra;
+};
+
+static void hosts_cfg(const char *path, const struct hcfg *h)
+{
+	char text[8192];
+
+	if (!self_bin[0] && !realpath(bin, self_bin))
+		fail_msg("realpath %s: %s", bin, strerror(errno));
+	snprintf(text, sizeof(text),
+		 "[run]\nduration = %g\nwarmup = 0.3\n[workload]\npattern = %s\n"
+		 "[topology]\ntopology = hosts\nhost_a = %s\nhost_b = %s\niface_a = %s\n"
+		 "iface_b = %s\nssh_options = %s\nremote_bin = %s\n%s\n[datapath]\ndatapath = %s\n",
+		 h->duration > 0 ? h->duration : 1.0, h->pattern ? h->pattern : "throughput",
+		 H.dest[0], h->host_b ? h->host_b : H.dest[1], H.wire[0],
+		 h->iface_b ? h->iface_b : H.wire[1], h->ssh_options ? h->ssh_options : ssh_opts(),
+		 h->remote_bin ? h->remote_bin : self_bin, h->extra ? h->extra : "",
+		 h->datapath ? h->datapath : "udp");
+	write_file(path, text);
+}
+
+/* Names under /run/netns, /run/bypasslab and /dev/shm, and every process
+ * running this binary as an agent: what a run may leave on either host
+ * (both share this machine's). */
+static void state_list(char *buf, size_t len)
+{
+	static const char *const dirs[] = { "/run/netns", "/run/bypasslab", "/dev/shm" };
+	char cmd[PATH_MAX + 32], out[2048];
+
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		DIR *d = opendir(dirs[i]);
+		struct dirent *de;
+
+		while (d && (de = readdir(d)))
+			if (de->d_name[0] != '.' && strncmp(de->d_name, H.prefix, strlen(H.prefix)))
+				snprintf(buf + strlen(buf), len - strlen(buf), "%s/%s ", dirs[i],
+					 de->d_name);
+		if (d)
+			closedir(d);
+	}
+	snprintf(cmd, sizeof(cmd), "pgrep -f '^%s agent' 2>/dev/null", self_bin);
+	{
+		FILE *f = popen(cmd, "r");
+		size_t n = f ? fread(out, 1, sizeof(out) - 1, f) : 0;
+
+		out[n] = 0;
+		if (f)
+			pclose(f);
+		for (char *l = strtok(out, "\n"); l; l = strtok(NULL, "\n"))
+			snprintf(buf + strlen(buf), len - strlen(buf), "agent:%s ", l);
+	}
+}
+
+/* Both wire ends at home in their hosts, as the fixture made them: down,
+ * no address. */
+static int wires_home(void)
+{
+	char cmd[128], out[1024];
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(cmd, sizeof(cmd),
+			 "ip -o link show dev %s 2>/dev/null && ip -o addr show dev %s", H.wire[i],
+			 H.wire[i]);
+		if (sshhosts_ssh(&H, i, cmd, out, sizeof(out)) || strstr(out, "state UP") ||
+		    strstr(out, "inet"))
+			return 0;
+	}
+	return 1;
+}
+
+/* Until the wires are home and no agent runs (after a kill, the agents
+ * tear down when their ssh sessions end). */
+static void wait_settled(const char *what)
+{
+	char now[4096];
+
+	for (int i = 0; i < 300; i++) {
+		struct timespec ts = { 0, 100000000 };
+
+		state_list(now, sizeof(now));
+		if (!strstr(now, "agent:") && wires_home())
+			return;
+		nanosleep(&ts, NULL);
+	}
+	fail_msg("%s: 30 s on, the hosts have not settled: %s, wires %s", what, now,
+		 wires_home() ? "home" : "not home");
+}
+
+static void assert_state_is(const char *before, const char *what)
+{
+	char after[4096];
+
+	state_list(after, sizeof(after));
+	if (strcmp(before, after))
+		fail_msg("%s left something: before '%s', after '%s'", what, before, after);
+}
+
+/* The window each side measured on its own clock against the harness's:
+ * they may differ by no more than the two skew bounds the result states. */
+static void check_window(json_t *r, const char *label)
+{
+	double w = num(r, "throughput.window_s") * 1e9;
+	double bound = num(r, "topology.hosts.window_open_skew_bound_ns") +
+		       num(r, "topology.hosts.window_close_skew_bound_ns") + 200e3;
+
+	for (int i = 0; i < 2; i++) {
+		double own = num(r, i ? "topology.hosts.b.window_ns_own_clock"
+				      : "topology.hosts.a.window_ns_own_clock");
+
+		print_message("%s: %c window %.0f ns on its clock, %.0f on the harness's, bound "
+			      "%.0f ns\n",
+			      label, 'a' + i, own, w, bound);
+		if (fabs(own - w) > bound)
+			fail_msg("%s: %c's window %.0f ns vs the harness's %.0f: more apart than the "
+				 "skew bounds %.0f ns",
+				 label, 'a' + i, own, w, bound);
+	}
+}
+
+/* Each host's breakdown: one core per side, that host's, and its probes'
+ * busy time within 10 % of what /proc/stat there says of the core. */
+static void check_attr(json_t *r, const char *label)
+{
+	json_t *cores = json_object_get(json_object_get(r, "attribution"), "cores");
+
+	if (json_array_size(cores) != 2)
+		fail_msg("%s: %zu attribution cores, want one per host", label,
+			 json_array_size(cores));
+	for (int i = 0; i < 2; i++) {
+		json_t *c = json_array_get(cores, (size_t)i);
+		const char *host = json_string_value(json_object_get(c, "host"));
+		double cl = json_number_value(json_object_get(c, "closure_pct"));
+
+		if (!host || strcmp(host, H.dest[i]))
+			fail_msg("%s: core %d is from '%s', want %s", label, i, host ? host : "?",
+				 H.dest[i]);
+		print_message("%s: core %d on %s: closure %.1f %%\n", label, i, host, cl);
+		if (fabs(cl - 100.0) > 10.0)
+			fail_msg("%s: core %d on %s: the probes account for %.1f %% of the busy "
+				 "time /proc/stat counts there (tolerance 10 %%)",
+				 label, i, host, cl);
+	}
+}
+
+/* udp, mmsg, packet and xdp, both patterns, across the two hosts: every
+ * case ok, every lost packet located on one side or the other, RTT
+ * ordered, both attributions there and agreeing with their hosts' clocks,
+ * the windows within their skew bounds, this version on both; and
+ * afterwards nothing left on either host, the wires home. */
+static void test_hosts_run(void **state)
+{
+	char cfg[512], before[4096], prefix[32] = "", label[96];
+	const char *args[] = { bin, "run", cfg, "--json", "--results", tmpdir, NULL };
+	const struct hcfg h = { .datapath = "udp, mmsg, packet, xdp",
+				.pattern = "throughput, pingpong" };
+	json_t *list, *r;
+	size_t i;
+	int rc;
+
+	(void)state;
+	need_hosts();
+	snprintf(cfg, sizeof(cfg), "%s/run.ini", tmpdir);
+	hosts_cfg(cfg, &h);
+	state_list(before, sizeof(before));
+	list = run_json(args, &rc, prefix, sizeof(prefix));
+	assert_int_equal(rc, 0);
+	assert_int_equal(json_array_size(list), 8);
+	json_array_foreach(list, i, r) {
+		snprintf(label, sizeof(label), "%s %s", str(r, "params.datapath"),
+			 str(r, "params.pattern"));
+		if (strcmp(str(r, "status"), "ok"))
+			fail_msg("%s: %s", label, str(r, "error"));
+		check_located(r, label);
+		if (!strcmp(str(r, "params.pattern"), "pingpong"))
+			check_rtt_ordered(r, label);
+		else if (num(r, "throughput.rx_pkts") <= 0)
+			fail_msg("%s: nothing crossed the wire", label);
+		for (int s = 0; s < 2; s++)
+			if (strcmp(str(r, s ? "topology.hosts.b.version" : "topology.hosts.a.version"),
+				   str(r, "machine.bypasslab_version")))
+				fail_msg("%s: host %c runs another version", label, 'a' + s);
+		check_window(r, label);
+		check_attr(r, label);
+	}
+	json_decref(list);
+	wait_settled("after a run");
+	assert_no_leftovers(prefix);
+	assert_state_is(before, "a run");
+}
+
+/* The run's agents' pages exist once both endpoints are spawned. */
+static int wait_spawned(const char *before)
+{
+	for (int i = 0; i < 600; i++) {
+		struct timespec ts = { 0, 50000000 };
+		char now[4096];
+		int n = 0;
+
+		state_list(now, sizeof(now));
+		for (char *p = strstr(now, "/dev/shm/"); p; p = strstr(p + 1, "/dev/shm/")) {
+			char name[64];
+
+			sscanf(p, "%63s", name);
+			n += !strstr(before, name);
+		}
+		if (n >= 2)
+			return 1;
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+static pid_t start_hosts_bg(const char *name, char *before, size_t blen)
+{
+	char cfg[512], res[512];
+	const struct hcfg h = { .datapath = "xdp", .duration = 4 };
+
+	snprintf(cfg, sizeof(cfg), "%s/%s.ini", tmpdir, name);
+	snprintf(res, sizeof(res), "%s/%s-results", tmpdir, name);
+	hosts_cfg(cfg, &h);
+	state_list(before, blen);
+	return start_bg(cfg, res);
+}
+
+static void into_window(pid_t pid, const char *before)
+{
+	struct timespec ts = { 1, 0 }; /* warm-up 0.3 s, then into the window */
+
+	if (!wait_spawned(before)) {
+		kill(pid, SIGKILL);
+		fail_msg("the endpoints never started on the hosts");
+	}
+	nanosleep(&ts, NULL);
+}
+
+/* SIGINT mid-window: the harness tells both agents to tear down, exits
+ * 130, and nothing is left on either host. */
+static void test_hosts_sigint(void **state)
+{
+	char before[4096];
+	pid_t pid;
+	int st;
+
+	(void)state;
+	need_hosts();
+	pid = start_hosts_bg("int", before, sizeof(before));
+	into_window(pid, before);
+	kill(pid, SIGINT);
+	waitpid(pid, &st, 0);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 130);
+	wait_settled("after SIGINT");
+	assert_state_is(before, "SIGINT");
+}
+
+/* SIGKILL of the harness mid-window: each agent sees its ssh session end
+ * and tears its side down by itself; `bypasslab cleanup` is needed only
+ * for the harness's own ledger here. */
+static void test_hosts_sigkill(void **state)
+{
+	const char *args[] = { bin, "cleanup", NULL };
+	char before[4096];
+	pid_t pid;
+
+	(void)state;
+	need_hosts();
+	pid = start_hosts_bg("kill", before, sizeof(before));
+	into_window(pid, before);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	wait_settled("after SIGKILL of the harness");
+	assert_int_equal(run_bin(NULL, args), 0);
+	assert_state_is(before, "SIGKILL of the harness");
+}
+
+/* The pid of the agent running in host i's namespace. */
+static pid_t agent_on(int host)
+{
+	char cmd[PATH_MAX + 64], out[256];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "pgrep -f '^%s agent'", self_bin);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	while (fgets(out, sizeof(out), f)) {
+		char path[64];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "/proc/%ld/ns/net", strtol(out, NULL, 10));
+		if (!stat(path, &st) && (unsigned long)st.st_ino == H.ns_ino[host]) {
+			pclose(f);
+			return (pid_t)strtol(out, NULL, 10);
+		}
+	}
+	pclose(f);
+	return -1;
+}
+
+/* SIGKILL of host b's agent mid-window: its endpoint dies with it, the
+ * harness fails the case naming the host and ends; b's interface stays
+ * lent until `bypasslab cleanup --host` runs there. */
+static void test_hosts_agent_killed(void **state)
+{
+	char before[4096], res[600], out[8192], opts[600];
+	const char *args[] = { bin, "cleanup", "--host", H.dest[1], "--ssh-options", opts,
+			       "--remote-bin", self_bin, NULL };
+	pid_t pid, agent;
+	int st;
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	need_hosts();
+	snprintf(opts, sizeof(opts), "%s", H.ssh_options);
+	pid = start_hosts_bg("agentkill", before, sizeof(before));
+	into_window(pid, before);
+	agent = agent_on(1);
+	assert_true(agent > 0);
+	kill(agent, SIGKILL);
+	waitpid(pid, &st, 0);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 1);
+	snprintf(res, sizeof(res), "%s/agentkill-results.out", tmpdir);
+	f = fopen(res, "r");
+	assert_non_null(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = 0;
+	fclose(f);
+	if (!strstr(out, "case 1 failed") || !strstr(out, H.dest[1]))
+		fail_msg("the case should fail naming host %s: %s", H.dest[1], out);
+	assert_false(wires_home());
+	assert_int_equal(run_bin(NULL, args), 0);
+	wait_settled("after cleanup --host");
+	{
+		const char *local[] = { bin, "cleanup", NULL };
+
+		assert_int_equal(run_bin(NULL, local), 0);
+	}
+	assert_state_is(before, "a killed agent and cleanup --host");
+}
+
+/* run on cfg: exit code and stderr's one line (more is a failure). */
+static int run_refused(const char *cfg, char *line, size_t len)
+{
+	char res[600], err_path[600], extra[8];
+	const char *args[] = { bin, "run", cfg, "--results", res, NULL };
+	int fd, saved, rc;
+	FILE *f;
+
+	snprintf(res, sizeof(res), "%s/refused-results", tmpdir);
+	snprintf(err_path, sizeof(err_path), "%s/refused.err", tmpdir);
+	fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	saved = dup(2);
+	dup2(fd, 2);
+	rc = run_bin(NULL, args);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	f = fopen(err_path, "r");
+	assert_non_null(f);
+	if (!fgets(line, (int)len, f))
+		line[0] = 0;
+	if (fgets(extra, sizeof(extra), f))
+		fail_msg("more than one line on stderr after: %s", line);
+	fclose(f);
+	if (!access(res, F_OK))
+		fail_msg("a refused run created %s", res);
+	return rc;
+}
+
+static void expect_hosts_refused(const struct hcfg *h, const char *key, const char *what)
+{
+	char cfg[512], line[1024], before[4096], want[64];
+
+	snprintf(cfg, sizeof(cfg), "%s/refused.ini", tmpdir);
+	hosts_cfg(cfg, h);
+	state_list(before, sizeof(before));
+	if (run_refused(cfg, line, sizeof(line)) != 2)
+		fail_msg("exit code not 2 for '%s': %s", what, line);
+	snprintf(want, sizeof(want), "key '%s'", key);
+	if (!strstr(line, want) || !strstr(line, what))
+		fail_msg("want %s and '%s' in: %s", want, what, line);
+	print_message("refused: %s", line);
+	assert_state_is(before, what);
+}
+
+/* Bad input, each one line, exit 2, nothing made on either host: a host
+ * nobody answers on, refused authentication, no bypasslab there, another
+ * version there, a missing interface, one carrying the default route. */
+static void test_hosts_refused(void **state)
+{
+	char unreachable[64], noauth[640], fake[600], fakebin[600], cmd[128];
+
+	(void)state;
+	need_hosts();
+	/* The root end of a's management link: this machine, port 22 closed. */
+	snprintf(unreachable, sizeof(unreachable), "root@%s", H.root_ip[0]);
+	expect_hosts_refused(&(struct hcfg){ .host_b = unreachable }, "host_b",
+			     "Connection refused");
+	snprintf(noauth, sizeof(noauth), "%s -o PubkeyAuthentication=no", ssh_opts());
+	expect_hosts_refused(&(struct hcfg){ .ssh_options = noauth }, "host_a",
+			     "authentication refused");
+	expect_hosts_refused(&(struct hcfg){ .remote_bin = "/nonexistent/bypasslab" }, "host_a",
+			     "no '/nonexistent/bypasslab' there");
+	/* An agent of another version: its hello is all it says. */
+	snprintf(fakebin, sizeof(fakebin), "%s/fakebl", tmpdir);
+	snprintf(fake, sizeof(fake),
+		 "#!/bin/sh\nprintf '{\"v\":1,\"t\":\"hello\",\"version\":\"0.0-other\","
+		 "\"proto\":1,\"host\":\"x\"}\\n'\ncat >/dev/null\n");
+	write_file(fakebin, fake);
+	assert_int_equal(chmod(fakebin, 0755), 0);
+	expect_hosts_refused(&(struct hcfg){ .remote_bin = fakebin }, "host_a",
+			     "bypasslab 0.0-other there");
+	expect_hosts_refused(&(struct hcfg){ .iface_b = "nosuch0" }, "iface_b", "does not exist");
+	snprintf(cmd, sizeof(cmd), "ip link set %s up && ip route add default dev %s", H.wire[1],
+		 H.wire[1]);
+	ssh_ok(&H, 1, cmd, NULL, 0);
+	expect_hosts_refused(&(struct hcfg){ 0 }, "iface_b", "carries the default route");
+	snprintf(cmd, sizeof(cmd), "ip route del default dev %s; ip link set %s down", H.wire[1],
+		 H.wire[1]);
+	ssh_ok(&H, 1, cmd, NULL, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hosts_fixture),
 		cmocka_unit_test(test_hosts_fixture_down),
+		cmocka_unit_test(test_hosts_run),
+		cmocka_unit_test(test_hosts_sigint),
+		cmocka_unit_test(test_hosts_sigkill),
+		cmocka_unit_test(test_hosts_agent_killed),
+		cmocka_unit_test(test_hosts_refused),
 	};
 
 	return cmocka_run_group_tests_name("hosts", tests, setup_hosts, teardown_hosts);
