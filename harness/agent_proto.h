@@ -34,6 +34,10 @@
 #include <jansson.h>
 
 #define AGENT_PROTO 1
+/* While its endpoint runs, the harness asks for a snapshot at least once a
+ * second (window samples, the warm-up's keep-alive); an agent that hears
+ * nothing for this long takes the harness for lost and tears down. */
+#define AGENT_SILENCE_MS 10000
 /* A line longer than this is a broken peer (the final page is ~50 KiB
  * of hex). */
 #define CTL_LINE_MAX (1u << 20)

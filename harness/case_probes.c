@@ -282,7 +282,7 @@ int case_probes_warmup(struct case_run *cr, int ms)
 		hosts_probes_stats(cr, 1);
 	if (a)
 		attr__stats_begin(a);
-	err = hsleep_ms(ms);
+	err = cr->t.kind == TOPO_HOSTS ? hosts_sleep_ms(cr, ms) : hsleep_ms(ms);
 	if (a)
 		attr__stats_end(a);
 	if (hosts)

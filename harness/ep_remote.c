@@ -196,6 +196,10 @@ struct ep_remote *ep_remote_open(const char *host, const struct case_cfg *c, cha
 	}
 	snprintf(r->host, sizeof(r->host), "%s", host);
 	r->efd = r->ctl.rfd = r->ctl.wfd = -1;
+	/* An agent that is gone must be an error on its channel (EPIPE), not
+	 * the end of the harness; the children get the default back
+	 * (interrupt_child). */
+	signal(SIGPIPE, SIG_IGN);
 	err = spawn_agent(r, c);
 	if (err) {
 		snprintf(buf, len, "host %s: starting %s: %s", host,

@@ -18,7 +18,9 @@
 #include "ep_remote.h"
 #include "hosts.h"
 #include "iface.h"
+#include "interrupt.h"
 #include "log.h"
+#include "tsc.h"
 
 static const char *side_host(const struct case_cfg *c, int side)
 {
@@ -223,6 +225,23 @@ json_t *hosts_probes_json(struct case_run *cr)
 	}
 	json_object_set_new(all, "by_host", by);
 	return all;
+}
+
+int hosts_sleep_ms(struct case_run *cr, int ms)
+{
+	uint64_t end = mono_ns() + (uint64_t)ms * 1000000ull;
+
+	for (;;) {
+		uint64_t now = mono_ns();
+		int err;
+
+		if (now >= end)
+			return 0;
+		err = hsleep_ms((int)((end - now) / 1000000 > 1000 ? 1000 : (end - now) / 1000000 + 1));
+		if (err)
+			return err;
+		ep_run_refresh_all(cr->ep, cr->nep, 0);
+	}
 }
 
 void hosts_path_counters(const struct case_run *cr, struct path_counters *pc)

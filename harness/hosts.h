@@ -30,6 +30,11 @@ int hosts_probes_up(struct case_run *cr);
 void hosts_probes_stats(struct case_run *cr, int on);
 /* Each host's breakdown, its cores labelled with the host, as one. */
 json_t *hosts_probes_json(struct case_run *cr);
+/* Sleep ms as hsleep_ms does, refreshing the mirrors every second: an
+ * agent whose running endpoint hears nothing for AGENT_SILENCE_MS takes
+ * the harness for lost (a network gone, an ssh session its server has not
+ * noticed the end of) and tears its side down. */
+int hosts_sleep_ms(struct case_run *cr, int ms);
 /* The path's counters as the last refresh brought them. */
 void hosts_path_counters(const struct case_run *cr, struct path_counters *pc);
 /* Other runs' prefixes less the case's own agents' (which live on a

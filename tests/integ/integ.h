@@ -108,6 +108,35 @@ static __attribute__((unused)) int run_bin(char **out, const char *const args[])
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* Run bypasslab with args, stderr captured: the exit status, and its
+ * first line in line; a second line fails the test (a refusal is one
+ * line). */
+static __attribute__((unused)) int run_one_line(const char *const args[], char *line,
+						size_t len)
+{
+	char err_path[300], extra[8];
+	int fd, saved, rc;
+	FILE *f;
+
+	snprintf(err_path, sizeof(err_path), "%s/one-line.err", tmpdir);
+	fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	saved = dup(2);
+	dup2(fd, 2);
+	rc = run_bin(NULL, args);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	f = fopen(err_path, "r");
+	assert_non_null(f);
+	if (!fgets(line, (int)len, f))
+		line[0] = 0;
+	if (fgets(extra, sizeof(extra), f))
+		fail_msg("more than one line on stderr after: %s", line);
+	fclose(f);
+	return rc;
+}
+
 /* Processes whose command line names the prefix (DPDK --file-prefix,
  * a switch's private directory). */
 static __attribute__((unused)) int prefix_procs(const char *prefix, char *what, size_t len)

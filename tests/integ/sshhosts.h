@@ -877,32 +877,7 @@ static __attribute__((unused)) int sshhosts_leftovers(const struct sshhosts *h, 
 		if (d)
 			closedir(d);
 	}
-	d = opendir("/proc");
-	while (d && (e = readdir(d))) {
-		char buf[4096];
-		ssize_t r;
-		int fd;
-
-		if (e->d_name[0] < '1' || e->d_name[0] > '9' || atoi(e->d_name) == getpid())
-			continue;
-		snprintf(buf, sizeof(buf), "/proc/%s/cmdline", e->d_name);
-		fd = open(buf, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		r = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (r <= 0)
-			continue;
-		buf[r] = 0;
-		for (ssize_t i = 0; i < r; i++)
-			if (!buf[i])
-				buf[i] = ' ';
-		if (strstr(buf, h->prefix))
-			snprintf(what + strlen(what), len - strlen(what), "pid %s (%.60s) ",
-				 e->d_name, buf);
-	}
-	if (d)
-		closedir(d);
+	prefix_procs(h->prefix, what + strlen(what), len - strlen(what));
 	for (int i = 0; i < 2; i++)
 		sshhosts_ns_procs(h->ns_ino[i], 0, what + strlen(what), len - strlen(what));
 	if (h->dir[0] && !access(h->dir, F_OK))

@@ -43,6 +43,7 @@
 
 #include "integ.h"
 #include "sshhosts.h"
+#include "shm.h"
 
 static struct sshhosts H;
 static int hosts_err = -EAGAIN; /* sshhosts_up's result; -EAGAIN: not tried */
@@ -433,10 +434,27 @@ static void test_hosts_run(void **state)
 	assert_state_is(before, "a run");
 }
 
-/* The run's agents' pages exist once both endpoints are spawned. */
-static int wait_spawned(const char *before)
+/* The endpoint state word of a page in /dev/shm, -1 if unreadable. */
+static int page_state(const char *name)
 {
-	for (int i = 0; i < 600; i++) {
+	char path[300];
+	uint32_t st;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/dev/shm/%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = pread(fd, &st, sizeof(st), offsetof(struct ep_shm, state));
+	close(fd);
+	return n == (ssize_t)sizeof(st) ? (int)st : -1;
+}
+
+/* Both agents' endpoints (the pages that were not there before) running. */
+static int wait_running(const char *before)
+{
+	for (int i = 0; i < 900; i++) {
 		struct timespec ts = { 0, 50000000 };
 		char now[4096];
 		int n = 0;
@@ -445,8 +463,8 @@ static int wait_spawned(const char *before)
 		for (char *p = strstr(now, "/dev/shm/"); p; p = strstr(p + 1, "/dev/shm/")) {
 			char name[64];
 
-			sscanf(p, "%63s", name);
-			n += !strstr(before, name);
+			sscanf(p + 9, "%63s", name);
+			n += !strstr(before, name) && page_state(name) == EP_ST_RUNNING;
 		}
 		if (n >= 2)
 			return 1;
@@ -469,11 +487,11 @@ static pid_t start_hosts_bg(const char *name, char *before, size_t blen)
 
 static void into_window(pid_t pid, const char *before)
 {
-	struct timespec ts = { 1, 0 }; /* warm-up 0.3 s, then into the window */
+	struct timespec ts = { 0, 800000000 }; /* warm-up 0.3 s, then into the window */
 
-	if (!wait_spawned(before)) {
+	if (!wait_running(before)) {
 		kill(pid, SIGKILL);
-		fail_msg("the endpoints never started on the hosts");
+		fail_msg("the endpoints never ran on the hosts");
 	}
 	nanosleep(&ts, NULL);
 }
@@ -541,18 +559,34 @@ static pid_t agent_on(int host)
 	return -1;
 }
 
+/* The background run `name` failed its case with an error naming host. */
+static void check_failed_naming(const char *name, const char *host)
+{
+	char path[600], out[8192];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s-results.out", tmpdir, name);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = 0;
+	fclose(f);
+	if (!strstr(out, "case 1 failed") || !strstr(out, host))
+		fail_msg("the case should fail naming host %s: %s", host, out);
+	print_message("%s", strstr(out, "case 1 failed"));
+}
+
 /* SIGKILL of host b's agent mid-window: its endpoint dies with it, the
  * harness fails the case naming the host and ends; b's interface stays
  * lent until `bypasslab cleanup --host` runs there. */
 static void test_hosts_agent_killed(void **state)
 {
-	char before[4096], res[600], out[8192], opts[600];
+	char before[4096], opts[600];
 	const char *args[] = { bin, "cleanup", "--host", H.dest[1], "--ssh-options", opts,
 			       "--remote-bin", self_bin, NULL };
 	pid_t pid, agent;
 	int st;
-	FILE *f;
-	size_t n;
 
 	(void)state;
 	need_hosts();
@@ -565,14 +599,7 @@ static void test_hosts_agent_killed(void **state)
 	waitpid(pid, &st, 0);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 1);
-	snprintf(res, sizeof(res), "%s/agentkill-results.out", tmpdir);
-	f = fopen(res, "r");
-	assert_non_null(f);
-	n = fread(out, 1, sizeof(out) - 1, f);
-	out[n] = 0;
-	fclose(f);
-	if (!strstr(out, "case 1 failed") || !strstr(out, H.dest[1]))
-		fail_msg("the case should fail naming host %s: %s", H.dest[1], out);
+	check_failed_naming("agentkill", H.dest[1]);
 	assert_false(wires_home());
 	assert_int_equal(run_bin(NULL, args), 0);
 	wait_settled("after cleanup --host");
@@ -584,31 +611,46 @@ static void test_hosts_agent_killed(void **state)
 	assert_state_is(before, "a killed agent and cleanup --host");
 }
 
-/* run on cfg: exit code and stderr's one line (more is a failure). */
+/* Host b's network gone mid-window (its management link down): ssh gives
+ * up on it within 15 s and the harness fails the case naming the host;
+ * the agent there, hearing nothing for 10 s while its endpoint runs,
+ * tears its side down by itself. */
+static void test_hosts_network_lost(void **state)
+{
+	char before[4096], cmd[128];
+	pid_t pid;
+	int st;
+
+	(void)state;
+	need_hosts();
+	pid = start_hosts_bg("netlost", before, sizeof(before));
+	into_window(pid, before);
+	snprintf(cmd, sizeof(cmd), "ip link set dev %s down", H.root_if[1]);
+	assert_int_equal(system(cmd), 0);
+	waitpid(pid, &st, 0);
+	snprintf(cmd, sizeof(cmd), "ip link set dev %s up", H.root_if[1]);
+	assert_int_equal(system(cmd), 0);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 1);
+	check_failed_naming("netlost", H.dest[1]);
+	wait_settled("after host b's network was lost");
+	{
+		const char *local[] = { bin, "cleanup", NULL };
+
+		assert_int_equal(run_bin(NULL, local), 0);
+	}
+	assert_state_is(before, "a lost network");
+}
+
+/* run on cfg: exit code and stderr's one line; nothing may be created. */
 static int run_refused(const char *cfg, char *line, size_t len)
 {
-	char res[600], err_path[600], extra[8];
+	char res[600];
 	const char *args[] = { bin, "run", cfg, "--results", res, NULL };
-	int fd, saved, rc;
-	FILE *f;
+	int rc;
 
 	snprintf(res, sizeof(res), "%s/refused-results", tmpdir);
-	snprintf(err_path, sizeof(err_path), "%s/refused.err", tmpdir);
-	fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	saved = dup(2);
-	dup2(fd, 2);
-	rc = run_bin(NULL, args);
-	dup2(saved, 2);
-	close(saved);
-	close(fd);
-	f = fopen(err_path, "r");
-	assert_non_null(f);
-	if (!fgets(line, (int)len, f))
-		line[0] = 0;
-	if (fgets(extra, sizeof(extra), f))
-		fail_msg("more than one line on stderr after: %s", line);
-	fclose(f);
+	rc = run_one_line(args, line, len);
 	if (!access(res, F_OK))
 		fail_msg("a refused run created %s", res);
 	return rc;
@@ -676,6 +718,7 @@ int main(void)
 		cmocka_unit_test(test_hosts_sigint),
 		cmocka_unit_test(test_hosts_sigkill),
 		cmocka_unit_test(test_hosts_agent_killed),
+		cmocka_unit_test(test_hosts_network_lost),
 		cmocka_unit_test(test_hosts_refused),
 	};
 
