@@ -475,12 +475,23 @@ static int harness_lost(const struct agent *ag, uint64_t last)
 
 static int hello(struct agent *ag)
 {
+	char boot[64] = "";
 	struct utsname u;
+	FILE *f;
 
 	uname(&u);
+	/* Which running kernel: two agents on one say the same. */
+	f = fopen("/proc/sys/kernel/random/boot_id", "r");
+	if (f) {
+		if (!fgets(boot, sizeof(boot), f))
+			boot[0] = 0;
+		boot[strcspn(boot, "\n")] = 0;
+		fclose(f);
+	}
 	return ctl_send(&ag->ctl, "hello",
-			json_pack("{s:s, s:i, s:s, s:s}", "version", BL_VERSION, "proto",
-				  AGENT_PROTO, "host", u.nodename, "kernel", u.release));
+			json_pack("{s:s, s:i, s:s, s:s, s:s}", "version", BL_VERSION, "proto",
+				  AGENT_PROTO, "host", u.nodename, "kernel", u.release, "boot_id",
+				  boot));
 }
 
 int agent_main(int argc, char **argv)

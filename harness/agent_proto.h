@@ -9,7 +9,8 @@
  * run the same version (the hello says which), so the same layout.
  *
  * harness -> agent, and what answers:
- *   hello   (none: the agent says hello first)  -> hello {version, proto, host}
+ *   hello   (none: the agent says hello first)  -> hello {version, proto, host, kernel,
+ *                                                   boot_id}
  *   check   {side, iface, ip, force}             -> ok | error
  *   setup   {side, iface, ip, force, cpu}        -> setup {ns, ifname, mac, ip, plen, kind,
  *                                                   driver, origin, prefix, tsc_hz} | error

@@ -174,6 +174,8 @@ static int check_hello(struct ep_remote *r, const json_t *m, char *buf, size_t l
 		 json_string_value(json_object_get(m, "host")) ?: "?");
 	snprintf(r->kernel, sizeof(r->kernel), "%s",
 		 json_string_value(json_object_get(m, "kernel")) ?: "?");
+	snprintf(r->boot_id, sizeof(r->boot_id), "%s",
+		 json_string_value(json_object_get(m, "boot_id")) ?: "");
 	if (!strcmp(ctl_type(m), "hello") && v && !strcmp(v, BL_VERSION))
 		return 0;
 	snprintf(buf, len,

@@ -35,6 +35,7 @@ struct ep_remote {
 	char host[128];    /* "local" or the ssh destination */
 	char name[64];     /* its host name, from its hello */
 	char kernel[64];
+	char boot_id[40];  /* its running kernel's /proc/sys/kernel/random/boot_id */
 	char version[64];
 	char prefix[16];   /* the agent's run-state prefix there */
 	pid_t pid;         /* ssh, or the local agent */

@@ -303,6 +303,24 @@ json_t *hosts_json(const struct case_run *cr)
 		json_object_set_new(h, "window_close_skew_bound_ns",
 				    json_integer((json_int_t)skew_bound(cr, 1)));
 	}
+	/* Two agents on one kernel (two namespaces of one machine, as in the
+	 * tests): tracepoint programs attach to every CPU, so each core also
+	 * runs the other side's programs (they return at once, off their
+	 * core), and its breakdown holds their dispatch; and one side's
+	 * receive may run on the other's core, whose probes know only their
+	 * own device ("receive (other devices)"). */
+	if (cr->ep[0].rem && cr->ep[1].rem && cr->ep[0].rem->boot_id[0]) {
+		int same = !strcmp(cr->ep[0].rem->boot_id, cr->ep[1].rem->boot_id);
+
+		json_object_set_new(h, "same_kernel", json_boolean(same));
+		if (same)
+			json_object_set_new(
+				h, "same_kernel_note",
+				json_string("both sides run on one kernel: each core also runs the "
+					    "other side's probe programs, and a receive the other "
+					    "side's device causes here is 'receive (other "
+					    "devices)'"));
+	}
 	json_object_set_new(h, "rtt_clock", json_string("the client's own TSC"));
 	json_object_set_new(h, "one_way_latency",
 			    json_string("not measured: the hosts share no clock (needs PTP)"));

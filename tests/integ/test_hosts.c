@@ -427,6 +427,13 @@ static void test_hosts_run(void **state)
 				fail_msg("%s: host %c runs another version", label, 'a' + s);
 		check_window(r, label);
 		check_attr(r, label);
+		/* The fixture's hosts share this machine's kernel, and the result
+		 * must say what that does to the breakdowns. */
+		if (!json_is_true(json_object_get(json_object_get(json_object_get(r, "topology"),
+								   "hosts"),
+						  "same_kernel")))
+			fail_msg("%s: both hosts run this kernel, and same_kernel is not true",
+				 label);
 	}
 	json_decref(list);
 	wait_settled("after a run");
