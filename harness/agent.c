@@ -26,6 +26,8 @@
 #include "agent_proto.h"
 #include "attr.h"
 #include "calib.h"
+#include "case_probes.h"
+#include "config.h"
 #include "disturb.h"
 #include "endpoint.h"
 #include "ep_run.h"
@@ -56,6 +58,7 @@ struct agent {
 	struct attr *attr;
 	struct calib cal;
 	struct attr_snap *open, *close;
+	struct sampling smp; /* probes = sample | both */
 };
 
 static int reply_error(struct agent *ag, const char *fmt, ...)
@@ -215,18 +218,24 @@ static uint32_t netns_ino(const char *ns)
 	return stat(path, &st) ? 0 : (uint32_t)st.st_ino;
 }
 
-/* The attribution on this side's core: its endpoint and its interface. */
-static int do_probes(struct agent *ag, const json_t *m)
+/* The attribution on this side's core: its endpoint and its interface.
+ * 0, or 1 once the error is replied (-errno if that failed). */
+static int attr_fail(struct agent *ag, const char *what, int err)
+{
+	int r = reply_error(ag, "probes: %s: %s", what, strerror(err));
+
+	return r ? r : 1;
+}
+
+static int attr_up(struct agent *ag, int light)
 {
 	const struct topo_ep *te = &ag->t.ep[ag->side];
 	int err;
 
-	if (!ag->ep.shm || ag->attr)
-		return reply_error(ag, "probes: no endpoint, or probes up already");
 	calib_begin(&ag->cal, ag->cpu, ag->cpu, ag->tsc_hz);
-	ag->attr = attr__open(1ull << ag->cpu, 0, json_is_true(json_object_get(m, "light")));
+	ag->attr = attr__open(1ull << ag->cpu, 0, light);
 	if (!ag->attr)
-		return reply_error(ag, "probes: load: %s", strerror(errno));
+		return attr_fail(ag, "load", errno);
 	err = attr__add_tgid(ag->attr, (uint32_t)ag->ep.ep_pid, (uint32_t)ag->side);
 	if (!err)
 		err = attr__add_dev(ag->attr, netns_ino(te->ns), (uint32_t)te->ifindex,
@@ -234,8 +243,30 @@ static int do_probes(struct agent *ag, const json_t *m)
 	if (!err)
 		err = attr__attach(ag->attr);
 	if (err)
-		return reply_error(ag, "probes: attach: %s", strerror(-err));
+		return attr_fail(ag, "attach", -err);
 	calib_probed(&ag->cal, ag->attr);
+	return 0;
+}
+
+/* What the case asks for (probes: aggregate, sample or both) on this
+ * side's core. */
+static int do_probes(struct agent *ag, const json_t *m)
+{
+	struct case_cfg c = { 0 };
+	char why[256];
+	int err;
+
+	if (!ag->ep.shm || ag->attr || ag->smp.s)
+		return reply_error(ag, "probes: no endpoint, or probes up already");
+	c.probes = (int)json_integer_value(json_object_get(m, "mode"));
+	c.sample_hz = (unsigned int)json_integer_value(json_object_get(m, "sample_hz"));
+	if (c.probes == PROBES_AGGREGATE || c.probes == PROBES_BOTH) {
+		err = attr_up(ag, json_is_true(json_object_get(m, "light")));
+		if (err)
+			return err < 0 ? err : 0;
+	}
+	if (sampling_up(&ag->smp, &c, &ag->ep, 1, ag->cpu, ag->cpu, why, sizeof(why)))
+		return reply_error(ag, "%s", why);
 	return reply_ok(ag);
 }
 
@@ -292,6 +323,8 @@ static int do_snap(struct agent *ag, const json_t *m)
 		ag->open = attr__snap(ag->attr);
 	if (which == 2 && ag->attr)
 		ag->close = attr__snap(ag->attr);
+	if (which == 1 || which == 2)
+		sampling_snap(&ag->smp, which - 1);
 	proc_cpu_read(ep->ep_pid, &pc);
 	cpu_ticks_read(ag->cpu, &tk);
 	netns_visit(ag->t.ep[ag->side].ns, visit_side, arg);
@@ -318,7 +351,7 @@ static int do_attr(struct agent *ag, const json_t *m)
 	json_t *j;
 
 	if (!ag->attr || !ag->open || !ag->close)
-		return ctl_send(&ag->ctl, "attr", json_pack("{s:n}", "j"));
+		return ctl_send(&ag->ctl, "attr", json_pack("{s:o*}", "j", sampling_json(&ag->smp, NULL)));
 	memset(&core, 0, sizeof(core));
 	core.cpu = (int)ag->cpu;
 	core.label = labels[role & 3];
@@ -328,11 +361,13 @@ static int do_attr(struct agent *ag, const json_t *m)
 	calib_core_add_engine(&core, o, c, ag->tsc_hz);
 	j = attr__json(ag->attr, ag->open, ag->close, &core, 1,
 		       (uint64_t)json_integer_value(json_object_get(m, "window_ns")));
-	return ctl_send(&ag->ctl, "attr", json_pack("{s:o*}", "j", j));
+	return ctl_send(&ag->ctl, "attr", json_pack("{s:o*}", "j", sampling_json(&ag->smp, j)));
 }
 
 static void probes_down(struct agent *ag)
 {
+	sampling_down(&ag->smp);
+	memset(&ag->smp, 0, sizeof(ag->smp));
 	calib_end(&ag->cal);
 	attr__destroy(ag->attr);
 	attr_snap__free(ag->open);

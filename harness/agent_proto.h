@@ -17,7 +17,7 @@
  *   peer    {ip, mac}                            -> peer {ifindex} | error
  *   spawn   {cfg, tag}                           -> spawned {pid} | error
  *   cmd     {cmd} (RUN, STOP)                    -> (nothing)
- *   probes  {light}                              -> ok | error
+ *   probes  {mode, light, sample_hz}             -> ok | error
  *   stats   {on}                                 -> ok
  *   snap    {probes: 0 none, 1 open, 2 close}    -> snap {t_ns, st, rtt?, cpu, ticks, ifc, nsc,
  *                                                   softnet}

@@ -108,8 +108,7 @@ static json_t *probes_json(const struct attr *a, const struct attr_snap *o,
 	return attr__json(a, o, c, cores, 2, window_ns);
 }
 
-/* Nothing to do (0) unless the case samples; errmsg on failure. */
-static int sampling_up(struct sampling *sg, const struct case_cfg *c, const struct ep_run *ep,
+int sampling_up(struct sampling *sg, const struct case_cfg *c, const struct ep_run *ep,
 		       int nep, unsigned int cpu_a, unsigned int cpu_b, char *errmsg, size_t len)
 {
 	int err = 0;
@@ -133,15 +132,13 @@ static int sampling_up(struct sampling *sg, const struct case_cfg *c, const stru
 	return err;
 }
 
-static void sampling_snap(struct sampling *sg, int close)
+void sampling_snap(struct sampling *sg, int close)
 {
 	if (sg->s)
 		sg->snap[close] = sample__snap(sg->s);
 }
 
-/* attribution.sample (and .agreement when the tracepoint attribution ran
- * too) into attr_j, which is created for probes=sample. */
-static json_t *sampling_json(struct sampling *sg, json_t *attr_j)
+json_t *sampling_json(struct sampling *sg, json_t *attr_j)
 {
 	json_t *j, *cores = json_array(), *agr = json_array();
 
@@ -175,7 +172,7 @@ static json_t *sampling_json(struct sampling *sg, json_t *attr_j)
 	return attr_j;
 }
 
-static void sampling_down(struct sampling *sg)
+void sampling_down(struct sampling *sg)
 {
 	sample_snap__free(sg->snap[0]);
 	sample_snap__free(sg->snap[1]);

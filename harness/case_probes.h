@@ -18,6 +18,8 @@
 #include "duty.h"
 #include "sample_user.h"
 
+struct case_cfg;
+
 struct case_run;
 
 /* probes=sample|both: the cpu-clock sampler on the endpoint cores and its
@@ -28,6 +30,20 @@ struct sampling {
 	unsigned int cpu[2];
 	int ncpu;
 };
+
+/* The sampler on the endpoints' cores (one core when cpu_a == cpu_b):
+ * nothing to do (0) unless c->probes is sample or both; errmsg on
+ * failure. Snapshots at window open (close = 0) and close; then
+ * attribution.sample (and .agreement against attr_j's cores, when the
+ * tracepoint attribution ran too) into attr_j, which is created for
+ * probes=sample; then down. The agents of topology=hosts use them for
+ * their one core. */
+struct ep_run;
+int sampling_up(struct sampling *sg, const struct case_cfg *c, const struct ep_run *ep, int nep,
+		unsigned int cpu_a, unsigned int cpu_b, char *errmsg, size_t len);
+void sampling_snap(struct sampling *sg, int close);
+json_t *sampling_json(struct sampling *sg, json_t *attr_j);
+void sampling_down(struct sampling *sg);
 
 struct case_probes {
 	struct bursts *usdt;

@@ -1900,13 +1900,12 @@ static int check_hosts(const struct sweep *sw, const struct case_cfg *c, char *e
 				   "datapath %s needs a switch and EAL files on one host (allowed: "
 				   "udp, mmsg, uring, packet or xdp with topology=hosts)",
 				   c->datapath);
-	if (c->probes != PROBES_OFF && c->probes != PROBES_AGGREGATE)
+	if (c->probes == PROBES_PATH)
 		return cross_error(sw, err, errlen,
 				   (const char *const[]){ "probes", "topology", NULL },
-				   "probes=%s needs one clock for both endpoints (path) or is not "
-				   "carried by the agents yet (sample, both) (allowed: probes=off or "
-				   "aggregate with topology=hosts)",
-				   probes_name(c->probes));
+				   "probes=path times each packet from one endpoint to the other, "
+				   "which needs one clock on both hosts (allowed: probes=off, "
+				   "aggregate, sample or both with topology=hosts)");
 	if (c->probe_duty < 1.0 || c->usdt || c->topo_hook[0])
 		return cross_error(sw, err, errlen,
 				   (const char *const[]){ c->probe_duty < 1.0 ? "probe_duty"

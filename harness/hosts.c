@@ -145,9 +145,10 @@ int hosts_probes_up(struct case_run *cr)
 {
 	for (int side = 0; side < 2; side++) {
 		json_t *m;
-		int err = ep_remote_call(cr->ep[side].rem, "probes",
-					 json_pack("{s:b}", "light", cr->c->probe_light), "ok", &m,
-					 REMOTE_CALL_MS, cr->errmsg, sizeof(cr->errmsg));
+		json_t *req = json_pack("{s:i, s:b, s:i}", "mode", cr->c->probes, "light",
+					cr->c->probe_light, "sample_hz", (int)cr->c->sample_hz);
+		int err = ep_remote_call(cr->ep[side].rem, "probes", req, "ok", &m, REMOTE_CALL_MS,
+					 cr->errmsg, sizeof(cr->errmsg));
 
 		json_decref(m);
 		if (err)
@@ -168,6 +169,25 @@ void hosts_probes_stats(struct case_run *cr, int on)
 			pr_warn("bypasslab: %s\n", buf);
 		json_decref(m);
 	}
+}
+
+static void label_host(json_t *core, const struct ep_remote *r)
+{
+	json_object_set_new(core, "host", json_string(r->host));
+	json_object_set_new(core, "hostname", json_string(r->name));
+}
+
+/* An array of a's object extended by b's (either may be missing). */
+static void merge_array(json_t *into, const char *key, const json_t *from)
+{
+	json_t *a = json_object_get(into, key), *b = json_object_get(from, key);
+
+	if (!json_is_array(b))
+		return;
+	if (json_is_array(a))
+		json_array_extend(a, b);
+	else
+		json_object_set(into, key, b);
 }
 
 /* Side's breakdown: its core(s), each with its host. */
@@ -191,10 +211,9 @@ static json_t *side_attr(struct case_run *cr, int side)
 		return NULL;
 	}
 	json_array_foreach(json_object_get(j, "cores"), k, core)
-	{
-		json_object_set_new(core, "host", json_string(r->host));
-		json_object_set_new(core, "hostname", json_string(r->name));
-	}
+		label_host(core, r);
+	json_array_foreach(json_object_get(json_object_get(j, "sample"), "cores"), k, core)
+		label_host(core, r);
 	return j;
 }
 
@@ -217,9 +236,14 @@ json_t *hosts_probes_json(struct case_run *cr)
 	/* a's object with b's cores after its own; what each host's probes
 	 * were (programs, clock, missing tracepoints) under by_host. */
 	all = json_deep_copy(j[0]);
-	json_array_extend(json_object_get(all, "cores"), json_object_get(j[1], "cores"));
+	merge_array(all, "cores", j[1]);
+	merge_array(all, "agreement", j[1]);
+	if (json_object_get(all, "sample"))
+		merge_array(json_object_get(all, "sample"), "cores", json_object_get(j[1], "sample"));
 	for (int side = 0; side < 2; side++) {
 		json_object_del(j[side], "cores");
+		json_object_del(j[side], "agreement");
+		json_object_del(j[side], "sample");
 		json_object_set_new(j[side], "host", json_string(cr->ep[side].rem->host));
 		json_array_append_new(by, j[side]);
 	}

@@ -244,6 +244,7 @@ struct hcfg {
 	const char *datapath, *pattern;
 	double duration;
 	const char *host_b, *iface_b, *ssh_options, *remote_bin, *extra;
+	const char *probes; /* NULL: aggregate */
 };
 
 static void hosts_cfg(const char *path, const struct hcfg *h)
@@ -255,12 +256,13 @@ static void hosts_cfg(const char *path, const struct hcfg *h)
 	snprintf(text, sizeof(text),
 		 "[run]\nduration = %g\nwarmup = 0.3\n[workload]\npattern = %s\n"
 		 "[topology]\ntopology = hosts\nhost_a = %s\nhost_b = %s\niface_a = %s\n"
-		 "iface_b = %s\nssh_options = %s\nremote_bin = %s\n%s\n[datapath]\ndatapath = %s\n",
+		 "iface_b = %s\nssh_options = %s\nremote_bin = %s\n%s\n[datapath]\ndatapath = %s\n"
+		 "[probes]\nprobes = %s\n",
 		 h->duration > 0 ? h->duration : 1.0, h->pattern ? h->pattern : "throughput",
 		 H.dest[0], h->host_b ? h->host_b : H.dest[1], H.wire[0],
 		 h->iface_b ? h->iface_b : H.wire[1], h->ssh_options ? h->ssh_options : ssh_opts(),
 		 h->remote_bin ? h->remote_bin : self_bin, h->extra ? h->extra : "",
-		 h->datapath ? h->datapath : "udp");
+		 h->datapath ? h->datapath : "udp", h->probes ? h->probes : "aggregate");
 	write_file(path, text);
 }
 
@@ -364,10 +366,28 @@ static void check_window(json_t *r, const char *label)
 }
 
 /* Each host's breakdown: one core per side, that host's, and its probes'
- * busy time within 10 % of what /proc/stat there says of the core. */
+ * busy time within 10 % of what /proc/stat there says of the core; and
+ * each host's sampling judge on its core, compared with its breakdown. */
 static void check_attr(json_t *r, const char *label)
 {
-	json_t *cores = json_object_get(json_object_get(r, "attribution"), "cores");
+	json_t *attr = json_object_get(r, "attribution");
+	json_t *cores = json_object_get(attr, "cores");
+	json_t *sc = json_object_get(json_object_get(attr, "sample"), "cores");
+
+	if (json_array_size(sc) != 2 || json_array_size(json_object_get(attr, "agreement")) != 2)
+		fail_msg("%s: %zu sampled cores and %zu agreements, want one of each per host",
+			 label, json_array_size(sc),
+			 json_array_size(json_object_get(attr, "agreement")));
+	for (int i = 0; i < 2; i++) {
+		json_t *c = json_array_get(sc, (size_t)i);
+		const char *host = json_string_value(json_object_get(c, "host"));
+
+		if (!host || strcmp(host, H.dest[i]) ||
+		    json_integer_value(json_object_get(c, "samples")) <= 0)
+			fail_msg("%s: sampled core %d: host '%s', %lld samples", label, i,
+				 host ? host : "?",
+				 (long long)json_integer_value(json_object_get(c, "samples")));
+	}
 
 	if (json_array_size(cores) != 2)
 		fail_msg("%s: %zu attribution cores, want one per host", label,
@@ -390,7 +410,8 @@ static void check_attr(json_t *r, const char *label)
 
 /* udp, mmsg, packet and xdp, both patterns, across the two hosts: every
  * case ok, every lost packet located on one side or the other, RTT
- * ordered, both attributions there and agreeing with their hosts' clocks,
+ * ordered, both attributions (and both samplers) there, the breakdowns
+ * agreeing with their hosts' clocks,
  * the windows within their skew bounds, this version on both; and
  * afterwards nothing left on either host, the wires home. */
 static void test_hosts_run(void **state)
@@ -398,7 +419,8 @@ static void test_hosts_run(void **state)
 	char cfg[512], before[4096], prefix[32] = "", label[96];
 	const char *args[] = { bin, "run", cfg, "--json", "--results", tmpdir, NULL };
 	const struct hcfg h = { .datapath = "udp, mmsg, packet, xdp",
-				.pattern = "throughput, pingpong" };
+				.pattern = "throughput, pingpong",
+				.probes = "both" };
 	json_t *list, *r;
 	size_t i;
 	int rc;

@@ -1574,7 +1574,7 @@ static void run_set_error(void **state)
 	  6, "key 'datapath'", "needs a switch and EAL files on one host")                       \
 	X(hosts_probes_path,                                                                     \
 	  T "topology = hosts\niface_a = p0\niface_b = p1\n[probes]\nprobes = path\n", 6,       \
-	  "key 'probes'", "(allowed: probes=off or aggregate with topology=hosts)")
+	  "key 'probes'", "(allowed: probes=off, aggregate, sample or both with topology=hosts)")
 
 #define DEF_CASE(n, t, l, k, w) static const struct err_case ec_##n = { #n, t, l, k, w };
 #define LOAD_TEST(n, t, l, k, w) \
