@@ -25,6 +25,7 @@
 #include "build_version.h" /* generated: BL_VERSION */
 #include "agent_proto.h"
 #include "attr.h"
+#include "bursts_user.h"
 #include "calib.h"
 #include "case_probes.h"
 #include "config.h"
@@ -59,6 +60,7 @@ struct agent {
 	struct calib cal;
 	struct attr_snap *open, *close;
 	struct sampling smp; /* probes = sample | both */
+	struct bursts *usdt; /* usdt = yes: its endpoint's burst calls */
 };
 
 static int reply_error(struct agent *ag, const char *fmt, ...)
@@ -270,6 +272,18 @@ static int do_probes(struct agent *ag, const json_t *m)
 	return reply_ok(ag);
 }
 
+/* usdt = yes: the burst probes on its endpoint; read once it is gone. */
+static int do_usdt(struct agent *ag)
+{
+	char why[256];
+	pid_t pid = ag->ep.ep_pid;
+
+	if (!ag->ep.shm || ag->usdt)
+		return reply_error(ag, "usdt: no endpoint, or attached already");
+	ag->usdt = bursts__attach(&pid, 1, why, sizeof(why));
+	return ag->usdt ? reply_ok(ag) : reply_error(ag, "%s", why);
+}
+
 static int do_stats(struct agent *ag, const json_t *m)
 {
 	if (ag->attr && json_is_true(json_object_get(m, "on")))
@@ -387,6 +401,10 @@ static int do_exit(struct agent *ag)
 		return reply_error(ag, "exit: no endpoint");
 	ep_run_finish(ep, ag->rs);
 	r = json_pack("{s:i}", "status", ep->status);
+	if (ag->usdt)
+		json_object_set_new(r, "usdt", bursts__json(ag->usdt, 0, ag->tsc_hz));
+	bursts__destroy(ag->usdt);
+	ag->usdt = NULL;
 	ctl_set_hex(r, "page", ep->shm, sizeof(*ep->shm));
 	return ctl_send(&ag->ctl, "final", r);
 }
@@ -399,6 +417,8 @@ static void teardown(struct agent *ag)
 	probes_down(ag);
 	if (ep->pid > 0)
 		ep_run_finish(ep, ag->rs);
+	bursts__destroy(ag->usdt);
+	ag->usdt = NULL;
 	if (ep->shm) {
 		ep_shm_unmap(ep->shm);
 		unlink(ep->shm_path);
@@ -467,6 +487,8 @@ static int dispatch(struct agent *ag, const json_t *m)
 		return do_probes(ag, m);
 	if (!strcmp(t, "stats"))
 		return do_stats(ag, m);
+	if (!strcmp(t, "usdt"))
+		return do_usdt(ag);
 	if (!strcmp(t, "snap"))
 		return do_snap(ag, m);
 	if (!strcmp(t, "attr"))

@@ -18,11 +18,12 @@
  *   spawn   {cfg, tag}                           -> spawned {pid} | error
  *   cmd     {cmd} (RUN, STOP)                    -> (nothing)
  *   probes  {mode, light, sample_hz}             -> ok | error
+ *   usdt    (the burst probes on its endpoint)   -> ok | error
  *   stats   {on}                                 -> ok
  *   snap    {probes: 0 none, 1 open, 2 close}    -> snap {t_ns, st, rtt?, cpu, ticks, ifc, nsc,
  *                                                   softnet}
  *   attr    {window_ns}                          -> attr {j}
- *   exit    (the endpoint told to exit, gone)    -> final {page, status}
+ *   exit    (the endpoint told to exit, gone)    -> final {page, status, usdt?}
  *   bye     (or end of file)                     -> bye, after everything is undone
  * agent -> harness, unasked, whenever it changes:
  *   state   {state, link_up}                     (the endpoint's page)

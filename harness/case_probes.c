@@ -256,7 +256,7 @@ int case_probes_up(struct case_run *cr)
 
 	/* Each host's agent attaches to its own side. */
 	if (c->topology == TOPO_HOSTS)
-		return c->probes == PROBES_OFF ? 0 : hosts_probes_up(cr);
+		return hosts_probes_up(cr);
 	if (c->usdt)
 		err = usdt_up(cr);
 	if (!err && c->probes != PROBES_OFF && c->probes != PROBES_SAMPLE)
@@ -344,6 +344,10 @@ void case_probes_down(struct case_run *cr)
 
 void case_probes_usdt(struct case_run *cr)
 {
+	if (cr->c->topology == TOPO_HOSTS) {
+		hosts_usdt(cr);
+		return;
+	}
 	for (int i = 0; i < cr->nep && cr->pr.usdt; i++)
 		cr->in.ep[i].usdt_bursts = bursts__json(cr->pr.usdt, i, cr->cc->tsc_hz);
 	bursts__destroy(cr->pr.usdt);

@@ -1906,14 +1906,13 @@ static int check_hosts(const struct sweep *sw, const struct case_cfg *c, char *e
 				   "probes=path times each packet from one endpoint to the other, "
 				   "which needs one clock on both hosts (allowed: probes=off, "
 				   "aggregate, sample or both with topology=hosts)");
-	if (c->probe_duty < 1.0 || c->usdt || c->topo_hook[0])
+	if (c->probe_duty < 1.0 || c->topo_hook[0])
 		return cross_error(sw, err, errlen,
 				   (const char *const[]){ c->probe_duty < 1.0 ? "probe_duty"
-						       : c->usdt	  ? "usdt"
 									  : "topo_hook",
 							  "topology", NULL },
 				   "the agents on the hosts do not carry it yet (allowed: "
-				   "probe_duty=1, usdt=no, no topo_hook with topology=hosts)");
+				   "probe_duty=1, no topo_hook with topology=hosts)");
 	return 0;
 }
 

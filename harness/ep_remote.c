@@ -382,6 +382,8 @@ int ep_remote_exit(struct ep_remote *r, int *status)
 	if (r->mirror && !ctl_get_hex(m, "page", r->mirror, sizeof(*r->mirror)))
 		r->final_ok = 1;
 	*status = (int)json_integer_value(json_object_get(m, "status"));
+	json_decref(r->usdt);
+	r->usdt = json_incref(json_object_get(m, "usdt"));
 	json_decref(m);
 	return r->final_ok ? 0 : -EIO;
 }
@@ -426,6 +428,7 @@ void ep_remote_close(struct ep_remote *r)
 	if (r->efd >= 0)
 		close(r->efd);
 	ctl_free(&r->ctl);
+	json_decref(r->usdt);
 	free(r);
 }
 

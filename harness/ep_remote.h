@@ -59,6 +59,7 @@ struct ep_remote {
 	 * interval each lies in (sent, sent + within) */
 	uint64_t win_t[2], win_sent[2], win_within[2];
 	int final_ok;
+	json_t *usdt; /* usdt = yes: its endpoint's bursts, from the final message */
 };
 
 /* ssh (or the local agent) started and its hello checked: the same

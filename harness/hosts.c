@@ -143,7 +143,16 @@ struct ep_shm *hosts_mirror(struct ep_run *ep)
 
 int hosts_probes_up(struct case_run *cr)
 {
-	for (int side = 0; side < 2; side++) {
+	for (int side = 0; side < 2 && cr->c->usdt; side++) {
+		json_t *m;
+		int err = ep_remote_call(cr->ep[side].rem, "usdt", NULL, "ok", &m, REMOTE_CALL_MS,
+					 cr->errmsg, sizeof(cr->errmsg));
+
+		json_decref(m);
+		if (err)
+			return hosts_fail(cr, "failed");
+	}
+	for (int side = 0; side < 2 && cr->c->probes != PROBES_OFF; side++) {
 		json_t *m;
 		json_t *req = json_pack("{s:i, s:b, s:i}", "mode", cr->c->probes, "light",
 					cr->c->probe_light, "sample_hz", (int)cr->c->sample_hz);
@@ -265,6 +274,18 @@ int hosts_sleep_ms(struct case_run *cr, int ms)
 		if (err)
 			return err;
 		ep_run_refresh_all(cr->ep, cr->nep, 0);
+	}
+}
+
+void hosts_usdt(struct case_run *cr)
+{
+	for (int side = 0; side < 2; side++) {
+		struct ep_remote *r = cr->ep[side].rem;
+
+		if (r && r->usdt) {
+			cr->in.ep[side].usdt_bursts = r->usdt;
+			r->usdt = NULL;
+		}
 	}
 }
 

@@ -25,7 +25,7 @@ int hosts_up(struct case_run *cr);
  * is), NULL if none could be mapped. */
 struct ep_run;
 struct ep_shm *hosts_mirror(struct ep_run *ep);
-/* probes=aggregate: each agent attaches to its endpoint and core. */
+/* usdt = yes and the probes: each agent attaches to its endpoint and core. */
 int hosts_probes_up(struct case_run *cr);
 void hosts_probes_stats(struct case_run *cr, int on);
 /* Each host's breakdown, its cores labelled with the host, as one. */
@@ -35,6 +35,9 @@ json_t *hosts_probes_json(struct case_run *cr);
  * the harness for lost (a network gone, an ssh session its server has not
  * noticed the end of) and tears its side down. */
 int hosts_sleep_ms(struct case_run *cr, int ms);
+/* usdt = yes: each endpoint's bursts, as its agent's final message
+ * brought them, into the result input (taken over). */
+void hosts_usdt(struct case_run *cr);
 /* The path's counters as the last refresh brought them. */
 void hosts_path_counters(const struct case_run *cr, struct path_counters *pc);
 /* Other runs' prefixes less the case's own agents' (which live on a

@@ -463,6 +463,48 @@ static void test_hosts_run(void **state)
 	assert_state_is(before, "a run");
 }
 
+/* usdt = yes on both hosts: each agent's burst probes count exactly the
+ * packets its endpoint's own counters say it moved (sender: sent,
+ * receiver: received; both since before the first burst). */
+static void test_hosts_usdt(void **state)
+{
+	char cfg[512], prefix[32] = "";
+	const char *args[] = { bin, "run", cfg, "--json", "--results", tmpdir, NULL };
+	const struct hcfg h = { .datapath = "udp, xdp", .probes = "off",
+				.extra = "" };
+	json_t *list, *r;
+	size_t i;
+	int rc;
+
+	(void)state;
+	need_hosts();
+	snprintf(cfg, sizeof(cfg), "%s/usdt.ini", tmpdir);
+	hosts_cfg(cfg, &h);
+	{
+		FILE *f = fopen(cfg, "a");
+
+		assert_non_null(f);
+		fputs("usdt = yes\n", f);
+		fclose(f);
+	}
+	list = run_json(args, &rc, prefix, sizeof(prefix));
+	assert_int_equal(rc, 0);
+	json_array_foreach(list, i, r) {
+		double a = num(r, "endpoints.a.usdt_bursts.tx.packets");
+		double b = num(r, "endpoints.b.usdt_bursts.rx.packets");
+
+		print_message("%s: usdt a tx %.0f (endpoint %.0f), b rx %.0f (endpoint %.0f)\n",
+			      str(r, "params.datapath"), a, num(r, "endpoints.a.total.tx_pkts"), b,
+			      num(r, "endpoints.b.total.rx_pkts"));
+		if (a <= 0 || a != num(r, "endpoints.a.total.tx_pkts") ||
+		    b != num(r, "endpoints.b.total.rx_pkts"))
+			fail_msg("%s: the burst probes and the endpoints disagree",
+				 str(r, "params.datapath"));
+	}
+	json_decref(list);
+	assert_no_leftovers(prefix);
+}
+
 /* The endpoint state word of a page in /dev/shm, -1 if unreadable. */
 static int page_state(const char *name)
 {
@@ -744,6 +786,7 @@ int main(void)
 		cmocka_unit_test(test_hosts_fixture),
 		cmocka_unit_test(test_hosts_fixture_down),
 		cmocka_unit_test(test_hosts_run),
+		cmocka_unit_test(test_hosts_usdt),
 		cmocka_unit_test(test_hosts_sigint),
 		cmocka_unit_test(test_hosts_sigkill),
 		cmocka_unit_test(test_hosts_agent_killed),
