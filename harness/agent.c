@@ -82,18 +82,6 @@ static int reply_ok(struct agent *ag)
 	return ctl_send(&ag->ctl, "ok", NULL);
 }
 
-static const char *jstr(const json_t *m, const char *k)
-{
-	const char *s = json_string_value(json_object_get(m, k));
-
-	return s ? s : "";
-}
-
-static void mac_str(char *buf, size_t len, const uint8_t *m)
-{
-	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-}
-
 /* What only this host can say of the interface (iface_check), with the
  * host named: "" if it may be lent, else why not. */
 static void check_iface_here(const json_t *m, char *why, size_t len)
@@ -104,7 +92,7 @@ static void check_iface_here(const json_t *m, char *why, size_t len)
 
 	why[0] = 0;
 	gethostname(host, sizeof(host) - 1);
-	if (iface_check(jstr(m, "iface"), jstr(m, "ip"), json_is_true(json_object_get(m, "force")),
+	if (iface_check(ctl_str(m, "iface"), ctl_str(m, "ip"), json_is_true(json_object_get(m, "force")),
 			&kept, &plen, &ip_key, w, sizeof(w)))
 		snprintf(why, len, "on %s: %s", host, w);
 }
@@ -136,7 +124,7 @@ static json_t *setup_json(const struct agent *ag)
 	const struct topo_ep *ep = &ag->t.ep[ag->side];
 	char mac[18];
 
-	mac_str(mac, sizeof(mac), ep->mac);
+	iface_fmt_mac(mac, sizeof(mac), ep->mac);
 	return json_pack("{s:s, s:s, s:s, s:I, s:i, s:s, s:s, s:s, s:s, s:I}", "ns", ep->ns,
 			 "ifname", ep->ifname, "mac", mac, "ip", (json_int_t)ep->ip, "plen",
 			 ep->plen, "kind", ep->if_kind, "driver", ep->if_driver, "origin",
@@ -158,9 +146,9 @@ static int do_setup(struct agent *ag, const json_t *m)
 	err = ledger_open(ag);
 	if (err)
 		return reply_error(ag, "run state: %s", strerror(-err));
-	err = topo_up_side(&ag->t, ag->rs, ag->prefix, ag->side, jstr(m, "iface"), jstr(m, "ip"));
+	err = topo_up_side(&ag->t, ag->rs, ag->prefix, ag->side, ctl_str(m, "iface"), ctl_str(m, "ip"));
 	if (err)
-		return reply_error(ag, "interface %s: %s", jstr(m, "iface"), strerror(-err));
+		return reply_error(ag, "interface %s: %s", ctl_str(m, "iface"), strerror(-err));
 	ag->topo_ok = 1;
 	/* AF_PACKET receivers: as case_topology does it on one host. */
 	err = json_is_true(json_object_get(m, "guard")) ? topo_guard_udp(ag->t.ep[ag->side].ns) : 0;
@@ -174,7 +162,7 @@ static int do_peer(struct agent *ag, const json_t *m)
 	uint8_t mac[6];
 	int err;
 
-	if (!ag->topo_ok || iface_parse_mac(jstr(m, "mac"), mac))
+	if (!ag->topo_ok || iface_parse_mac(ctl_str(m, "mac"), mac))
 		return reply_error(ag, "peer: no side set up, or a bad MAC");
 	err = topo_side_peer(&ag->t, (uint32_t)json_integer_value(json_object_get(m, "ip")), mac);
 	if (err == -ETIMEDOUT)

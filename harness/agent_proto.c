@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -151,11 +152,21 @@ json_t *ctl_recv(struct ctl *c, int timeout_ms, int *err)
 	}
 }
 
+const char *ctl_str(const json_t *msg, const char *key)
+{
+	const char *v = json_string_value(json_object_get(msg, key));
+
+	return v ? v : "";
+}
+
 const char *ctl_type(const json_t *msg)
 {
-	const char *t = json_string_value(json_object_get(msg, "t"));
+	return ctl_str(msg, "t");
+}
 
-	return t ? t : "";
+void ctl_copy(char *buf, size_t len, const json_t *msg, const char *key)
+{
+	snprintf(buf, len, "%s", ctl_str(msg, key));
 }
 
 char *hex_enc(const void *p, size_t n)

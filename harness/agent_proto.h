@@ -61,6 +61,9 @@ int ctl_send(struct ctl *c, const char *type, json_t *msg);
 json_t *ctl_recv(struct ctl *c, int timeout_ms, int *err);
 /* Its type ("" if none). */
 const char *ctl_type(const json_t *msg);
+/* A string field of msg, "" if it has none; copied into buf. */
+const char *ctl_str(const json_t *msg, const char *key);
+void ctl_copy(char *buf, size_t len, const json_t *msg, const char *key);
 
 /* Lowercase hex of n bytes (malloc'd), and back: 0 or -EINVAL (wrong
  * length or not hex). */

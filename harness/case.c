@@ -367,13 +367,13 @@ static int case_switch(struct case_run *cr)
 static void pair_totals(struct case_run *cr, int live, uint64_t *tx, uint64_t *rx)
 {
 	*tx = *rx = 0;
+	if (live)
+		ep_run_refresh_all(cr->ep, cr->nep, 0);
 	for (int i = 0; i < cr->nep; i += 2) {
 		const struct ep_stats *a = &cr->ep[i].w_open, *b = &cr->ep[i + 1].w_open;
 		struct ep_stats cur[2];
 
 		if (live) {
-			if (!i)
-				ep_run_refresh_all(cr->ep, cr->nep, 0);
 			ep_run_snap(&cur[0], cr->ep[i].shm);
 			ep_run_snap(&cur[1], cr->ep[i + 1].shm);
 			a = &cur[0];

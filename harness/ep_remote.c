@@ -25,28 +25,23 @@
 
 #define SSH_MAX_ARGS 64
 
-/* argv for the agent: ssh and its options, or this binary for `local`. */
-static int agent_argv(const char *host, const struct case_cfg *c, char *opts, char *url,
-		      size_t urllen, const char **argv)
+int ep_remote_ssh_argv(const char *host, char *opts, int keepalive, char *url, size_t urllen,
+		       const char **argv, int max)
 {
 	int n = 0;
 
-	if (!strcmp(host, "local")) {
-		argv[n++] = "/proc/self/exe";
-		argv[n++] = "agent";
-		argv[n] = NULL;
-		return 0;
-	}
 	argv[n++] = "ssh";
 	argv[n++] = "-T";
-	/* No prompt (there is no one to answer it), and a dead peer noticed
-	 * within 15 s rather than never. */
+	/* No prompt: there is no one to answer it. */
 	argv[n++] = "-oBatchMode=yes";
-	argv[n++] = "-oServerAliveInterval=5";
-	argv[n++] = "-oServerAliveCountMax=3";
+	/* A dead peer noticed within 15 s rather than never. */
+	if (keepalive) {
+		argv[n++] = "-oServerAliveInterval=5";
+		argv[n++] = "-oServerAliveCountMax=3";
+	}
 	for (char *save = NULL, *w = strtok_r(opts, " \t", &save); w;
 	     w = strtok_r(NULL, " \t", &save)) {
-		if (n >= SSH_MAX_ARGS - 6)
+		if (n >= max - 2)
 			return -E2BIG;
 		argv[n++] = w;
 	}
@@ -54,6 +49,24 @@ static int agent_argv(const char *host, const struct case_cfg *c, char *opts, ch
 	snprintf(url, urllen, "ssh://%s", host);
 	argv[n++] = url;
 	argv[n++] = "--";
+	return n;
+}
+
+/* argv for the agent: ssh and its options, or this binary for `local`. */
+static int agent_argv(const char *host, const struct case_cfg *c, char *opts, char *url,
+		      size_t urllen, const char **argv)
+{
+	int n;
+
+	if (!strcmp(host, "local")) {
+		argv[0] = "/proc/self/exe";
+		argv[1] = "agent";
+		argv[2] = NULL;
+		return 0;
+	}
+	n = ep_remote_ssh_argv(host, opts, 1, url, urllen, argv, SSH_MAX_ARGS - 3);
+	if (n < 0)
+		return n;
 	argv[n++] = c->remote_bin;
 	argv[n++] = "agent";
 	argv[n] = NULL;
@@ -170,12 +183,9 @@ static int check_hello(struct ep_remote *r, const json_t *m, char *buf, size_t l
 	const char *v = json_string_value(json_object_get(m, "version"));
 
 	snprintf(r->version, sizeof(r->version), "%s", v ? v : "?");
-	snprintf(r->name, sizeof(r->name), "%s",
-		 json_string_value(json_object_get(m, "host")) ?: "?");
-	snprintf(r->kernel, sizeof(r->kernel), "%s",
-		 json_string_value(json_object_get(m, "kernel")) ?: "?");
-	snprintf(r->boot_id, sizeof(r->boot_id), "%s",
-		 json_string_value(json_object_get(m, "boot_id")) ?: "");
+	ctl_copy(r->name, sizeof(r->name), m, "host");
+	ctl_copy(r->kernel, sizeof(r->kernel), m, "kernel");
+	ctl_copy(r->boot_id, sizeof(r->boot_id), m, "boot_id");
 	if (!strcmp(ctl_type(m), "hello") && v && !strcmp(v, BL_VERSION))
 		return 0;
 	snprintf(buf, len,
@@ -230,10 +240,8 @@ static void apply_state(struct ep_remote *r, const json_t *m)
 
 	if (!s)
 		return;
-	snprintf(s->errmsg, sizeof(s->errmsg), "%s",
-		 json_string_value(json_object_get(m, "errmsg")) ?: "");
-	snprintf(s->dp_info, sizeof(s->dp_info), "%s",
-		 json_string_value(json_object_get(m, "dp_info")) ?: "");
+	ctl_copy(s->errmsg, sizeof(s->errmsg), m, "errmsg");
+	ctl_copy(s->dp_info, sizeof(s->dp_info), m, "dp_info");
 	s->exit_code = (int32_t)json_integer_value(json_object_get(m, "exit_code"));
 	__atomic_store_n(&s->link_up, (uint32_t)json_integer_value(json_object_get(m, "link_up")),
 			 __ATOMIC_RELEASE);
@@ -315,7 +323,7 @@ int ep_remote_call(struct ep_remote *r, const char *type, json_t *msg, const cha
 		return 0;
 	}
 	snprintf(buf, len, "host %s: %s", r->host,
-		 json_string_value(json_object_get(m, "msg")) ?: ctl_type(m));
+		 ctl_str(m, "msg")[0] ? ctl_str(m, "msg") : ctl_type(m));
 	json_decref(m);
 	return -EIO;
 }

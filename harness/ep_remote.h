@@ -67,6 +67,12 @@ struct ep_remote {
  * authentication refused, no bypasslab there, another version). */
 struct ep_remote *ep_remote_open(const char *host, const struct case_cfg *c, char *err,
 				 size_t len);
+/* ssh's argv up to and including "--" for host: -T, BatchMode, (with
+ * keepalive) ServerAlive, the words of opts (split in place), the
+ * destination as an ssh:// URL written to url. The count, or -E2BIG if
+ * more than max - 2 words. */
+int ep_remote_ssh_argv(const char *host, char *opts, int keepalive, char *url, size_t urllen,
+		       const char **argv, int max);
 /* Send msg (taken over) and wait for the reply of type want (state
  * pushes on the way go into the mirror): 0 and *reply (the caller's), or
  * -EIO with the agent's error line in err, -ETIMEDOUT, -EPIPE. */

@@ -36,24 +36,16 @@ static int hosts_fail(struct case_run *cr, const char *status)
 /* What the agent lent, as this side of the topology. */
 static void side_from(struct topo_ep *te, struct ep_remote *r, const json_t *m)
 {
-	const char *mac = json_string_value(json_object_get(m, "mac"));
-
-	snprintf(te->ns, sizeof(te->ns), "%s", json_string_value(json_object_get(m, "ns")) ?: "");
-	snprintf(te->ifname, sizeof(te->ifname), "%s",
-		 json_string_value(json_object_get(m, "ifname")) ?: "");
-	snprintf(te->if_kind, sizeof(te->if_kind), "%s",
-		 json_string_value(json_object_get(m, "kind")) ?: "");
-	snprintf(te->if_driver, sizeof(te->if_driver), "%s",
-		 json_string_value(json_object_get(m, "driver")) ?: "");
-	snprintf(te->if_origin, sizeof(te->if_origin), "%s",
-		 json_string_value(json_object_get(m, "origin")) ?: "");
-	if (mac)
-		iface_parse_mac(mac, te->mac);
+	ctl_copy(te->ns, sizeof(te->ns), m, "ns");
+	ctl_copy(te->ifname, sizeof(te->ifname), m, "ifname");
+	ctl_copy(te->if_kind, sizeof(te->if_kind), m, "kind");
+	ctl_copy(te->if_driver, sizeof(te->if_driver), m, "driver");
+	ctl_copy(te->if_origin, sizeof(te->if_origin), m, "origin");
+	iface_parse_mac(ctl_str(m, "mac"), te->mac);
 	te->ip = (uint32_t)json_integer_value(json_object_get(m, "ip"));
 	te->plen = (int)json_integer_value(json_object_get(m, "plen"));
 	te->nsfd = -1;
-	snprintf(r->prefix, sizeof(r->prefix), "%s",
-		 json_string_value(json_object_get(m, "prefix")) ?: "");
+	ctl_copy(r->prefix, sizeof(r->prefix), m, "prefix");
 	r->tsc_hz = (uint64_t)json_integer_value(json_object_get(m, "tsc_hz"));
 }
 
@@ -99,8 +91,7 @@ static int peers_up(struct case_run *cr)
 		const uint8_t *p = t->ep[side].peer_mac;
 		json_t *m;
 
-		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p[0], p[1], p[2], p[3],
-			 p[4], p[5]);
+		iface_fmt_mac(mac, sizeof(mac), p);
 		err = ep_remote_call(cr->ep[side].rem, "peer",
 				     json_pack("{s:I, s:s}", "ip", (json_int_t)t->ep[side ^ 1].ip,
 					       "mac", mac),

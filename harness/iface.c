@@ -409,7 +409,7 @@ int iface_records_left(const char *prefix)
 	return found;
 }
 
-static void fmt_mac(char *buf, size_t len, const uint8_t *m)
+void iface_fmt_mac(char *buf, size_t len, const uint8_t *m)
 {
 	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
@@ -431,7 +431,7 @@ int iface_record_write(const char *path, const struct iface_state *st)
 		close(fd);
 		goto out_unlink;
 	}
-	fmt_mac(mac, sizeof(mac), st->mac);
+	iface_fmt_mac(mac, sizeof(mac), st->mac);
 	fprintf(f,
 		"name %s\norigin %s\norigin_ino %llu\nns %s\nifindex %d\nmtu %u\nup %d\n"
 		"ipv6_off %d\nmac %s\n",

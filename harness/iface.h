@@ -67,6 +67,8 @@ struct iface_state {
 int iface_parse_ip(const char *s, uint32_t *ip, int *plen, char *why, size_t len);
 /* "aa:bb:cc:dd:ee:ff", unicast. 0 or -EINVAL. */
 int iface_parse_mac(const char *s, uint8_t mac[6]);
+/* ... and back: lowercase, colon-separated (len >= 18). */
+void iface_fmt_mac(char *buf, size_t len, const uint8_t *m);
 
 /* Interface name in the calling thread's netns: 0, -ENODEV or -errno. */
 int iface_read(const char *name, struct iface_state *st);

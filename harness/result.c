@@ -791,11 +791,6 @@ static void window_json(json_t *r, const struct result_in *in, int pp)
 	json_object_set_new(r, "interfaces", ifs);
 }
 
-static void mac_str(char *buf, size_t len, const uint8_t *m)
-{
-	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-}
-
 /* topology=iface: each lent interface as the run found it, and the MAC a
  * addressed b with (from mac_b, or b's own). */
 static void iface_topo_json(json_t *o, const struct topo *t)
@@ -805,7 +800,7 @@ static void iface_topo_json(json_t *o, const struct topo *t)
 	for (int i = 0; i < 2; i++) {
 		const struct topo_ep *ep = &t->ep[i];
 
-		mac_str(mac, sizeof(mac), ep->mac);
+		iface_fmt_mac(mac, sizeof(mac), ep->mac);
 		json_object_set_new(
 			o, i ? "b_if" : "a_if",
 			json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "name", ep->ifname, "kind",
@@ -813,7 +808,7 @@ static void iface_topo_json(json_t *o, const struct topo *t)
 				  ep->if_origin,
 				  "prefix_len", ep->plen, "ifindex", ep->ifindex));
 	}
-	mac_str(peer, sizeof(peer), t->ep[0].peer_mac);
+	iface_fmt_mac(peer, sizeof(peer), t->ep[0].peer_mac);
 	json_object_set_new(o, "b_mac", json_string(peer));
 	json_object_set_new(o, "b_mac_source",
 			    json_string(t->ep[0].mac_cfg ? "mac_b" : "interface"));

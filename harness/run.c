@@ -29,6 +29,7 @@
 #include "dpdk_case.h"
 #include "fileutil.h"
 #include "harness.h"
+#include "ep_remote.h"
 #include "hosts.h"
 #include "iface.h"
 #include "interrupt.h"
@@ -442,19 +443,15 @@ static int cleanup_remote(const char *host, const char *opts, const char *bin, i
 {
 	const char *argv[64];
 	char o[512], url[160];
-	int n = 0, st;
+	int n, st;
 	pid_t pid;
 
 	snprintf(o, sizeof(o), "%s", opts ? opts : "");
-	snprintf(url, sizeof(url), "ssh://%s", host);
-	argv[n++] = "ssh";
-	argv[n++] = "-T";
-	argv[n++] = "-oBatchMode=yes";
-	for (char *save = NULL, *w = strtok_r(o, " \t", &save); w && n < 54;
-	     w = strtok_r(NULL, " \t", &save))
-		argv[n++] = w;
-	argv[n++] = url;
-	argv[n++] = "--";
+	n = ep_remote_ssh_argv(host, o, 0, url, sizeof(url), argv, 58);
+	if (n < 0) {
+		fprintf(stderr, "bypasslab cleanup: --ssh-options: too many words\n");
+		return EXIT_USAGE;
+	}
 	argv[n++] = bin ? bin : "bypasslab";
 	argv[n++] = "cleanup";
 	if (force)

@@ -345,11 +345,6 @@ static void topo_build_undo(struct topo_build *b)
 	}
 }
 
-static void fmt_mac(char *buf, size_t len, const uint8_t *m)
-{
-	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-}
-
 static void topo_fill(struct topo *t, int kind, const char *prefix, int npairs, int lxc)
 {
 	memset(t, 0, sizeof(*t));
@@ -433,7 +428,7 @@ static int make_bridge_links(struct topo_build *b)
 					    t->bridge, NULL };
 
 		/* The peer is born in the netns (IPv6 already off there). */
-		fmt_mac(mac, sizeof(mac), ep->mac);
+		iface_fmt_mac(mac, sizeof(mac), ep->mac);
 		err = create_obj(b, RS_LINK, ep->host_if, veth_argv);
 		if (!err)
 			err = dev_disable_ipv6(ep->host_if);
@@ -457,8 +452,8 @@ static int make_direct_link(struct topo_build *b, int pair)
 			       "type", "veth", "peer", "name", bp->ifname, "mtu", TOPO_MTU,
 			       "address", mac_b, "netns", bp->ns, NULL };
 
-	fmt_mac(mac_a, sizeof(mac_a), a->mac);
-	fmt_mac(mac_b, sizeof(mac_b), bp->mac);
+	iface_fmt_mac(mac_a, sizeof(mac_a), a->mac);
+	iface_fmt_mac(mac_b, sizeof(mac_b), bp->mac);
 	return ip_cmd(argv);
 }
 
@@ -525,7 +520,7 @@ static int add_neighbours(struct topo_build *b)
 		if (!topo_here(t, i))
 			continue;
 		inet_ntop(AF_INET, &peer->ip, ip, sizeof(ip));
-		fmt_mac(mac, sizeof(mac), ep->peer_mac);
+		iface_fmt_mac(mac, sizeof(mac), ep->peer_mac);
 		err = ip_cmd(argv);
 	}
 	return err;
